@@ -57,7 +57,9 @@ std::string_view to_string(ErrorReason reason);
 ApiError api_error_from_response(int http_status, std::string_view body,
                                  std::optional<std::chrono::seconds> retry_after = std::nullopt);
 
-/// An error for a step that failed before a response arrived.
+/// A step (connect, tls handshake, write, read) that failed before a response.
 ApiError transport_error(std::string_view step, std::string_view detail);
+/// A step that made no progress within its time limit.
+ApiError timeout_error(std::string_view step, std::chrono::milliseconds after);
 
 } // namespace labfleet::kube

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds the pinned control-plane programs from the Go module proxy and keeps
+# them in the user's cache directory, keyed by the pins (hack/tools/*/go.mod,
+# go.sum) and the Go version: a rebuild happens only when a pin changes.
+#
+#   hack/control-plane-bins.sh            build what is missing, report progress
+#   hack/control-plane-bins.sh --bindir   same, then print the bin directory
+#
+# Programs: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
+# (hack/tools/kube), etcd (hack/tools/etcd), helm (hack/tools/helm) and KWOK's
+# controller (hack/tools/kwok). A cold build takes tens of minutes on 2 cores.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/log.sh"
+
+command -v go >/dev/null || die "go is required to build the control plane (install Go 1.25+)"
+
+tools="$here/tools"
+key=$( (go version; cat "$tools"/*/go.mod "$tools"/*/go.sum "${BASH_SOURCE[0]}") | sha256sum | cut -c1-16)
+bindir="$(labfleet_cache_dir)/bin/$key"
+mkdir -p "$bindir"
+
+export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
+kube_version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$tools/kube/go.mod")
+minor=${kube_version#v1.}; minor=${minor%%.*}
+kube_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$kube_version \
+ -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor \
+ -X k8s.io/client-go/pkg/version.gitVersion=$kube_version"
+
+# command_name PACKAGE: the file name `go build -o DIR/` gives a command
+# (a trailing major-version element such as /v3 is skipped).
+command_name() {
+  local name; name=$(basename "$1")
+  [[ $name =~ ^v[0-9]+$ ]] && name=$(basename "$(dirname "$1")")
+  printf '%s' "$name"
+}
+
+# build MODULE LDFLAGS PACKAGE... : builds each package's command into $bindir,
+# printing how many packages have been compiled every 20 seconds.
+build() {
+  local module=$1 ldflags=$2; shift 2
+  local missing=()
+  for pkg in "$@"; do [[ -x "$bindir/$(command_name "$pkg")" ]] || missing+=("$pkg"); done
+  ((${#missing[@]})) || return 0
+  local names; names=$(for p in "${missing[@]}"; do command_name "$p"; printf ' '; done)
+  step "control plane: downloading modules for $module ($names)"
+  (cd "$tools/$module" && go mod download)
+  local total; total=$(cd "$tools/$module" && go list -deps "${missing[@]}" | wc -l)
+  step "control plane: building $names- $total packages (cold: many minutes; cached packages are skipped)"
+  local log; log=$(mktemp)
+  (cd "$tools/$module" && go build -v -trimpath -ldflags "$ldflags" -o "$bindir/" "${missing[@]}") >"$log" 2>&1 &
+  local pid=$! started=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null && sleep 1; done
+    kill -0 "$pid" 2>/dev/null &&
+      step "control plane: $module: $(grep -c . "$log" || true) of ~$total packages compiled, $((SECONDS - started)) s"
+  done
+  if ! wait "$pid"; then
+    tail -n 30 "$log" >&2
+    rm -f "$log"
+    die "building $names failed (log above)"
+  fi
+  rm -f "$log"
+  step "control plane: built $names in $((SECONDS - started)) s"
+}
+
+build kube "$kube_ldflags" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+# etcd's main package is its server module, built as "server" and renamed.
+if [[ ! -x "$bindir/etcd" ]]; then
+  build etcd "-s -w" go.etcd.io/etcd/server/v3
+  mv "$bindir/server" "$bindir/etcd"
+fi
+build helm "-s -w" helm.sh/helm/v3/cmd/helm
+build kwok "-s -w" sigs.k8s.io/kwok/cmd/kwok
+
+step "control plane: binaries ready in the cache ($key)"
+[[ ${1:-} == --bindir ]] && printf '%s\n' "$bindir"
+exit 0

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing (Debian packages, the pinned
+# control-plane binaries), builds Labfleet and its tests, then runs the unit
+# tests and the integration tests against a real etcd + kube-apiserver on
+# loopback. Idempotent; everything built is cached.
+#
+#   hack/test.sh [ctest arguments...]     e.g. hack/test.sh -L unit
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$root/hack/lib/log.sh"
+build_dir=${LABFLEET_BUILD_DIR:-$root/build}
+jobs=${LABFLEET_JOBS:-$(nproc)}
+
+"$root/hack/deps.sh"
+"$root/hack/control-plane-bins.sh"
+
+step "build: configuring in $build_dir"
+cmake -S "$root" -B "$build_dir" -G Ninja -DLABFLEET_BUILD_TESTS=ON >/dev/null
+step "build: compiling with $jobs jobs"
+ninja -C "$build_dir" -j "$jobs" | awk '/^\[/ { if (++n % 10 == 0) { print; fflush() } next } { print; fflush() }'
+step "test: running ctest"
+ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"

@@ -1,0 +1,54 @@
+#pragma once
+// Options: the command line of labfleet-operator (run | plan | version),
+// parsed into values with errors that name the flag.
+
+#include <chrono>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace labfleet::manager {
+
+enum class LogFormat { Json, Text };
+
+struct RunOptions {
+    std::string kubeconfig;                    // --kubeconfig; empty = discovery order
+    std::string context;                       // --context
+    std::string metrics_bind_address = ":8080";
+    std::string health_probe_bind_address = ":8081";
+    bool leader_elect = false;
+    std::string leader_election_id = "labfleet-operator";
+    std::string leader_election_namespace;     // empty = the pod's namespace, else "default"
+    std::chrono::seconds lease_duration{15};
+    std::chrono::seconds renew_deadline{10};
+    std::chrono::seconds retry_period{2};
+    int workers = 4;
+    bool dry_run = false;                      // reconcile and log, write nothing
+    LogFormat log_format = LogFormat::Json;
+    std::string log_level = "info";
+    std::chrono::seconds lease_history_retention{std::chrono::hours{24}};
+};
+
+struct PlanOptions {
+    std::vector<std::string> paths;            // -f, repeatable: files or directories
+};
+
+struct VersionCommand {};
+struct HelpCommand {
+    std::string text;
+};
+
+using Command = std::variant<RunOptions, PlanOptions, VersionCommand, HelpCommand>;
+
+/// A parse failure: the message names the flag and what was expected.
+struct OptionsError {
+    std::string message;
+};
+
+/// Parses argv (argv[0] excluded). Flags take `--name=value` or `--name value`;
+/// booleans also `--name` alone.
+std::variant<Command, OptionsError> parse_options(const std::vector<std::string>& args);
+
+std::string usage();
+
+} // namespace labfleet::manager

@@ -16,7 +16,8 @@ source "$here/lib/log.sh"
 command -v go >/dev/null || die "go is required to build the control plane (install Go 1.25+)"
 
 tools="$here/tools"
-key=$( (go version; cat "$tools"/*/go.mod "$tools"/*/go.sum "${BASH_SOURCE[0]}") | sha256sum | cut -c1-16)
+recipe=1  # bump when the way the programs are built changes
+key=$( (echo "$recipe"; go version; cat "$tools"/*/go.mod "$tools"/*/go.sum) | sha256sum | cut -c1-16)
 bindir="$(labfleet_cache_dir)/bin/$key"
 mkdir -p "$bindir"
 
@@ -74,6 +75,14 @@ if [[ ! -x "$bindir/etcd" ]]; then
 fi
 build helm "-s -w" helm.sh/helm/v3/cmd/helm
 build kwok "-s -w" sigs.k8s.io/kwok/cmd/kwok
+# KWOK's own stage definitions (node ready + heartbeat, pod ready/complete/
+# delete) from the pinned module, as one config file for `kwok --config`.
+if [[ ! -f "$bindir/kwok-stages.yaml" ]]; then
+  stages="$(cd "$tools/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage"
+  for f in "$stages"/node/fast/node-initialize.yaml "$stages"/node/heartbeat/*.yaml "$stages"/pod/fast/pod-*.yaml; do
+    printf -- '---\n'; cat "$f"
+  done > "$bindir/kwok-stages.yaml"
+fi
 
 step "control plane: binaries ready in the cache ($key)"
 [[ ${1:-} == --bindir ]] && printf '%s\n' "$bindir"

@@ -178,7 +178,7 @@ up() {
       --controllers='*,-serviceaccount-token' --v=0
     start kube-scheduler "$bindir/kube-scheduler" --kubeconfig="$dir/kubeconfig" --leader-elect=false \
       --secure-port=0 --v=0
-    start kwok "$bindir/kwok" --kubeconfig="$dir/kubeconfig" --manage-all-nodes=false \
+    start kwok "$bindir/kwok" --kubeconfig="$dir/kubeconfig" --config="$bindir/kwok-stages.yaml" \
       --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --node-ip=127.0.0.1 \
       --server-address=127.0.0.1:0
     "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" apply -f "$here/kwok-node.yaml" >/dev/null

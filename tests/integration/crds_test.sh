@@ -93,7 +93,9 @@ if out="$(kubectl apply -f "${samples_dir}" 2>&1)"; then pass "samples-apply"; e
 
 sample_names=()
 for f in "${samples_dir}"/*.yaml; do
-  sample_names+=("$(awk '/^metadata:/ { m = 1; next } m && /^  name:/ { print $2; exit }' "${f}")")
+  # kubectl prints several kinds as kind.group/name, e.g. deploymenttarget.labfleet.dev/stg.
+  sample_names+=("$(awk '/^kind:/ { kind = tolower($2) } /^metadata:/ { m = 1; next }
+    m && /^  name:/ { print kind ".labfleet.dev/" $2; exit }' "${f}")")
 done
 listing="$(kubectl get labfleet 2>&1 || true)"
 expect_contains "get-labfleet lists every sample" "${listing}" "${sample_names[@]}"

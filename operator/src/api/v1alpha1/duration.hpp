@@ -1,0 +1,22 @@
+#pragma once
+// Go-style durations as the CRDs spell them ("90s", "1h30m", "1.5h", "500ms"):
+// units ms, s, m, h only, strictly positive, at millisecond resolution.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "kube/result.hpp"
+
+namespace labfleet::api::v1alpha1 {
+
+/// Parses `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`; rejects signs, spaces, missing
+/// units, zero, sub-millisecond totals and values beyond 10 years (Decode error
+/// with no field; callers add it).
+kube::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+/// The shortest form parse_duration reads back: "1h30m", "90ms", "2h0m5s"
+/// is written "2h5s"; zero is "0s".
+std::string format_duration(std::chrono::milliseconds duration);
+
+} // namespace labfleet::api::v1alpha1

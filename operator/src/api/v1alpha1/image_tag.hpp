@@ -1,0 +1,16 @@
+#pragma once
+// Image tags and digests as the CRDs accept them: a tag
+// `^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$` or a digest `^sha256:[a-f0-9]{64}$`.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace labfleet::api::v1alpha1 {
+
+bool is_tag(std::string_view text);
+bool is_digest(std::string_view text);
+/// Why `text` is neither a tag nor a digest; nullopt when it is one.
+std::optional<std::string> tag_error(std::string_view text);
+
+} // namespace labfleet::api::v1alpha1

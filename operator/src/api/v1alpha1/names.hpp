@@ -1,0 +1,17 @@
+#pragma once
+// Kubernetes name syntaxes the API relies on (RFC 1123 labels for
+// environments and namespaces, DNS-1035 labels for names that become Service
+// names, label values for names copied into labels).
+
+#include <string_view>
+
+namespace labfleet::api::v1alpha1 {
+
+/// RFC 1123 label: 1-63 of [a-z0-9-], starting and ending alphanumeric.
+bool is_dns_label(std::string_view text);
+/// DNS-1035 label: an RFC 1123 label that starts with a letter.
+bool is_dns1035_label(std::string_view text);
+/// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
+bool is_dns_subdomain(std::string_view text);
+
+} // namespace labfleet::api::v1alpha1

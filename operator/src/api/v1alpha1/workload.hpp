@@ -1,0 +1,82 @@
+#pragma once
+// Workload: one workshop (its two images, its free-form definition, per
+// environment/target tag overrides, replicas and suspension).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/v1alpha1/condition.hpp"
+#include "api/v1alpha1/field_error.hpp"
+#include "api/v1alpha1/object_meta.hpp"
+#include "kube/json.hpp"
+#include "kube/result.hpp"
+
+namespace labfleet::api::v1alpha1 {
+
+struct ImageSpec {
+    std::string repository;
+    std::optional<std::string> tag;  // pinned tag or digest
+};
+
+struct FilesImageSpec {
+    std::string repository;
+    std::optional<std::string> tag;
+    int port = 8080;
+};
+
+struct WorkloadImages {
+    ImageSpec workshop;
+    FilesImageSpec files;
+};
+
+/// overrides[]: exactly one of environment/target, at least one tag.
+struct WorkloadOverride {
+    std::optional<std::string> environment;
+    std::optional<std::string> target;
+    std::optional<std::string> workshop_tag;  // workshop.tag
+    std::optional<std::string> files_tag;     // files.tag
+};
+
+struct WorkloadSpec {
+    WorkloadImages images;
+    kube::Json workshop = kube::Json::object();  // free-form definition
+    std::vector<WorkloadOverride> overrides;
+    int replicas = 1;
+    bool suspend = false;
+};
+
+struct WorkloadTargetStatus {
+    std::string name;
+    std::string environment;
+    std::string workshop_image;
+    std::string files_image;
+    std::string source;  // channel | pinned | environment | target | lease/NAME
+    std::int64_t ready_replicas = 0;
+    friend bool operator==(const WorkloadTargetStatus&, const WorkloadTargetStatus&) = default;
+};
+
+struct WorkloadStatus {
+    std::int64_t observed_generation = 0;
+    std::vector<Condition> conditions;
+    std::vector<WorkloadTargetStatus> targets;
+    friend bool operator==(const WorkloadStatus&, const WorkloadStatus&) = default;
+};
+
+struct Workload {
+    ObjectMeta metadata;
+    WorkloadSpec spec;
+    WorkloadStatus status;
+
+    /// Decodes a whole object, applying the schema defaults; never throws.
+    static kube::Result<Workload> from_json(const kube::Json& json);
+};
+
+/// Rules beyond decoding: tag syntax, override shape (exactly one of
+/// environment/target, at least one tag), a name short enough to derive
+/// `<name>-files` Service and `<name>-workshop` ConfigMap names from.
+std::vector<FieldError> validate(const Workload& workload);
+kube::Json to_json(const WorkloadStatus& status);
+
+} // namespace labfleet::api::v1alpha1

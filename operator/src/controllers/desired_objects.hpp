@@ -1,0 +1,44 @@
+#pragma once
+// Desired objects: what one (workload, target) pair puts in the target's
+// namespace (ConfigMap `<workload>-workshop`, Deployment and Service
+// `<workload>-files`), holding only the fields Labfleet owns, ready for
+// server-side apply.
+
+#include <string>
+#include <vector>
+
+#include "api/v1alpha1/deployment_target.hpp"
+#include "api/v1alpha1/workload.hpp"
+#include "controllers/tag_resolution.hpp"
+#include "kube/json.hpp"
+
+namespace labfleet::controllers {
+
+inline constexpr const char* managed_by_label = "app.kubernetes.io/managed-by";
+inline constexpr const char* managed_by_value = "labfleet";
+inline constexpr const char* workload_label = "labfleet.dev/workload";
+inline constexpr const char* target_label = "labfleet.dev/target";
+inline constexpr const char* name_label = "app.kubernetes.io/name";
+inline constexpr const char* config_hash_annotation = "labfleet.dev/config-hash";
+
+struct DesiredObjects {
+    kube::Json config_map;
+    kube::Json deployment;
+    kube::Json service;
+    std::string config_hash;                        // sha256 of the rendered workshop YAML
+    std::vector<std::string> unknown_placeholders;  // from rendering, for a condition
+
+    /// ConfigMap, Deployment, Service.
+    std::vector<kube::Json> all() const { return {config_map, deployment, service}; }
+};
+
+/// Labels on every child of the pair (the Deployment's selector is a subset
+/// that never changes: name, workload, target).
+kube::Json child_labels(const api::v1alpha1::Workload& workload, const api::v1alpha1::DeploymentTarget& target);
+
+/// Builds the three objects. The owner reference's uid is omitted when the
+/// workload has none (offline plan of files not yet applied).
+DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
+                                     const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images);
+
+} // namespace labfleet::controllers

@@ -1,0 +1,43 @@
+#pragma once
+// Plan: the offline renderer behind `labfleet-operator plan -f DIR`. From the
+// custom resources in a directory it renders every object the operator would
+// apply, as one YAML stream for review in a pull request.
+//
+// Leases are not applied: a plan shows the base tags a target returns to,
+// since a lease is a temporary borrow, not desired state kept in git (each
+// lease found is reported as a warning). Objects of other API groups are
+// skipped with a warning; an unknown labfleet.dev kind is an error.
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "kube/json.hpp"
+#include "kube/result.hpp"
+
+namespace labfleet::controllers {
+
+struct PlanDocument {
+    std::string source;  // file name, e.g. "workloads.yaml"
+    std::size_t index;   // 1-based position in the file
+    kube::Json object;
+};
+
+struct PlanOutput {
+    std::string yaml;                   // "---"-separated, sorted by (namespace, kind, name)
+    std::vector<std::string> warnings;  // skipped documents, unknown placeholders, ignored leases
+};
+
+/// Reads every *.yaml, *.yml and *.json file directly in `dir`, by file name;
+/// empty documents are skipped. Errors name the file (and line for syntax).
+kube::Result<std::vector<PlanDocument>> read_plan_directory(const std::filesystem::path& dir);
+
+/// Parses one file's text into documents.
+kube::Result<std::vector<PlanDocument>> parse_plan_file(const std::string& source, const std::string& text);
+
+/// Decodes and validates the documents and renders the objects of every
+/// assigned pair. Errors read "FILE: document N: FIELD: MESSAGE".
+kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents);
+
+} // namespace labfleet::controllers

@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+
+#include "api/v1alpha1/environment_lease.hpp"
+#include "api/v1alpha1/timestamp.hpp"
+#include "kinds_test_support.hpp"
+
+using namespace labfleet::api::v1alpha1;
+using namespace labfleet::api::v1alpha1::testing;
+using labfleet::kube::Json;
+using namespace std::chrono_literals;
+
+namespace {
+Json minimal() {
+    return Json::parse(R"({"metadata": {"generateName": "qa-1-"}, "spec": {"target": "qa-1", "holder": "ann"}})");
+}
+} // namespace
+
+TEST_CASE("EnvironmentLease defaults and generateName", "[api][lease]") {
+    const auto lease = decode<EnvironmentLease>(minimal());
+    CHECK(lease.metadata.name.empty());
+    CHECK(lease.metadata.generate_name == "qa-1-");
+    CHECK_FALSE(lease.spec.duration);
+    CHECK_FALSE(lease.spec.release);
+    CHECK_FALSE(lease.spec.reason);
+    CHECK(lease.status.phase == LeasePhase::Unset);
+    CHECK(lease.override_for("intro") == nullptr);
+    CHECK(validate(lease).empty());
+    CHECK_FALSE(to_json(lease.status).contains("phase"));
+}
+
+TEST_CASE("EnvironmentLease reads spec and status", "[api][lease]") {
+    Json json = minimal();
+    json["spec"]["duration"] = "2h";
+    json["spec"]["release"] = true;
+    json["spec"]["reason"] = "PR 42";
+    json["spec"]["overrides"] = Json::parse(R"([{"workload": "intro", "files": {"tag": "pr-42"}},
+                                               {"workload": "intro", "workshop": {"tag": "second"}}])");
+    json["status"] = Json::parse(R"({"phase": "Active", "queuePosition": 0, "acquiredAt": "2024-01-01T10:00:00Z",
+                                    "expiresAt": "2024-01-01T12:00:00Z"})");
+    const auto lease = decode<EnvironmentLease>(json);
+    CHECK(lease.spec.duration == 2h);
+    CHECK(lease.spec.release);
+    CHECK(lease.spec.reason == "PR 42");
+    REQUIRE(lease.override_for("intro"));
+    CHECK(lease.override_for("intro")->files_tag == "pr-42");
+    CHECK(lease.status.phase == LeasePhase::Active);
+    CHECK(*lease.status.expires_at - *lease.status.acquired_at == 2h);
+    const Json status = to_json(lease.status);
+    CHECK(status["phase"] == "Active");
+    CHECK(status["expiresAt"] == "2024-01-01T12:00:00Z");
+    CHECK_FALSE(status.contains("releasedAt"));
+    Json round = json;
+    round["status"] = status;
+    CHECK(decode<EnvironmentLease>(round).status == lease.status);
+}
+
+TEST_CASE("EnvironmentLease errors", "[api][lease]") {
+    Json json = minimal();
+    json["spec"].erase("holder");
+    CHECK(decode_failure<EnvironmentLease>(json).field == "spec.holder");
+    json = minimal();
+    json["spec"]["duration"] = "0s";
+    CHECK(decode_failure<EnvironmentLease>(json).field == "spec.duration");
+    json = minimal();
+    json["status"] = {{"phase", "Running"}};
+    CHECK(decode_failure<EnvironmentLease>(json).field == "status.phase");
+    json = minimal();
+    json["spec"]["overrides"] = Json::parse(R"([{"files": {"tag": "x"}}])");
+    CHECK(decode_failure<EnvironmentLease>(json).field == "spec.overrides[0].workload");
+    json = minimal();
+    json["metadata"] = Json::object();
+    CHECK(decode_failure<EnvironmentLease>(json).field == "metadata.name");
+
+    auto lease = decode<EnvironmentLease>(minimal());
+    lease.spec.overrides = {{"intro", std::nullopt, std::nullopt}, {"b", std::string("bad tag"), std::nullopt}};
+    lease.spec.reason = std::string(257, 'r');
+    const auto errors = validate(lease);
+    REQUIRE(errors.size() == 3);
+    CHECK(errors[0].field == "spec.overrides[0]");
+    CHECK(errors[1].field == "spec.overrides[1].workshop.tag");
+    CHECK(errors[2].field == "spec.reason");
+}

@@ -1,0 +1,110 @@
+#include <catch2/catch.hpp>
+
+#include "controllers/config_hash.hpp"
+#include "controllers/desired_objects.hpp"
+#include "fixtures.hpp"
+
+using namespace labfleet::controllers;
+using namespace labfleet::controllers::testing;
+using labfleet::kube::Json;
+
+namespace {
+struct Built {
+    labfleet::api::v1alpha1::Workload w = workload("intro");
+    labfleet::api::v1alpha1::DeploymentTarget t = target("qa-1", "qa");
+    DesiredObjects build() { return build_desired_objects(w, t, resolve_images(w, t)); }
+};
+} // namespace
+
+TEST_CASE("sha256_hex", "[controllers][hash]") {
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("three objects named after the workload, in the target namespace", "[controllers][desired]") {
+    Built b;
+    const auto objects = b.build();
+    const auto all = objects.all();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0]["kind"] == "ConfigMap");
+    CHECK(all[0]["metadata"]["name"] == "intro-workshop");
+    CHECK(all[1]["kind"] == "Deployment");
+    CHECK(all[1]["apiVersion"] == "apps/v1");
+    CHECK(all[1]["metadata"]["name"] == "intro-files");
+    CHECK(all[2]["kind"] == "Service");
+    CHECK(all[2]["metadata"]["name"] == "intro-files");
+    for (const auto& object : all) {
+        CHECK(object["metadata"]["namespace"] == "labs-qa-1");
+        const Json& labels = object["metadata"]["labels"];
+        CHECK(labels["app.kubernetes.io/managed-by"] == "labfleet");
+        CHECK(labels["labfleet.dev/workload"] == "intro");
+        CHECK(labels["labfleet.dev/target"] == "qa-1");
+        CHECK(labels["app.kubernetes.io/name"] == "intro");
+        CHECK(object["metadata"]["ownerReferences"] == Json::parse(R"([{"apiVersion": "labfleet.dev/v1alpha1",
+            "kind": "Workload", "name": "intro", "uid": "uid-intro", "controller": true, "blockOwnerDeletion": true}])"));
+        CHECK_FALSE(object["metadata"].contains("resourceVersion"));
+        CHECK_FALSE(object.contains("status"));
+    }
+    b.w.metadata.uid.clear();
+    CHECK_FALSE(b.build().config_map["metadata"]["ownerReferences"][0].contains("uid"));
+}
+
+TEST_CASE("the Deployment: image, port, probe, security, replicas", "[controllers][desired]") {
+    Built b;
+    b.w.spec.images.files.port = 9090;
+    b.w.spec.replicas = 3;
+    b.t.spec.registry = "r.example.com";
+    const Json d = b.build().deployment;
+    CHECK(d["spec"]["replicas"] == 3);
+    const Json& pod = d["spec"]["template"];
+    const Json& c = pod["spec"]["containers"][0];
+    CHECK(c["image"] == "r.example.com/labs/intro-files:prod");
+    CHECK(c["ports"][0]["containerPort"] == 9090);
+    CHECK(c["readinessProbe"]["httpGet"] == Json{{"path", "/"}, {"port", 9090}});
+    CHECK(c["securityContext"]["allowPrivilegeEscalation"] == false);
+    CHECK(c["securityContext"]["readOnlyRootFilesystem"] == true);
+    CHECK(c["securityContext"]["runAsNonRoot"] == true);
+    CHECK(c["securityContext"]["capabilities"]["drop"] == Json::array({"ALL"}));
+    CHECK(c["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault");
+    CHECK(pod["spec"]["securityContext"]["runAsNonRoot"] == true);
+    CHECK(pod["spec"]["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault");
+    // The selector is a subset of the pod labels and never contains mutable labels.
+    const Json& selector = d["spec"]["selector"]["matchLabels"];
+    for (auto it = selector.begin(); it != selector.end(); ++it) CHECK(pod["metadata"]["labels"][it.key()] == *it);
+    CHECK_FALSE(selector.contains("app.kubernetes.io/managed-by"));
+
+    b.w.spec.suspend = true;
+    CHECK(b.build().deployment["spec"]["replicas"] == 0);
+    b.w.spec.suspend = false;
+    b.w.spec.replicas = 0;
+    CHECK(b.build().deployment["spec"]["replicas"] == 0);
+}
+
+TEST_CASE("the Service maps port to targetPort with the Deployment's selector", "[controllers][desired]") {
+    Built b;
+    b.w.spec.images.files.port = 9090;
+    const auto objects = b.build();
+    CHECK(objects.service["spec"]["ports"][0]["port"] == 9090);
+    CHECK(objects.service["spec"]["ports"][0]["targetPort"] == 9090);
+    CHECK(objects.service["spec"]["selector"] == objects.deployment["spec"]["selector"]["matchLabels"]);
+}
+
+TEST_CASE("the ConfigMap carries the rendered workshop; the hash follows it", "[controllers][desired]") {
+    Built b;
+    b.w.spec.workshop = {{"env", "${ENVIRONMENT}"}, {"img", "${FILES_IMAGE}"}, {"x", "${X}"}};
+    const auto first = b.build();
+    const std::string yaml = first.config_map["data"]["workshop.yaml"];
+    CHECK(yaml == "env: qa\nimg: labs/intro-files:prod\nx: ${X}\n");
+    CHECK(first.config_hash == sha256_hex(yaml));
+    CHECK(first.deployment["spec"]["template"]["metadata"]["annotations"]["labfleet.dev/config-hash"] == first.config_hash);
+    CHECK(first.unknown_placeholders == std::vector<std::string>{"${X}"});
+    CHECK(b.build().config_hash == first.config_hash);
+    b.t.spec.environment = "dev";
+    CHECK(b.build().config_hash != first.config_hash);
+    // A new files tag changes the image and, through ${FILES_IMAGE}, the config.
+    b.t.spec.environment = "qa";
+    b.w.spec.images.files.tag = "v2";
+    const auto retagged = b.build();
+    CHECK(retagged.deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "labs/intro-files:v2");
+    CHECK(retagged.config_hash != first.config_hash);
+}

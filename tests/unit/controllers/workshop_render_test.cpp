@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include "controllers/workshop_render.hpp"
+#include "controllers/yaml_convert.hpp"
+
+using namespace labfleet::controllers;
+using labfleet::kube::Json;
+
+namespace {
+const WorkshopVariables vars{"r.example.com", "v7", "r.example.com/w:v7", "r.example.com/f:v7", "qa"};
+}
+
+TEST_CASE("placeholders in every string, keys untouched", "[controllers][render]") {
+    const Json workshop = Json::parse(R"({
+        "${ENVIRONMENT}": "key stays",
+        "title": "Lab on ${ENVIRONMENT}",
+        "content": {"image": "${REGISTRY_HOST}/f:${IMAGE_TAG}", "list": ["${WORKSHOP_IMAGE}", 3, true, null, "${FILES_IMAGE}"]},
+        "port": 8080})");
+    const auto rendered = render_workshop(workshop, vars);
+    CHECK(rendered.definition["${ENVIRONMENT}"] == "key stays");
+    CHECK(rendered.definition["title"] == "Lab on qa");
+    CHECK(rendered.definition["content"]["image"] == "r.example.com/f:v7");
+    CHECK(rendered.definition["content"]["list"] ==
+          Json::parse(R"(["r.example.com/w:v7", 3, true, null, "r.example.com/f:v7"])"));
+    CHECK(rendered.definition["port"] == 8080);
+    CHECK(rendered.unknown.empty());
+    CHECK(rendered.yaml.find("title: Lab on qa\n") != std::string::npos);
+}
+
+TEST_CASE("unknown and malformed placeholders stay, unknown ones are reported once", "[controllers][render]") {
+    const Json workshop = {{"a", "${NOPE} and ${NOPE}"}, {"b", "${ZED}${ENVIRONMENT}"}, {"c", "$ENVIRONMENT ${ENVIRONMENT"},
+                           {"d", "${}"}, {"e", "$${ENVIRONMENT}"}};
+    const auto rendered = render_workshop(workshop, vars);
+    CHECK(rendered.definition["a"] == "${NOPE} and ${NOPE}");
+    CHECK(rendered.definition["b"] == "${ZED}qa");
+    CHECK(rendered.definition["c"] == "$ENVIRONMENT ${ENVIRONMENT");
+    CHECK(rendered.definition["d"] == "${}");
+    CHECK(rendered.definition["e"] == "$qa");
+    CHECK(rendered.unknown == std::vector<std::string>{"${NOPE}", "${ZED}", "${}"});
+}
+
+TEST_CASE("substitution is one pass", "[controllers][render]") {
+    WorkshopVariables tricky = vars;
+    tricky.environment = "${IMAGE_TAG}";
+    std::vector<std::string> unknown;
+    CHECK(substitute("${ENVIRONMENT}", tricky, unknown) == "${IMAGE_TAG}");
+    CHECK(unknown.empty());
+}
+
+TEST_CASE("rendered YAML is stable and reads back the same", "[controllers][render]") {
+    const Json workshop = Json::parse(R"({"z": 1, "a": {"y": "8080", "b": "true", "c": "", "d": "null", "e": "1.5",
+        "f": "yes", "g": "multi\nline\n", "h": "no newline\nat end", "i": [], "j": {}, "k": -3, "l": 2.5,
+        "m": "a: b", "n": "- x", "o": "#c", "p": " lead", "q": false}})");
+    const auto first = render_workshop(workshop, vars);
+    const auto second = render_workshop(workshop, vars);
+    CHECK(first.yaml == second.yaml);
+    CHECK(first.yaml.rfind("a:\n", 0) == 0);  // keys sorted
+    auto back = parse_yaml_stream(first.yaml);
+    REQUIRE(back.ok());
+    REQUIRE(back->size() == 1);
+    CHECK(back->front() == workshop);
+    CHECK(render_workshop(Json::object(), vars).yaml == "{}\n");
+}

@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "api/v1alpha1/timestamp.hpp"
+#include "kube/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 
@@ -31,7 +31,7 @@ kube::Json to_json(const Condition& condition) {
     return {{"type", condition.type},
             {"status", condition.status},
             {"observedGeneration", condition.observed_generation},
-            {"lastTransitionTime", format_timestamp(condition.last_transition_time)},
+            {"lastTransitionTime", kube::format_rfc3339(condition.last_transition_time)},
             {"reason", condition.reason},
             {"message", condition.message}};
 }

@@ -5,7 +5,7 @@
 #include "api/v1alpha1/duration.hpp"
 #include "api/v1alpha1/image_tag.hpp"
 #include "api/v1alpha1/names.hpp"
-#include "api/v1alpha1/timestamp.hpp"
+#include "kube/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 
@@ -73,7 +73,7 @@ kube::Json to_json(const DeploymentTargetStatus& status) {
                       {"pendingLeases", status.pending_leases}};
     if (status.active_lease) {
         kube::Json lease = {{"name", status.active_lease->name}, {"holder", status.active_lease->holder}};
-        if (status.active_lease->expires_at) lease["expiresAt"] = format_timestamp(*status.active_lease->expires_at);
+        if (status.active_lease->expires_at) lease["expiresAt"] = kube::format_rfc3339(*status.active_lease->expires_at);
         out["activeLease"] = std::move(lease);
     }
     return out;

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "api/v1alpha1/image_tag.hpp"
-#include "api/v1alpha1/timestamp.hpp"
+#include "kube/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 
@@ -95,9 +95,9 @@ std::vector<FieldError> validate(const EnvironmentLease& lease) {
 kube::Json to_json(const EnvironmentLeaseStatus& status) {
     kube::Json out = {{"queuePosition", status.queue_position}, {"conditions", to_json(status.conditions)}};
     if (status.phase != LeasePhase::Unset) out["phase"] = std::string(to_string(status.phase));
-    if (status.acquired_at) out["acquiredAt"] = format_timestamp(*status.acquired_at);
-    if (status.expires_at) out["expiresAt"] = format_timestamp(*status.expires_at);
-    if (status.released_at) out["releasedAt"] = format_timestamp(*status.released_at);
+    if (status.acquired_at) out["acquiredAt"] = kube::format_rfc3339(*status.acquired_at);
+    if (status.expires_at) out["expiresAt"] = kube::format_rfc3339(*status.expires_at);
+    if (status.released_at) out["releasedAt"] = kube::format_rfc3339(*status.released_at);
     return out;
 }
 

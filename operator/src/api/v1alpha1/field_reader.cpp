@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "api/v1alpha1/duration.hpp"
-#include "api/v1alpha1/timestamp.hpp"
+#include "kube/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 
@@ -129,7 +129,7 @@ std::optional<std::chrono::milliseconds> FieldReader::optional_duration(std::str
 std::optional<kube::WallTime> FieldReader::optional_time(std::string_view key) const {
     auto text = optional_string(key);
     if (!text) return std::nullopt;
-    auto parsed = parse_timestamp(*text);
+    auto parsed = kube::parse_rfc3339(*text);
     if (!parsed) {
         state_->fail(path_of(key), "expected RFC 3339 date-time, got \"" + *text + "\"");
         return std::nullopt;

@@ -2,7 +2,7 @@
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/group_version.hpp"
-#include "api/v1alpha1/timestamp.hpp"
+#include "kube/time_format.hpp"
 #include "kinds_test_support.hpp"
 
 using namespace labfleet::api::v1alpha1;
@@ -36,7 +36,7 @@ TEST_CASE("DeploymentTarget decodes metadata and applies defaults", "[api][targe
     CHECK(target.metadata.uid == "u1");
     CHECK(target.metadata.generation == 3);
     CHECK(target.metadata.resource_version == "42");
-    CHECK(format_timestamp(*target.metadata.creation_timestamp) == "2024-01-02T03:04:05Z");
+    CHECK(labfleet::kube::format_rfc3339(*target.metadata.creation_timestamp) == "2024-01-02T03:04:05Z");
     CHECK(target.metadata.labels.at("env") == "qa");
     CHECK_FALSE(target.metadata.deletion_timestamp);
     CHECK(target.spec.environment == "qa");

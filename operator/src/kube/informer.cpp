@@ -34,13 +34,15 @@ void Informer::start(asio::any_io_executor executor) {
     status_->stop_requested = false;
     status_->running = true;  // until the coroutine's own flag takes over
     asio::co_spawn(executor, run_watch_loop(client_, type_, store_, clock_, options_, status_),
-                   asio::bind_cancellation_slot(cancel_.slot(), &loop_finished));
+                   asio::bind_cancellation_slot(cancel_->slot(), [keep = cancel_](std::exception_ptr failure) {
+                       loop_finished(std::move(failure));
+                   }));
 }
 
 void Informer::stop() {
     if (!status_->running || status_->stop_requested) return;
     status_->stop_requested = true;
-    cancel_.emit(asio::cancellation_type::terminal);
+    cancel_->emit(asio::cancellation_type::terminal);
 }
 
 bool Informer::alive() const { return status_->alive(clock_.steady_now(), alive_window(options_)); }

@@ -48,7 +48,8 @@ private:
     WatchLoopOptions options_;
     Store store_;
     std::shared_ptr<WatchStatus> status_ = std::make_shared<WatchStatus>();
-    asio::cancellation_signal cancel_;
+    /// Shared with the spawned loop, which may outlive us until its io_context runs or goes.
+    std::shared_ptr<asio::cancellation_signal> cancel_ = std::make_shared<asio::cancellation_signal>();
 };
 
 } // namespace labfleet::kube

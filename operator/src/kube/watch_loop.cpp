@@ -141,6 +141,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
             backoff.healthy(now);
             continue;
         }
+        if (status->stop_requested) break;
         auto delay = backoff.next_delay(now);
         if (result.error && result.error->retry_after)
             delay = std::max<std::chrono::milliseconds>(delay, *result.error->retry_after);

@@ -79,7 +79,6 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
 
     while (!status->stop_requested) {
         watcher::Input input = watcher::WatchEnded{};
-        bool progress = true;
         const watcher::Request request = watcher::next_request(state, config);
         if (const auto* list = std::get_if<ListOptions>(&request)) {
             auto response = co_await client.send(requests::list(type, options.ns, *list));
@@ -131,13 +130,12 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
         for (auto& action : result.actions) apply_action(store, std::move(action));
 
         const MonoTime now = clock.steady_now();
-        progress = !result.back_off;
         status->last_step = now;
         status->state = std::string(watcher::state_name(state));
         status->watching = std::holds_alternative<watcher::Watching>(state);
         if (from_server) status->last_event = now;
         if (result.error) status->last_error = result.error;
-        if (progress) {
+        if (!result.back_off) {
             backoff.healthy(now);
             continue;
         }

@@ -1,0 +1,84 @@
+#pragma once
+// Store: the informer cache of one kind. Objects are immutable snapshots
+// (ObjectPtr) keyed by namespace/name, indexed by label for selector queries.
+// A relist is buffered between init_begin and init_done and swapped in at
+// once, so objects deleted while the watch was down vanish (and are announced
+// as deletes). Handlers hear every change so controllers can queue keys.
+// Single-threaded: used only on the runtime's io_context thread.
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kube/json.hpp"
+#include "kube/resource.hpp"
+
+namespace labfleet::kube {
+
+/// Change callbacks; any may be empty. Called after the store has changed,
+/// so a handler reading the store sees the new state. Keep them cheap
+/// (map the object to a queue key and return).
+struct StoreHandlers {
+    std::function<void(const ObjectPtr&)> on_add;
+    std::function<void(const ObjectPtr& old_object, const ObjectPtr& new_object)> on_update;
+    std::function<void(const ObjectPtr&)> on_delete;
+};
+
+class Store {
+public:
+    /// Registers handlers; they also hear changes made by later relists.
+    void add_handlers(StoreHandlers handlers);
+
+    ObjectPtr get(const ObjectKey& key) const;  // null when absent
+    /// Every object, ordered by key.
+    std::vector<ObjectPtr> list() const;
+    /// Objects whose label `key` equals `value`, ordered by key.
+    std::vector<ObjectPtr> list_by_label(std::string_view key, std::string_view value) const;
+    std::size_t size() const { return objects_.size(); }
+    /// The last resourceVersion seen (list, event or bookmark); "" before the first list.
+    const std::string& resource_version() const { return resource_version_; }
+    /// True once a first full list has been swapped in.
+    bool synced() const { return synced_; }
+
+    /// Starts buffering a relist; a relist already being buffered is dropped.
+    void init_begin();
+    /// Adds a page of the relist to the buffer (not visible yet).
+    void init_apply(std::vector<ObjectPtr> objects);
+    /// Swaps the buffer in: notifies adds, updates (only where resourceVersion
+    /// changed) and deletes (objects missing from the relist).
+    void init_done(std::string resource_version);
+    /// ADDED/MODIFIED: inserts or replaces; notifies add or update.
+    void apply(ObjectPtr object);
+    /// DELETED: removes and notifies with the final state, if the key was cached.
+    void remove(const ObjectPtr& object);
+    /// BOOKMARK: only the resourceVersion moves.
+    void bookmark(std::string resource_version);
+
+    /// The key of an object from metadata.namespace/name (empty name when absent).
+    static ObjectKey key_of(const Json& object);
+
+private:
+    using LabelKey = std::pair<std::string, std::string>;
+
+    void index_labels(const ObjectKey& key, const Json& object);
+    void unindex_labels(const ObjectKey& key, const Json& object);
+    void record_resource_version(const Json& object);
+
+    std::map<ObjectKey, ObjectPtr> objects_;
+    std::map<LabelKey, std::set<ObjectKey>, std::less<>> label_index_;
+    std::optional<std::map<ObjectKey, ObjectPtr>> relist_;
+    std::vector<StoreHandlers> handlers_;
+    std::string resource_version_;
+    bool synced_ = false;
+};
+
+/// metadata.resourceVersion, or "" when absent.
+std::string_view resource_version_of(const Json& object);
+
+} // namespace labfleet::kube

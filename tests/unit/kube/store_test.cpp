@@ -1,0 +1,211 @@
+#include <catch2/catch.hpp>
+
+#include <malloc.h>
+
+#include <string>
+#include <vector>
+
+#include "kube/object_trim.hpp"
+#include "kube/store.hpp"
+
+using namespace labfleet::kube;
+
+namespace {
+
+ObjectPtr object(const std::string& name, const std::string& rv, Json labels = Json::object()) {
+    return std::make_shared<const Json>(Json{
+        {"metadata", {{"name", name}, {"namespace", "n"}, {"resourceVersion", rv}, {"labels", std::move(labels)}}}});
+}
+
+std::vector<std::string> names(const std::vector<ObjectPtr>& objects) {
+    std::vector<std::string> result;
+    for (const auto& o : objects) result.push_back((*o)["metadata"]["name"].get<std::string>());
+    return result;
+}
+
+/// Records every notification as "add a", "update a 1->2", "delete a".
+struct Recorder {
+    std::vector<std::string> seen;
+    StoreHandlers handlers() {
+        auto name = [](const ObjectPtr& o) { return (*o)["metadata"]["name"].get<std::string>(); };
+        return {[this, name](const ObjectPtr& o) { seen.push_back("add " + name(o)); },
+                [this, name](const ObjectPtr& a, const ObjectPtr& b) {
+                    seen.push_back("update " + name(b) + " " + std::string(resource_version_of(*a)) + "->" +
+                                   std::string(resource_version_of(*b)));
+                },
+                [this, name](const ObjectPtr& o) { seen.push_back("delete " + name(o)); }};
+    }
+};
+
+void relist(Store& store, std::vector<ObjectPtr> objects, std::string rv) {
+    store.init_begin();
+    store.init_apply(std::move(objects));
+    store.init_done(std::move(rv));
+}
+
+} // namespace
+
+TEST_CASE("a store is synced only after the first swap, which shows nothing before it") {
+    Store store;
+    Recorder recorder;
+    store.add_handlers(recorder.handlers());
+    CHECK_FALSE(store.synced());
+    store.init_begin();
+    store.init_apply({object("a", "1"), object("b", "2")});
+    CHECK(store.size() == 0);
+    CHECK_FALSE(store.synced());
+    CHECK(recorder.seen.empty());
+    store.init_apply({object("c", "3")});
+    store.init_done("10");
+    CHECK(store.synced());
+    CHECK(store.size() == 3);
+    CHECK(store.resource_version() == "10");
+    CHECK(names(store.list()) == std::vector<std::string>{"a", "b", "c"});
+    CHECK(recorder.seen == std::vector<std::string>{"add a", "add b", "add c"});
+    REQUIRE(store.get({"n", "b"}));
+    CHECK(resource_version_of(*store.get({"n", "b"})) == "2");
+    CHECK_FALSE(store.get({"n", "zz"}));
+    CHECK_FALSE(store.get({"", "b"}));
+}
+
+TEST_CASE("a relist swap drops missed deletes, notifies them, and skips unchanged objects") {
+    Store store;
+    relist(store, {object("a", "1"), object("b", "2"), object("c", "3")}, "10");
+    const ObjectPtr cached_a = store.get({"n", "a"});
+    Recorder recorder;
+    store.add_handlers(recorder.handlers());
+
+    // While disconnected: b deleted, c modified, d created; a untouched.
+    relist(store, {object("a", "1"), object("c", "7"), object("d", "8")}, "20");
+    CHECK(names(store.list()) == std::vector<std::string>{"a", "c", "d"});
+    CHECK_FALSE(store.get({"n", "b"}));
+    CHECK(store.get({"n", "a"}) == cached_a);  // same snapshot kept
+    CHECK(store.resource_version() == "20");
+    CHECK(recorder.seen == std::vector<std::string>{"delete b", "update c 3->7", "add d"});
+}
+
+TEST_CASE("a relist begun again drops the half-buffered one") {
+    Store store;
+    relist(store, {object("a", "1")}, "10");
+    store.init_begin();
+    store.init_apply({object("stale", "5")});
+    relist(store, {object("a", "1"), object("b", "11")}, "12");
+    CHECK(names(store.list()) == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("watch events add, update and delete with notifications and RV tracking") {
+    Store store;
+    relist(store, {}, "1");
+    Recorder recorder;
+    store.add_handlers(recorder.handlers());
+    store.apply(object("a", "2"));
+    store.apply(object("a", "3"));
+    store.apply(object("a", "3"));  // resourceVersion-only or no change still notifies: controllers decide
+    store.remove(object("a", "4"));
+    store.remove(object("ghost", "5"));  // unknown: nothing to say
+    store.bookmark("9");
+    CHECK(store.size() == 0);
+    CHECK(store.resource_version() == "9");
+    CHECK(recorder.seen == std::vector<std::string>{"add a", "update a 2->3", "update a 3->3", "delete a"});
+}
+
+TEST_CASE("the label index follows adds, updates, deletes and swaps") {
+    Store store;
+    relist(store, {object("a", "1", {{"env", "dev"}}), object("b", "2", {{"env", "prod"}, {"tier", "web"}})}, "5");
+    CHECK(names(store.list_by_label("env", "dev")) == std::vector<std::string>{"a"});
+    CHECK(names(store.list_by_label("tier", "web")) == std::vector<std::string>{"b"});
+
+    store.apply(object("a", "6", {{"env", "prod"}}));
+    CHECK(store.list_by_label("env", "dev").empty());
+    CHECK(names(store.list_by_label("env", "prod")) == std::vector<std::string>{"a", "b"});
+
+    store.apply(object("c", "7", {{"env", "dev"}}));
+    store.remove(object("b", "8"));
+    CHECK(names(store.list_by_label("env", "prod")) == std::vector<std::string>{"a"});
+    CHECK(store.list_by_label("tier", "web").empty());
+    CHECK(names(store.list_by_label("env", "dev")) == std::vector<std::string>{"c"});
+
+    relist(store, {object("c", "9", {{"env", "qa"}})}, "10");
+    CHECK(store.list_by_label("env", "dev").empty());
+    CHECK(store.list_by_label("env", "prod").empty());
+    CHECK(names(store.list_by_label("env", "qa")) == std::vector<std::string>{"c"});
+    CHECK(store.list_by_label("nope", "x").empty());
+}
+
+TEST_CASE("objects without a name are not cached") {
+    Store store;
+    relist(store, {std::make_shared<const Json>(Json{{"metadata", Json::object()}}), nullptr}, "1");
+    store.apply(std::make_shared<const Json>(Json::object()));
+    CHECK(store.size() == 0);
+}
+
+namespace {
+
+/// A Deployment-sized object with the managedFields and last-applied copy a real cluster carries.
+Json deployment(int i) {
+    Json managed = Json::array();
+    for (int m = 0; m < 3; ++m)
+        managed.push_back({{"manager", "kube-controller-manager"},
+                           {"operation", "Update"},
+                           {"apiVersion", "apps/v1"},
+                           {"time", "2024-01-01T00:00:00Z"},
+                           {"fieldsType", "FieldsV1"},
+                           {"fieldsV1",
+                            {{"f:metadata", {{"f:labels", {{"f:app", Json::object()}, {"f:tier", Json::object()}}}}},
+                             {"f:spec",
+                              {{"f:replicas", Json::object()},
+                               {"f:template", {{"f:spec", {{"f:containers", {{"k:{\"name\":\"files\"}", Json::object()}}}}}}}}},
+                             {"f:status", {{"f:readyReplicas", Json::object()}, {"f:conditions", Json::object()}}}}}});
+    const std::string name = "workshop-" + std::to_string(i) + "-files";
+    Json spec = {{"replicas", 1},
+                 {"selector", {{"matchLabels", {{"app", name}}}}},
+                 {"template",
+                  {{"metadata", {{"labels", {{"app", name}}}}},
+                   {"spec", {{"containers", Json::array({{{"name", "files"},
+                                                           {"image", "registry.example/lab-files:prod"},
+                                                           {"ports", Json::array({{{"containerPort", 8080}}})}}})}}}}}};
+    return {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata",
+             {{"name", name},
+              {"namespace", "labs"},
+              {"resourceVersion", std::to_string(1000 + i)},
+              {"uid", "0f0e0d0c-0b0a-0908-0706-05040302010" + std::to_string(i % 10)},
+              {"labels", {{"app.kubernetes.io/managed-by", "labfleet"}, {"labfleet.dev/workload", name}}},
+              {"annotations", {{"kubectl.kubernetes.io/last-applied-configuration", spec.dump()}}},
+              {"managedFields", managed}}},
+            {"spec", spec},
+            {"status", {{"replicas", 1}, {"readyReplicas", 1}}}};
+}
+
+/// Heap bytes per cached object for `count` objects, measured with mallinfo2.
+double bytes_per_object(int count, const ObjectTrim* trim) {
+    std::vector<Json> sources;
+    for (int i = 0; i < count; ++i) sources.push_back(deployment(i));
+    const auto before = mallinfo2().uordblks;
+    {
+        Store store;
+        store.init_begin();
+        std::vector<ObjectPtr> objects;
+        for (auto& source : sources) {
+            Json copy = source;
+            if (trim) trim->apply(copy);
+            objects.push_back(std::make_shared<const Json>(std::move(copy)));
+        }
+        store.init_apply(std::move(objects));
+        store.init_done("1");
+        const auto after = mallinfo2().uordblks;
+        return static_cast<double>(after - before) / count;
+    }
+}
+
+} // namespace
+
+TEST_CASE("measure: heap bytes per cached object with and without trimming", "[measure]") {
+    const ObjectTrim trim({last_applied_pointer});
+    const double full = bytes_per_object(500, nullptr);
+    const double trimmed = bytes_per_object(500, &trim);
+    WARN("bytes per cached Deployment: untrimmed " << full << ", trimmed " << trimmed);
+    if (full <= 0) return;  // allocator statistics unavailable (e.g. under a sanitizer)
+    CHECK(trimmed < full / 2);
+}

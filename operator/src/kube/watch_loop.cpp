@@ -69,7 +69,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
     const ObjectTrim trim(options.trim_pointers);
     const watcher::RequestConfig config{options.label_selector, options.field_selector, options.page_size,
                                         static_cast<int>(options.server_timeout.count())};
-    WatcherBackoff backoff(options.backoff);
+    Backoff backoff(clock, options.backoff);
     asio::steady_timer timer(co_await asio::this_coro::executor);
     watcher::State state = watcher::initial_state(options.initial_list_from_cache);
     std::unique_ptr<WatchStream> stream;
@@ -135,12 +135,9 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
         status->watching = std::holds_alternative<watcher::Watching>(state);
         if (from_server) status->last_event = now;
         if (result.error) status->last_error = result.error;
-        if (!result.back_off) {
-            backoff.healthy(now);
-            continue;
-        }
+        if (!result.back_off) continue;
         if (status->stop_requested) break;
-        auto delay = backoff.next_delay(now);
+        auto delay = backoff.next_delay();
         if (result.error && result.error->retry_after)
             delay = std::max<std::chrono::milliseconds>(delay, *result.error->retry_after);
         status->current_backoff = delay;

@@ -17,7 +17,7 @@
 #include "kube/resource.hpp"
 #include "kube/store.hpp"
 #include "kube/watcher.hpp"
-#include "kube/watcher_backoff.hpp"
+#include "kube/backoff.hpp"
 
 namespace labfleet::kube {
 
@@ -36,7 +36,7 @@ struct WatchLoopOptions {
     bool initial_list_from_cache = true;
     /// JSON pointers dropped before caching, on top of metadata.managedFields.
     std::vector<std::string> trim_pointers{last_applied_pointer};
-    WatcherBackoffOptions backoff;
+    BackoffPolicy backoff;
 };
 
 /// Shared by a running loop and its owner: the stop request and the health

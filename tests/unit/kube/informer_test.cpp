@@ -53,7 +53,6 @@ WatchLoopOptions fast_options() {
     options.idle_timeout = 20ms;
     options.backoff.initial = 1ms;
     options.backoff.max = 4ms;
-    options.backoff.seed = 7;
     return options;
 }
 
@@ -205,24 +204,3 @@ TEST_CASE("a watch loop is alive only while it keeps stepping") {
     CHECK(alive_window(WatchLoopOptions{}) == 295s + 30s + 30s);
 }
 
-TEST_CASE("the watcher backoff doubles with jitter up to its cap and resets after a healthy while") {
-    WatcherBackoffOptions options;
-    options.seed = 42;
-    WatcherBackoff backoff(options);
-    MonoTime now{};
-    std::vector<std::chrono::milliseconds> delays;
-    for (int i = 0; i < 8; ++i) delays.push_back(backoff.next_delay(now));
-    CHECK(delays[0] > 639ms);
-    CHECK(delays[0] <= 800ms);
-    CHECK(delays[1] > 1279ms);
-    CHECK(delays[1] <= 1600ms);
-    for (auto d : delays) CHECK(d <= 30s);
-    CHECK(delays[7] >= 24s);  // capped at 30 s minus at most 20 % jitter
-
-    backoff.healthy(now);
-    now += 1min;
-    CHECK(backoff.next_delay(now) >= 24s);  // not healthy long enough
-    backoff.healthy(now);
-    now += 2min;
-    CHECK(backoff.next_delay(now) <= 800ms);
-}

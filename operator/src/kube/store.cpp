@@ -116,6 +116,7 @@ void Store::init_done(std::string resource_version) {
     resource_version_ = std::move(resource_version);
     synced_ = true;
 
+    relisting_ = true;
     for (const auto& handlers : handlers_) {
         if (handlers.on_delete)
             for (const auto& object : deleted) handlers.on_delete(object);
@@ -124,6 +125,7 @@ void Store::init_done(std::string resource_version) {
         if (handlers.on_add)
             for (const auto& object : added) handlers.on_add(object);
     }
+    relisting_ = false;
 }
 
 void Store::apply(ObjectPtr object) {

@@ -45,6 +45,9 @@ public:
     const std::string& resource_version() const { return resource_version_; }
     /// True once a first full list has been swapped in.
     bool synced() const { return synced_; }
+    /// True while handlers hear the changes of a relist swap (not live
+    /// events): controllers queue those at low priority.
+    bool relisting() const { return relisting_; }
 
     /// Starts buffering a relist; a relist already being buffered is dropped.
     void init_begin();
@@ -76,6 +79,7 @@ private:
     std::vector<StoreHandlers> handlers_;
     std::string resource_version_;
     bool synced_ = false;
+    bool relisting_ = false;
 };
 
 /// metadata.resourceVersion, or "" when absent.

@@ -1,0 +1,36 @@
+#pragma once
+// Context: what every Labfleet reconciler gets from the manager — the caches
+// it reads (never the API server), the client it writes through (leader-gated
+// and dry-run aware), the clock, the event sink and the domain metrics.
+
+#include "kube/client.hpp"
+#include "kube/clock.hpp"
+#include "kube/event_sink.hpp"
+#include "kube/logger.hpp"
+#include "kube/store.hpp"
+
+namespace labfleet::controllers {
+
+class DomainMetrics;
+
+/// The informer caches, one per kind. Children (ConfigMaps, Deployments,
+/// Services) are cached only when labelled app.kubernetes.io/managed-by=labfleet.
+struct Caches {
+    kube::Store& workloads;
+    kube::Store& targets;
+    kube::Store& policies;
+    kube::Store& leases;
+    kube::Store& config_maps;
+    kube::Store& deployments;
+    kube::Store& services;
+};
+
+struct Context {
+    kube::Client& client;
+    const kube::Clock& clock;
+    Caches caches;
+    kube::EventSink& events;
+    DomainMetrics* metrics = nullptr;  // null in tests that don't look at them
+};
+
+} // namespace labfleet::controllers

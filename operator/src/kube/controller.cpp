@@ -1,0 +1,113 @@
+#include "kube/controller.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace labfleet::kube {
+
+namespace {
+
+std::string_view result_label(const ReconcileResult& result) {
+    switch (result.kind) {
+    case ReconcileResult::Kind::Done: return "success";
+    case ReconcileResult::Kind::RequeueAfter: return "requeue_after";
+    case ReconcileResult::Kind::Error: return "error";
+    }
+    return "success";
+}
+
+} // namespace
+
+std::string key_of_object(const Json& object) { return Store::key_of(object).str(); }
+
+Controller::Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
+                       Reconciler& reconciler, RuntimeMetrics* metrics)
+    : executor_(executor),
+      clock_(clock),
+      options_(std::move(options)),
+      reconciler_(reconciler),
+      metrics_(metrics),
+      observer_(metrics ? metrics->work_queue_observer(options_.name) : nullptr),
+      queue_(executor, clock, options_.rate_limits, observer_.get()),
+      log_(default_logger().named(options_.name)) {
+    if (metrics_) {
+        metrics_->set_max_concurrent_reconciles(options_.name, options_.workers);
+        metrics_->set_active_workers(options_.name, 0);
+    }
+}
+
+void Controller::watch_primary(Store& store) {
+    watch(store, [](const Json& object) { return std::vector<std::string>{key_of_object(object)}; });
+}
+
+void Controller::watch(Store& store, KeyMapper map) {
+    // Changes replayed by a relist are queued at low priority so that live
+    // changes are served first (an initial flood never starves them).
+    auto enqueue_mapped = [this, &store, map](const Json& object) {
+        const Priority priority = store.relisting() ? Priority::Low : Priority::Normal;
+        for (const auto& key : map(object)) queue_.add(key, priority);
+    };
+    store.add_handlers({
+        [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
+        [enqueue_mapped](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+            enqueue_mapped(*old_object);
+            enqueue_mapped(*new_object);
+        },
+        [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
+    });
+}
+
+void Controller::enqueue_all(const Store& store) {
+    for (const auto& object : store.list()) queue_.add(key_of_object(*object), Priority::Low);
+}
+
+asio::awaitable<void> Controller::run() {
+    // Workers are coroutines on the one runtime thread; `workers` bounds how
+    // many reconciles are in flight at once.
+    auto remaining = std::make_shared<int>(options_.workers);
+    asio::steady_timer all_done(executor_, asio::steady_timer::time_point::max());
+    for (int i = 0; i < options_.workers; ++i) {
+        asio::co_spawn(executor_, worker(), [remaining, &all_done](std::exception_ptr error) {
+            if (error) std::rethrow_exception(error);
+            if (--*remaining == 0) all_done.cancel();
+        });
+    }
+    log_.info("controller started", {{"workers", options_.workers}});
+    co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    log_.info("controller stopped");
+}
+
+asio::awaitable<void> Controller::worker() {
+    while (auto key = co_await queue_.get()) {
+        const MonoTime started = clock_.steady_now();
+        ++active_workers_;
+        if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
+        ReconcileResult result = co_await reconciler_.reconcile(*key);
+        --active_workers_;
+        if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
+        finish(*key, result, started);
+    }
+}
+
+void Controller::finish(const std::string& key, const ReconcileResult& result, MonoTime started) {
+    if (metrics_) metrics_->reconciled(options_.name, std::string(result_label(result)), clock_.steady_now() - started);
+    switch (result.kind) {
+    case ReconcileResult::Kind::Done:
+        queue_.forget(key);
+        break;
+    case ReconcileResult::Kind::RequeueAfter:
+        queue_.forget(key);
+        queue_.add_after(key, result.after);
+        break;
+    case ReconcileResult::Kind::Error:
+        log_.warn("reconcile failed", {{"key", key}, {"error", result.error}, {"retries", queue_.retries(key)}});
+        queue_.add_rate_limited(key);
+        break;
+    }
+    queue_.done(key);
+}
+
+} // namespace labfleet::kube

@@ -155,6 +155,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<FakeApiServer::State> state) {
         auto [ec, socket] = co_await state->acceptor.async_accept(use_tuple);
         if (ec) co_return;
         const std::size_t index = ++state->connections;
+        socket.set_option(tcp::no_delay(true), ec);
         if (state->tls) asio::co_spawn(state->executor, serve_tls(state, std::move(socket), index), asio::detached);
         else asio::co_spawn(state->executor, serve(state, std::move(socket), index), asio::detached);
     }

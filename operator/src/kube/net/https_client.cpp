@@ -356,6 +356,8 @@ struct HttpsClient::Impl {
             co_return transport_error("connect", endpoint.host_header + ": " + connect_ec.message());
         }
         ++opened;
+        // Small requests must not wait for delayed ACKs (Nagle).
+        connection->tcp().socket().set_option(tcp::no_delay(true), connect_ec);
         if (auto* tls = connection->tls()) {
             if (!config.insecure_skip_tls_verify) tls->set_verify_callback(HostVerifier(verify_name));
             if (!is_ip_address(verify_name)) SSL_set_tlsext_host_name(tls->native_handle(), verify_name.c_str());

@@ -77,8 +77,8 @@ void throw_config(const ClusterConfig& config, std::string_view what, const beas
     throw std::invalid_argument(std::string(what) + " of " + config.source + ": " + ec.message());
 }
 
-std::unique_ptr<ssl::context> make_tls_context(const ClusterConfig& config) {
-    auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+std::shared_ptr<ssl::context> make_tls_context(const ClusterConfig& config) {
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
     context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     beast::error_code ec;
@@ -154,8 +154,9 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
 /// One TCP connection, TLS or plain, with the read buffer that belongs to it.
 class Connection {
 public:
-    Connection(const asio::any_io_executor& executor, ssl::context* tls_context) {
-        if (tls_context) tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls_context);
+    Connection(const asio::any_io_executor& executor, std::shared_ptr<ssl::context> tls_context)
+        : tls_context_(std::move(tls_context)) {
+        if (tls_context_) tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *tls_context_);
         else plain_ = std::make_unique<beast::tcp_stream>(executor);
     }
 
@@ -199,6 +200,7 @@ public:
     MonoTime idle_since{};
 
 private:
+    std::shared_ptr<ssl::context> tls_context_;  // shared: a watch stream may outlive its client
     std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls_;
     std::unique_ptr<beast::tcp_stream> plain_;
     beast::flat_buffer buffer_;
@@ -293,7 +295,7 @@ struct HttpsClient::Impl {
     HttpsClientOptions options;
     const Clock& clock;
     Endpoint endpoint;
-    std::unique_ptr<ssl::context> tls_context;
+    std::shared_ptr<ssl::context> tls_context;
     std::string verify_name;  // verified against the certificate and sent as SNI
     std::vector<std::unique_ptr<Connection>> idle;  // oldest first
     std::size_t opened = 0;
@@ -348,7 +350,7 @@ struct HttpsClient::Impl {
         tcp::resolver resolver(executor);
         auto [resolve_ec, endpoints] = co_await resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
         if (resolve_ec) co_return transport_error("resolve " + endpoint.host, resolve_ec.message());
-        auto connection = std::make_unique<Connection>(executor, tls_context.get());
+        auto connection = std::make_unique<Connection>(executor, tls_context);
         connection->tcp().expires_after(options.connect_timeout);
         auto [connect_ec, peer] = co_await connection->tcp().async_connect(endpoints, use_tuple);
         if (connect_ec) {
@@ -366,12 +368,12 @@ struct HttpsClient::Impl {
             if (handshake_ec) {
                 if (handshake_ec == beast::error::timeout)
                     co_return timeout_error("tls handshake", options.handshake_timeout);
-                std::string detail = handshake_ec.message();
+                std::string detail = endpoint.host_header + ": " + handshake_ec.message();
                 if (const long verify = SSL_get_verify_result(tls->native_handle()); verify != X509_V_OK)
                     detail = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify) +
-                             " (verifying \"" + verify_name + "\" against " +
-                             (config.ca_pem.empty() ? "the system roots" : "the cluster CA") + ")";
-                co_return transport_error("tls handshake", endpoint.host_header + ": " + detail);
+                             " (server " + endpoint.host_header + ", name \"" + verify_name + "\", trusting " +
+                             (config.ca_pem.empty() ? "the system roots" : "the CA of " + config.source) + ")";
+                co_return transport_error("tls handshake", detail);
             }
         }
         connection->tcp().expires_never();

@@ -35,6 +35,8 @@ struct HttpsClientOptions {
     const Clock* clock = nullptr;
 };
 
+/// The client must outlive every send() and stream() call it started; a
+/// WatchStream it returned owns its connection and may outlive the client.
 class HttpsClient final : public Client {
 public:
     /// Throws std::invalid_argument when the config cannot work at all (bad

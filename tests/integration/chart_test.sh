@@ -159,10 +159,18 @@ fi
 expect_contains "monitoring render: objects and alerts" "${monitoring_render}" "kind: ServiceMonitor" \
   "kind: PrometheusRule" "alert: LabfleetOperatorDown" "alert: LabfleetReconcileErrors" \
   "alert: LabfleetLeaseExpiryLagHigh" "alert: LabfleetNoLeader" "labfleet.json:"
-if grep -qE '"?\*"?\]?$|\[\*\]|- "\*"' <(rendered_kinds "${default_render}" ClusterRole Role); then
-  fail "rbac: no wildcards" "a rule uses '*'"
-else
+if out="$(python3 - "${default_render}" 2>&1 <<'PY'
+import sys, yaml
+bad = [f"{d['kind']}/{d['metadata']['name']}: {rule}"
+       for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") in ("ClusterRole", "Role")
+       for rule in d.get("rules", [])
+       if any("*" in v for key in ("apiGroups", "resources", "verbs", "resourceNames") for v in rule.get(key, []))]
+sys.exit("; ".join(bad) if bad else 0)
+PY
+)"; then
   pass "rbac: no wildcards"
+else
+  fail "rbac: no wildcards" "${out}"
 fi
 
 # The values schema refuses a bad value with a message naming the key.
@@ -202,9 +210,8 @@ fi
 # can-i resolves resource names through discovery, so the chart's CRDs must be installed.
 if crds_present; then
   pass "chart CRDs present"
-elif out="$(kubectl apply -f "${chart}/crds" 2>&1)" &&
+elif installed_crds=true && out="$(kubectl apply -f "${chart}/crds" 2>&1)" &&
   out="$(kubectl wait --for condition=established --timeout=60s "${crd_names[@]/#/crd/}" 2>&1)"; then
-  installed_crds=true
   # Discovery is cached per kubeconfig; a fresh lookup makes can-i see the new kinds.
   kubectl api-resources --api-group=labfleet.dev >/dev/null 2>&1 || true
   pass "install chart CRDs"

@@ -123,6 +123,24 @@ delete_test_objects
 # --- the chart's CRDs are the repository's ---------------------------------------------------------------
 check "check-chart: chart CRDs equal crds/" bash "${repo_root}/hack/check-chart.sh"
 
+# --- every values.yaml key is commented (on the line above, or inline) ------------------------------------
+if out="$(python3 - "${chart}/values.yaml" 2>&1 <<'PY'
+import re, sys
+previous, bare = "", []
+for number, line in enumerate(open(sys.argv[1]), 1):
+    line = line.rstrip("\n")
+    if re.match(r"^\s*(- )?[A-Za-z_][\w.-]*:", line) and "#" not in line and not previous.lstrip().startswith("#"):
+        bare.append(f"line {number}: {line.strip()}")
+    if line.strip():
+        previous = line
+sys.exit("; ".join(bare) if bare else 0)
+PY
+)"; then
+  pass "values.yaml: every key commented"
+else
+  fail "values.yaml: every key commented" "${out}"
+fi
+
 # --- lint and render -------------------------------------------------------------------------------------
 check "helm lint" helm lint "${chart}"
 check "helm lint --strict" helm lint --strict "${chart}"

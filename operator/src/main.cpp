@@ -1,13 +1,62 @@
-// labfleet-operator: parse options, build the manager, run.
+// labfleet-operator: parse options, then run the manager, render a plan, or
+// print the version.
+#include <filesystem>
 #include <iostream>
-#include <string_view>
+#include <string>
+#include <vector>
+
+#include "controllers/plan.hpp"
+#include "manager/manager.hpp"
+#include "manager/options.hpp"
+
+namespace {
+
+using namespace labfleet;
+
+/// `plan -f PATH...`: PATH is a directory of CR files or one file.
+int plan(const manager::PlanOptions& options) {
+    std::vector<controllers::PlanDocument> documents;
+    for (const auto& path : options.paths) {
+        auto read = std::filesystem::is_directory(path) ? controllers::read_plan_directory(path)
+                                                         : controllers::read_plan_file(path);
+        if (!read) {
+            std::cerr << "error: " << read.error().message << "\n";
+            return 1;
+        }
+        for (auto& document : *read) documents.push_back(std::move(document));
+    }
+    auto output = controllers::render_plan(documents);
+    if (!output) {
+        std::cerr << "error: " << output.error().message << "\n";
+        return 1;
+    }
+    for (const auto& warning : output->warnings) std::cerr << "warning: " << warning << "\n";
+    std::cout << output->yaml;
+    return 0;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
-    const std::string_view command = argc > 1 ? argv[1] : "";
-    if (command == "version") {
+    auto parsed = manager::parse_options(std::vector<std::string>(argv + 1, argv + argc));
+    if (auto* error = std::get_if<manager::OptionsError>(&parsed)) {
+        std::cerr << "error: " << error->message << "\n";
+        return 2;
+    }
+    const auto& command = std::get<manager::Command>(parsed);
+    if (auto* help = std::get_if<manager::HelpCommand>(&command)) {
+        std::cout << help->text;
+        return 0;
+    }
+    if (std::holds_alternative<manager::VersionCommand>(command)) {
         std::cout << "labfleet-operator " << LABFLEET_VERSION << "\n";
         return 0;
     }
-    std::cerr << "usage: labfleet-operator run|plan|version [flags]\n";
-    return 2;
+    if (auto* options = std::get_if<manager::PlanOptions>(&command)) return plan(*options);
+    try {
+        return manager::run_manager(std::get<manager::RunOptions>(command));
+    } catch (const std::exception& error) {
+        std::cerr << "error: " << error.what() << "\n";
+        return 1;
+    }
 }

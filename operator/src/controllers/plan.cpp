@@ -71,15 +71,19 @@ kube::Result<std::vector<PlanDocument>> read_plan_directory(const std::filesyste
     std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.filename() < b.filename(); });
     std::vector<PlanDocument> out;
     for (const auto& file : files) {
-        std::ifstream stream(file, std::ios::binary);
-        std::ostringstream text;
-        text << stream.rdbuf();
-        if (!stream) return plan_error(file.filename().string(), {"", "cannot read file"});
-        auto documents = parse_plan_file(file.filename().string(), text.str());
+        auto documents = read_plan_file(file);
         if (!documents.ok()) return documents.error();
         for (auto& document : *documents) out.push_back(std::move(document));
     }
     return out;
+}
+
+kube::Result<std::vector<PlanDocument>> read_plan_file(const std::filesystem::path& file) {
+    std::ifstream stream(file, std::ios::binary);
+    std::ostringstream text;
+    text << stream.rdbuf();
+    if (!stream) return plan_error(file.filename().string(), {"", "cannot read file"});
+    return parse_plan_file(file.filename().string(), text.str());
 }
 
 kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents) {

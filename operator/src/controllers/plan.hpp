@@ -33,6 +33,8 @@ struct PlanOutput {
 /// empty documents are skipped. Errors name the file (and line for syntax).
 kube::Result<std::vector<PlanDocument>> read_plan_directory(const std::filesystem::path& dir);
 
+/// Reads one file's documents (named by its file name in errors).
+kube::Result<std::vector<PlanDocument>> read_plan_file(const std::filesystem::path& file);
 /// Parses one file's text into documents.
 kube::Result<std::vector<PlanDocument>> parse_plan_file(const std::string& source, const std::string& text);
 

@@ -5,11 +5,10 @@
 
 #include <string>
 
+#include "kube/event_recorder.hpp"
 #include "kube/json.hpp"
 
 namespace labfleet::kube {
-
-enum class EventType { Normal, Warning };
 
 class EventSink {
 public:

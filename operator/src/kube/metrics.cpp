@@ -55,8 +55,9 @@ private:
 
 } // namespace
 
-RuntimeMetrics::RuntimeMetrics()
-    : registry_(std::make_shared<prometheus::Registry>()),
+RuntimeMetrics::RuntimeMetrics(std::string api_host)
+    : api_host_(std::move(api_host)),
+      registry_(std::make_shared<prometheus::Registry>()),
       reconcile_total_(BuildCounter().Name("controller_runtime_reconcile_total")
                            .Help("Total number of reconciliations per controller").Register(*registry_)),
       reconcile_errors_(BuildCounter().Name("controller_runtime_reconcile_errors_total")
@@ -105,11 +106,8 @@ void RuntimeMetrics::set_max_concurrent_reconciles(const std::string& controller
     max_concurrent_.Add({{"controller", controller}}).Set(workers);
 }
 
-void RuntimeMetrics::request_done(int code, std::string_view method, const std::string& host) {
-    rest_requests_.Add({{"code", code == 0 ? std::string("<error>") : std::to_string(code)},
-                        {"method", std::string(method)},
-                        {"host", host}})
-        .Increment();
+void RuntimeMetrics::on_request(std::string_view method, std::string_view code) {
+    rest_requests_.Add({{"code", std::string(code)}, {"method", std::string(method)}, {"host", api_host_}}).Increment();
 }
 
 void RuntimeMetrics::set_leader(const std::string& lease_name, bool leading) {

@@ -12,13 +12,15 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "kube/metrics_client.hpp"
 #include "kube/work_queue.hpp"
 
 namespace labfleet::kube {
 
-class RuntimeMetrics {
+class RuntimeMetrics final : public RequestObserver {
 public:
-    RuntimeMetrics();
+    /// `api_host` labels rest_client_requests_total (the API server's host:port).
+    explicit RuntimeMetrics(std::string api_host = "");
 
     prometheus::Registry& registry() { return *registry_; }
     std::shared_ptr<prometheus::Registry> shared_registry() { return registry_; }
@@ -31,7 +33,7 @@ public:
     void set_active_workers(const std::string& controller, int workers);
     void set_max_concurrent_reconciles(const std::string& controller, int workers);
     /// rest_client_requests_total{code, method, host}.
-    void request_done(int code, std::string_view method, const std::string& host);
+    void on_request(std::string_view method, std::string_view code) override;
     /// leader_election_master_status{name}: 1 while leading.
     void set_leader(const std::string& lease_name, bool leading);
 
@@ -39,6 +41,7 @@ public:
     std::string serialize() const;
 
 private:
+    std::string api_host_;
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Counter>& reconcile_total_;
     prometheus::Family<prometheus::Counter>& reconcile_errors_;

@@ -7,9 +7,11 @@
 #include <variant>
 #include <vector>
 
+#include "kube/logger.hpp"
+
 namespace labfleet::manager {
 
-enum class LogFormat { Json, Text };
+using kube::LogFormat;
 
 struct RunOptions {
     std::string kubeconfig;                    // --kubeconfig; empty = discovery order

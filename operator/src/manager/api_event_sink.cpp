@@ -1,0 +1,60 @@
+#include "manager/api_event_sink.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "kube/rest.hpp"
+
+namespace labfleet::manager {
+
+namespace {
+
+std::string string_at(const kube::Json& object, const char* name) {
+    auto it = object.find(name);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+boost::asio::awaitable<void> send_event(kube::Client& client, kube::EventAction action, kube::Logger log) {
+    const auto events = kube::resources::events();
+    bool ok = true;
+    std::string error;
+    if (action.kind == kube::EventAction::Kind::Create) {
+        auto created = co_await kube::rest::create(client, events, action.ns, std::move(action.body));
+        if (!created) ok = false, error = created.error().describe();
+    } else {
+        auto patched = co_await kube::rest::patch(client, events, {action.ns, action.name}, kube::PatchType::Merge,
+                                                  std::move(action.body));
+        if (!patched) ok = false, error = patched.error().describe();
+    }
+    if (!ok) log.debug("event not written", {{"event", action.ns + "/" + action.name}, {"error", error}});
+}
+
+} // namespace
+
+kube::ObjectReference reference_to(const kube::Json& object) {
+    kube::ObjectReference reference;
+    if (!object.is_object()) return reference;
+    reference.api_version = string_at(object, "apiVersion");
+    reference.kind = string_at(object, "kind");
+    if (auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object()) {
+        reference.name = string_at(*metadata, "name");
+        reference.ns = string_at(*metadata, "namespace");
+        reference.uid = string_at(*metadata, "uid");
+    }
+    return reference;
+}
+
+ApiEventSink::ApiEventSink(boost::asio::any_io_executor executor, kube::Client& client, const kube::Clock& clock,
+                           kube::EventRecorderOptions options)
+    : executor_(executor), client_(client), recorder_(clock, std::move(options)),
+      log_(kube::default_logger().named("events")) {}
+
+void ApiEventSink::record(const kube::Json& regarding, kube::EventType type, std::string reason, std::string note,
+                          std::string action) {
+    auto decided = recorder_.record(reference_to(regarding), type, reason, note, action);
+    log_.info("event", {{"regarding", reference_to(regarding).name}, {"reason", reason}, {"note", note}});
+    if (decided.kind == kube::EventAction::Kind::Drop) return;
+    boost::asio::co_spawn(executor_, send_event(client_, std::move(decided), log_), boost::asio::detached);
+}
+
+} // namespace labfleet::manager

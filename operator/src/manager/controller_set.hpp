@@ -1,0 +1,42 @@
+#pragma once
+// ControllerSet: Labfleet's four controllers (Workload, SchedulingPolicy,
+// DeploymentTarget, EnvironmentLease), their reconcilers and the mapping of
+// every cache's changes to the keys each controller must look at.
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "controllers/context.hpp"
+#include "kube/controller.hpp"
+#include "kube/metrics.hpp"
+#include "manager/options.hpp"
+
+namespace labfleet::manager {
+
+class ControllerSet {
+public:
+    /// Registers the cache handlers at once (so no change is missed); workers
+    /// run only after start(). `context` and `metrics` must outlive the set.
+    ControllerSet(boost::asio::any_io_executor executor, controllers::Context& context, kube::RuntimeMetrics& metrics,
+                  const RunOptions& options);
+    ~ControllerSet();
+
+    /// Starts every controller's workers and queues every existing object.
+    void start();
+    /// Shuts the queues down; workers finish their current reconcile.
+    void stop();
+    /// True until every worker has returned after stop().
+    bool running() const { return running_ > 0; }
+
+private:
+    struct Parts;
+    boost::asio::any_io_executor executor_;
+    controllers::Context& context_;
+    std::unique_ptr<Parts> parts_;
+    std::vector<kube::Controller*> controllers_;
+    int running_ = 0;
+};
+
+} // namespace labfleet::manager

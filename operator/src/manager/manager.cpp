@@ -1,0 +1,239 @@
+#include "manager/manager.hpp"
+
+#include <iostream>
+#include <list>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "api/v1alpha1/group_version.hpp"
+#include "controllers/context.hpp"
+#include "controllers/domain_metrics.hpp"
+#include "kube/config_loader.hpp"
+#include "kube/gated_client.hpp"
+#include "kube/informer.hpp"
+#include "kube/leader_election.hpp"
+#include "kube/metrics.hpp"
+#include "kube/metrics_client.hpp"
+#include "kube/net/https_client.hpp"
+#include "manager/api_event_sink.hpp"
+#include "manager/controller_set.hpp"
+#include "manager/probe_server.hpp"
+
+namespace labfleet::manager {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto managed_by_selector = "app.kubernetes.io/managed-by=labfleet";
+constexpr auto shutdown_grace = 10s;
+
+std::string host_of(const std::string& server) {
+    auto start = server.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    return server.substr(start, server.find('/', start) - start);
+}
+
+kube::ClusterConfig load_config(const RunOptions& options) {
+    auto config = kube::load_cluster_config({options.kubeconfig, options.context}, kube::ConfigEnvironment::process());
+    if (!config) throw std::runtime_error("cluster config: " + config.error().describe());
+    return std::move(config).value();
+}
+
+kube::Logger make_logger(const RunOptions& options) {
+    auto level = kube::parse_log_level(options.log_level);
+    return kube::Logger("labfleet", level ? *level : kube::LogLevel::Info, options.log_format);
+}
+
+/// Every informer the controllers read, in one place.
+struct Informers {
+    Informers(kube::Client& client, const kube::Clock& clock)
+        : workloads(client, clock, api::v1alpha1::workloads()),
+          targets(client, clock, api::v1alpha1::deployment_targets()),
+          policies(client, clock, api::v1alpha1::scheduling_policies()),
+          leases(client, clock, api::v1alpha1::environment_leases()),
+          config_maps(client, clock, kube::resources::config_maps(), children()),
+          deployments(client, clock, kube::resources::deployments(), children()),
+          services(client, clock, kube::resources::services(), children()) {}
+
+    static kube::WatchLoopOptions children() {
+        kube::WatchLoopOptions options;
+        options.label_selector = managed_by_selector;
+        return options;
+    }
+    std::vector<kube::Informer*> all() {
+        return {&workloads, &targets, &policies, &leases, &config_maps, &deployments, &services};
+    }
+    controllers::Caches caches() {
+        return {workloads.store(), targets.store(), policies.store(), leases.store(),
+                config_maps.store(), deployments.store(), services.store()};
+    }
+
+    kube::Informer workloads, targets, policies, leases, config_maps, deployments, services;
+};
+
+class Runtime {
+public:
+    explicit Runtime(const RunOptions& options)
+        : options_(options),
+          config_(load_config(options)),
+          metrics_(host_of(config_.server)),
+          domain_metrics_(metrics_.registry()),
+          api_(std::make_unique<kube::net::HttpsClient>(config_, io_.get_executor()), metrics_),
+          writer_(api_, [this] { return may_write(); }, options.dry_run),
+          informers_(api_, clock_),
+          events_(io_.get_executor(), writer_, clock_, {.reporting_instance = identity_}),
+          context_{writer_, clock_, informers_.caches(), events_, &domain_metrics_},
+          controllers_(io_.get_executor(), context_, metrics_, options),
+          log_(kube::default_logger().named("manager")) {
+        if (options.leader_elect) {
+            kube::LeaderElectionConfig election{identity_,
+                                                {leader_namespace(), options.leader_election_id},
+                                                options.lease_duration,
+                                                options.renew_deadline,
+                                                options.retry_period};
+            elector_ = std::make_unique<kube::LeaderElector>(api_, election, clock_);
+        }
+        open_servers();
+    }
+
+    int run() {
+        log_.info("starting", {{"server", config_.server}, {"config", config_.source}, {"identity", identity_},
+                               {"leader_elect", options_.leader_elect}, {"dry_run", options_.dry_run}});
+        for (auto* informer : informers_.all()) informer->start(io_.get_executor());
+        for (auto& server : servers_) server->start();
+        asio::signal_set signals(io_, SIGINT, SIGTERM);
+        signals.async_wait([this](const boost::system::error_code& error, int signal) {
+            if (!error) shutdown(0, "signal " + std::to_string(signal));
+        });
+        asio::co_spawn(io_, lead(), asio::detached);
+        io_.run();
+        return exit_code_;
+    }
+
+private:
+    bool may_write() const { return !elector_ || elector_->is_leader(); }
+
+    std::string leader_namespace() const {
+        if (!options_.leader_election_namespace.empty()) return options_.leader_election_namespace;
+        return config_.ns.empty() ? "default" : config_.ns;
+    }
+
+    void open_servers() {
+        auto metrics = std::make_unique<ProbeServer>(io_.get_executor(), options_.metrics_bind_address);
+        metrics->serve_metrics([this] { return metrics_.serialize(); });
+        ProbeServer* probes = metrics.get();
+        if (options_.health_probe_bind_address != options_.metrics_bind_address) {
+            servers_.push_back(std::move(metrics));
+            servers_.push_back(std::make_unique<ProbeServer>(io_.get_executor(), options_.health_probe_bind_address));
+            probes = servers_.back().get();
+        } else {
+            servers_.push_back(std::move(metrics));
+        }
+        probes->add_healthz({"ping", [] { return std::optional<std::string>{}; }});
+        probes->add_readyz({"informers", [this]() -> std::optional<std::string> {
+                                for (auto* informer : informers_.all()) {
+                                    if (!informer->synced()) return informer->type().plural + " not synced";
+                                    if (!informer->alive()) return informer->type().plural + " watch not alive";
+                                }
+                                return std::nullopt;
+                            }});
+    }
+
+    /// Waits for the caches, then for leadership, then runs the controllers.
+    asio::awaitable<void> lead() {
+        asio::steady_timer timer(io_);
+        while (!stopping_) {
+            bool synced = true;
+            for (auto* informer : informers_.all()) synced = synced && informer->synced();
+            if (synced) break;
+            timer.expires_after(100ms);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        if (stopping_) co_return;
+        log_.info("caches synced");
+        if (elector_) {
+            asio::co_spawn(io_, elector_->run([this](bool leading) { on_leadership(leading); }), asio::detached);
+        } else {
+            on_leadership(true);
+        }
+    }
+
+    void on_leadership(bool leading) {
+        metrics_.set_leader(options_.leader_election_id, leading);
+        if (leading && !leading_) {
+            leading_ = true;
+            log_.info("leading: starting controllers");
+            controllers_.start();
+        } else if (!leading && leading_ && !stopping_) {
+            // As controller-runtime: a replica that lost its lease exits and
+            // is restarted; its writes were already fenced by the gate.
+            log_.error("leadership lost: exiting");
+            shutdown(1, "leadership lost");
+        }
+    }
+
+    void shutdown(int code, const std::string& why) {
+        if (stopping_) return;
+        stopping_ = true;
+        exit_code_ = code;
+        log_.info("shutting down", {{"reason", why}});
+        controllers_.stop();
+        asio::co_spawn(io_, finish(), asio::detached);
+    }
+
+    asio::awaitable<void> finish() {
+        asio::steady_timer timer(io_);
+        const auto deadline = clock_.steady_now() + shutdown_grace;
+        while (controllers_.running() && clock_.steady_now() < deadline) {
+            timer.expires_after(50ms);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        if (elector_) {
+            elector_->stop();
+            co_await elector_->release();
+        }
+        for (auto* informer : informers_.all()) informer->stop();
+        for (auto& server : servers_) server->stop();
+        log_.info("stopped");
+        io_.stop();
+    }
+
+    RunOptions options_;
+    asio::io_context io_;
+    kube::SystemClock clock_;
+    std::string identity_ = kube::default_leader_identity();
+    kube::ClusterConfig config_;
+    kube::RuntimeMetrics metrics_;
+    controllers::DomainMetrics domain_metrics_;
+    kube::MetricsClient api_;
+    kube::GatedClient writer_;
+    Informers informers_;
+    ApiEventSink events_;
+    controllers::Context context_;
+    ControllerSet controllers_;
+    std::unique_ptr<kube::LeaderElector> elector_;
+    std::vector<std::unique_ptr<ProbeServer>> servers_;
+    kube::Logger log_;
+    bool leading_ = false;
+    bool stopping_ = false;
+    int exit_code_ = 0;
+};
+
+} // namespace
+
+int run_manager(const RunOptions& options) {
+    kube::set_default_logger(make_logger(options));
+    Runtime runtime(options);
+    return runtime.run();
+}
+
+} // namespace labfleet::manager

@@ -1,0 +1,104 @@
+#include "kube/controller.hpp"
+
+#include <map>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+using namespace labfleet::kube;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Answers each key with a scripted result and records the calls; stops the
+/// controller once `stop_after` reconciles happened.
+class ScriptedReconciler final : public Reconciler {
+public:
+    std::map<std::string, ReconcileResult> results;
+    std::vector<std::string> calls;
+    int in_flight = 0;
+    int max_in_flight = 0;
+    Controller* controller = nullptr;
+    std::size_t stop_after = 0;
+
+    asio::awaitable<ReconcileResult> reconcile(std::string key) override {
+        calls.push_back(key);
+        max_in_flight = std::max(max_in_flight, ++in_flight);
+        --in_flight;
+        if (calls.size() >= stop_after) controller->stop();
+        auto it = results.find(key);
+        co_return it == results.end() ? ReconcileResult::done() : it->second;
+    }
+};
+
+Json object(const std::string& name) { return {{"metadata", {{"name", name}, {"resourceVersion", "1"}}}}; }
+
+} // namespace
+
+TEST_CASE("controller reconciles each changed key once and counts results") {
+    asio::io_context io;
+    SystemClock clock;  // the retry's 5 ms backoff runs on real timers
+    RuntimeMetrics metrics;
+    ScriptedReconciler reconciler;
+    Controller controller(io.get_executor(), clock, {"test", 2, {}}, reconciler, &metrics);
+    reconciler.controller = &controller;
+    reconciler.stop_after = 3;  // a, b, and b's rate-limited retry
+    reconciler.results["b"] = ReconcileResult::failed("boom");
+
+    Store store;
+    controller.watch_primary(store);
+    store.apply(std::make_shared<const Json>(object("a")));
+    store.apply(std::make_shared<const Json>(object("b")));
+    store.apply(std::make_shared<const Json>(object("a")));  // deduplicated: "a" is still queued
+
+    asio::co_spawn(io, controller.run(), asio::detached);
+    io.run_for(2s);
+
+    CHECK(reconciler.calls == std::vector<std::string>{"a", "b", "b"});
+    CHECK(controller.queue().retries("b") == 1);
+    CHECK(controller.queue().retries("a") == 0);
+    const auto text = metrics.serialize();
+    CHECK(text.find(R"(controller_runtime_reconcile_total{controller="test",result="success"} 1)") != std::string::npos);
+    CHECK(text.find(R"(controller_runtime_reconcile_total{controller="test",result="error"} 2)") != std::string::npos);
+    CHECK(text.find(R"(controller_runtime_reconcile_errors_total{controller="test"} 2)") != std::string::npos);
+    CHECK(text.find(R"(controller_runtime_max_concurrent_reconciles{controller="test"} 2)") != std::string::npos);
+}
+
+TEST_CASE("controller maps secondary objects to primary keys, old and new state") {
+    asio::io_context io;
+    FakeClock clock;
+    ScriptedReconciler reconciler;
+    Controller controller(io.get_executor(), clock, {"test", 1, {}}, reconciler);
+    Store children;
+    controller.watch(children, [](const Json& child) {
+        return std::vector<std::string>{child["metadata"]["labels"]["owner"].get<std::string>()};
+    });
+    Json child = {{"metadata", {{"name", "c"}, {"namespace", "ns"}, {"resourceVersion", "1"}, {"labels", {{"owner", "w1"}}}}}};
+    children.apply(std::make_shared<const Json>(child));
+    CHECK(controller.queue().try_get() == "w1");
+    controller.queue().done("w1");
+
+    child["metadata"]["labels"]["owner"] = "w2";
+    child["metadata"]["resourceVersion"] = "2";
+    children.apply(std::make_shared<const Json>(child));
+    CHECK(controller.queue().try_get() == "w1");
+    CHECK(controller.queue().try_get() == "w2");
+}
+
+TEST_CASE("controller queues relisted objects behind live changes") {
+    asio::io_context io;
+    FakeClock clock;
+    ScriptedReconciler reconciler;
+    Controller controller(io.get_executor(), clock, {"test", 1, {}}, reconciler);
+    Store store;
+    controller.watch_primary(store);
+    store.init_begin();
+    store.init_apply({std::make_shared<const Json>(object("listed-1")), std::make_shared<const Json>(object("listed-2"))});
+    store.init_done("10");
+    store.apply(std::make_shared<const Json>(object("live")));
+    CHECK(controller.queue().try_get() == "live");
+    CHECK(controller.queue().try_get() == "listed-1");
+    CHECK(controller.queue().try_get() == "listed-2");
+}

@@ -22,8 +22,9 @@ boost::asio::awaitable<void> send_event(kube::Client& client, kube::EventAction 
         auto created = co_await kube::rest::create(client, events, action.ns, std::move(action.body));
         if (!created) ok = false, error = created.error().describe();
     } else {
-        auto patched = co_await kube::rest::patch(client, events, {action.ns, action.name}, kube::PatchType::Merge,
-                                                  std::move(action.body));
+        // Named, not braced: GCC 12 destroys a braced temporary coroutine argument twice.
+        kube::ObjectKey key{action.ns, action.name};
+        auto patched = co_await kube::rest::patch(client, events, key, kube::PatchType::Merge, std::move(action.body));
         if (!patched) ok = false, error = patched.error().describe();
     }
     if (!ok) log.debug("event not written", {{"event", action.ns + "/" + action.name}, {"error", error}});

@@ -110,11 +110,18 @@ asio::awaitable<std::map<std::string, std::string>> fresh_snapshot(kube::Client&
     co_return result;
 }
 
-asio::awaitable<void> ensure_namespace(kube::Client& client, std::string name) {
-    const kube::Json object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
-    auto created = co_await kube::rest::create(client, kube::resources::namespaces(), "", object);
+namespace {
+/// Built outside the coroutine: GCC 12 miscompiles braced JSON literals inside them.
+kube::Json namespace_object(const std::string& name) {
+    return {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+}
+} // namespace
+
+asio::awaitable<bool> ensure_namespace(kube::Client& client, std::string name) {
+    auto created = co_await kube::rest::create(client, kube::resources::namespaces(), "", namespace_object(name));
     if (!created && created.error().reason != kube::ErrorReason::AlreadyExists)
         throw std::runtime_error("create namespace " + name + ": " + created.error().describe());
+    co_return true;
 }
 
 kube::Json config_map(const std::string& ns, const std::string& name, const std::string& value) {

@@ -67,8 +67,8 @@ std::map<std::string, std::string> snapshot(const kube::Store& store);
 /// name → resourceVersion of a fresh (consistent, uncached) list; throws on failure.
 asio::awaitable<std::map<std::string, std::string>> fresh_snapshot(kube::Client& client, kube::ResourceType type,
                                                                      std::string ns);
-/// Creates namespace `name`; AlreadyExists is fine, anything else throws.
-asio::awaitable<void> ensure_namespace(kube::Client& client, std::string name);
+/// Creates namespace `name` (true); AlreadyExists is fine, anything else throws.
+asio::awaitable<bool> ensure_namespace(kube::Client& client, std::string name);
 
 /// A small ConfigMap body.
 kube::Json config_map(const std::string& ns, const std::string& name, const std::string& value);

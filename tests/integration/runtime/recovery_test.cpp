@@ -22,6 +22,9 @@ namespace {
 
 const kube::ResourceType config_maps = kube::resources::config_maps();
 
+/// Built outside the coroutines: GCC 12 miscompiles braced JSON literals inside them.
+kube::Json data_patch(const std::string& value) { return {{"data", {{"value", value}}}}; }
+
 /// Creates a ConfigMap, retrying through an API server outage; a retry that
 /// finds it already there (the first attempt landed) counts as done.
 asio::awaitable<void> create_retrying(kube::Client& client, std::string ns, std::string name, std::string value) {
@@ -36,7 +39,7 @@ asio::awaitable<void> create_retrying(kube::Client& client, std::string ns, std:
 asio::awaitable<void> update_retrying(kube::Client& client, std::string ns, std::string name, std::string value) {
     for (int attempt = 0; attempt < 300; ++attempt) {
         auto patched = co_await kube::rest::patch(client, config_maps, {ns, name}, kube::PatchType::Merge,
-                                                  {{"data", {{"value", value}}}});
+                                                  data_patch(value));
         if (patched) co_return;
         co_await sleep_for(200ms);
     }

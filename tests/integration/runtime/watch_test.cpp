@@ -20,6 +20,16 @@ kube::ResourceType deployment_targets() {
     return {"labfleet.dev", "v1alpha1", "DeploymentTarget", "deploymenttargets", false};
 }
 
+// Built outside the coroutines: GCC 12 miscompiles braced JSON literals inside them.
+kube::Json value_patch(const std::string& value) { return {{"data", {{"value", value}}}}; }
+kube::Json paused_patch() { return {{"spec", {{"paused", true}}}}; }
+kube::Json target_object(const std::string& name) {
+    return {{"apiVersion", "labfleet.dev/v1alpha1"},
+            {"kind", "DeploymentTarget"},
+            {"metadata", {{"name", name}, {"labels", {{"labfleet.dev/test", name}}}}},
+            {"spec", {{"environment", name}, {"namespace", name}, {"registry", "registry.example.com/team"}}}};
+}
+
 /// Creates, updates and deletes one ConfigMap, waiting after each step until the informer heard it.
 asio::awaitable<bool> config_map_lifecycle(kube::Client& client, kube::Informer& informer, ChangeLog& log,
                                            std::string ns) {
@@ -30,7 +40,7 @@ asio::awaitable<bool> config_map_lifecycle(kube::Client& client, kube::Informer&
     CHECK(co_await wait_until([&] { return log.contains("add one"); }, 10s));
 
     auto patched = co_await kube::rest::patch(client, type, {ns, "one"}, kube::PatchType::Merge,
-                                              {{"data", {{"value", "2"}}}});
+                                              value_patch("2"));
     REQUIRE(patched);
     CHECK(co_await wait_until([&] { return log.contains("update one"); }, 10s));
     auto cached = informer.store().get({ns, "one"});
@@ -49,12 +59,7 @@ asio::awaitable<bool> target_lifecycle(kube::Client& client, kube::Informer& inf
                                        std::string name) {
     const auto type = deployment_targets();
     if (!co_await wait_until([&] { return informer.synced(); }, 30s)) co_return false;
-    const kube::Json target = {
-        {"apiVersion", "labfleet.dev/v1alpha1"},
-        {"kind", "DeploymentTarget"},
-        {"metadata", {{"name", name}, {"labels", {{"labfleet.dev/test", name}}}}},
-        {"spec", {{"environment", name}, {"namespace", name}, {"registry", "registry.example.com/team"}}}};
-    auto created = co_await kube::rest::create(client, type, "", target);
+    auto created = co_await kube::rest::create(client, type, "", target_object(name));
     REQUIRE(created);
     CHECK(co_await wait_until([&] { return log.contains("add " + name); }, 10s));
     auto cached = informer.store().get({"", name});
@@ -62,7 +67,7 @@ asio::awaitable<bool> target_lifecycle(kube::Client& client, kube::Informer& inf
     CHECK((*cached)["spec"]["channel"] == "prod");  // the CRD's default, as stored
 
     auto patched = co_await kube::rest::patch(client, type, {"", name}, kube::PatchType::Merge,
-                                              {{"spec", {{"paused", true}}}});
+                                              paused_patch());
     REQUIRE(patched);
     CHECK(co_await wait_until([&] { return log.contains("update " + name); }, 10s));
     cached = informer.store().get({"", name});

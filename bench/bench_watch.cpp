@@ -119,7 +119,8 @@ asio::awaitable<void> write_worker(WriteJob* job, int worker) {
         bool ok = false;
         for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
             if (job->patch) {
-                auto patched = co_await kube::rest::patch(client, type, {job->ns, object_name(i)}, kube::PatchType::Merge,
+                const kube::ObjectKey key{job->ns, object_name(i)};  // named: GCC 12 double-frees braced temporaries
+                auto patched = co_await kube::rest::patch(client, type, key, kube::PatchType::Merge,
                                                           touch_patch(job->stamp + "-" + std::to_string(attempt)));
                 ok = patched.ok();
                 if (!ok && job->first_error.empty()) job->first_error = patched.error().describe();

@@ -38,7 +38,8 @@ asio::awaitable<void> create_retrying(kube::Client& client, std::string ns, std:
 
 asio::awaitable<void> update_retrying(kube::Client& client, std::string ns, std::string name, std::string value) {
     for (int attempt = 0; attempt < 300; ++attempt) {
-        auto patched = co_await kube::rest::patch(client, config_maps, {ns, name}, kube::PatchType::Merge,
+        const kube::ObjectKey key{ns, name};  // named: GCC 12 double-frees braced temporaries passed to coroutines
+        auto patched = co_await kube::rest::patch(client, config_maps, key, kube::PatchType::Merge,
                                                   data_patch(value));
         if (patched) co_return;
         co_await sleep_for(200ms);
@@ -48,7 +49,9 @@ asio::awaitable<void> update_retrying(kube::Client& client, std::string ns, std:
 
 asio::awaitable<void> delete_retrying(kube::Client& client, std::string ns, std::string name) {
     for (int attempt = 0; attempt < 300; ++attempt) {
-        auto removed = co_await kube::rest::remove(client, config_maps, {ns, name});
+        const kube::ObjectKey key{ns, name};
+        const kube::DeleteOptions no_preconditions;  // named: a defaulted argument would be a temporary
+        auto removed = co_await kube::rest::remove(client, config_maps, key, no_preconditions);
         if (removed || removed.error().reason == kube::ErrorReason::NotFound) co_return;
         co_await sleep_for(200ms);
     }

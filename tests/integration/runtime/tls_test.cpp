@@ -39,7 +39,8 @@ fs::path kubeconfig_copy(const fs::path& dir, const kube::ClusterConfig& cluster
 }
 
 asio::awaitable<kube::Result<kube::Json>> get_default_namespace(kube::Client& client) {
-    co_return co_await kube::rest::get(client, kube::resources::namespaces(), {"", "default"});
+    const kube::ObjectKey key{"", "default"};  // named: GCC 12 double-frees braced temporaries passed to coroutines
+    co_return co_await kube::rest::get(client, kube::resources::namespaces(), key);
 }
 
 } // namespace

@@ -39,17 +39,19 @@ asio::awaitable<bool> config_map_lifecycle(kube::Client& client, kube::Informer&
     REQUIRE(created);
     CHECK(co_await wait_until([&] { return log.contains("add one"); }, 10s));
 
-    auto patched = co_await kube::rest::patch(client, type, {ns, "one"}, kube::PatchType::Merge,
+    const kube::ObjectKey key{ns, "one"};  // named: GCC 12 double-frees braced temporaries passed to coroutines
+    auto patched = co_await kube::rest::patch(client, type, key, kube::PatchType::Merge,
                                               value_patch("2"));
     REQUIRE(patched);
     CHECK(co_await wait_until([&] { return log.contains("update one"); }, 10s));
-    auto cached = informer.store().get({ns, "one"});
+    auto cached = informer.store().get(key);
     REQUIRE(cached);
     CHECK((*cached)["data"]["value"] == "2");
     CHECK(kube::resource_version_of(*cached) == kube::resource_version_of(*patched));
     CHECK_FALSE((*cached)["metadata"].contains("managedFields"));
 
-    auto removed = co_await kube::rest::remove(client, type, {ns, "one"});
+    const kube::DeleteOptions no_preconditions;  // named: a defaulted argument would be a temporary
+    auto removed = co_await kube::rest::remove(client, type, key, no_preconditions);
     REQUIRE(removed);
     CHECK(co_await wait_until([&] { return log.contains("delete one"); }, 10s));
     co_return true;
@@ -66,7 +68,8 @@ asio::awaitable<bool> target_lifecycle(kube::Client& client, kube::Informer& inf
     REQUIRE(cached);
     CHECK((*cached)["spec"]["channel"] == "prod");  // the CRD's default, as stored
 
-    auto patched = co_await kube::rest::patch(client, type, {"", name}, kube::PatchType::Merge,
+    const kube::ObjectKey key{"", name};  // named: GCC 12 double-frees braced temporaries passed to coroutines
+    auto patched = co_await kube::rest::patch(client, type, key, kube::PatchType::Merge,
                                               paused_patch());
     REQUIRE(patched);
     CHECK(co_await wait_until([&] { return log.contains("update " + name); }, 10s));
@@ -74,7 +77,8 @@ asio::awaitable<bool> target_lifecycle(kube::Client& client, kube::Informer& inf
     REQUIRE(cached);
     CHECK((*cached)["spec"]["paused"] == true);
 
-    auto removed = co_await kube::rest::remove(client, type, {"", name});
+    const kube::DeleteOptions no_preconditions;  // named: a defaulted argument would be a temporary
+    auto removed = co_await kube::rest::remove(client, type, key, no_preconditions);
     REQUIRE(removed);
     CHECK(co_await wait_until([&] { return log.contains("delete " + name); }, 10s));
     co_return true;

@@ -39,11 +39,12 @@ asio::awaitable<bool> stale_writes_conflict(kube::Client& client, std::string ns
 
     kube::DeleteOptions precondition;
     precondition.precondition_resource_version = std::string(kube::resource_version_of(*created));
-    auto refused = co_await kube::rest::remove(client, config_maps, {ns, "stale"}, precondition);
+    const kube::ObjectKey key{ns, "stale"};  // named: GCC 12 double-frees braced temporaries passed to coroutines
+    auto refused = co_await kube::rest::remove(client, config_maps, key, precondition);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().reason == kube::ErrorReason::Conflict);
 
-    auto current = co_await kube::rest::get(client, config_maps, {ns, "stale"});
+    auto current = co_await kube::rest::get(client, config_maps, key);
     REQUIRE(current);
     CHECK((*current)["data"]["value"] == "2");
     co_return true;
@@ -52,16 +53,17 @@ asio::awaitable<bool> stale_writes_conflict(kube::Client& client, std::string ns
 asio::awaitable<bool> apply_twice(kube::Client& client, std::string ns) {
     co_await ensure_namespace(client, ns);
     const kube::Json desired = config_map(ns, "applied", "1");
-    auto first = co_await kube::rest::apply(client, config_maps, desired);
+    const kube::ApplyOptions apply_options;  // named: a defaulted argument would be a temporary (GCC 12)
+    auto first = co_await kube::rest::apply(client, config_maps, desired, apply_options);
     REQUIRE(first);
-    auto second = co_await kube::rest::apply(client, config_maps, desired);
+    auto second = co_await kube::rest::apply(client, config_maps, desired, apply_options);
     REQUIRE(second);
     CHECK(kube::resource_version_of(*second) == kube::resource_version_of(*first));
     CHECK((*second)["metadata"]["managedFields"][0]["manager"] == "labfleet");
 
     kube::Json changed = desired;
     changed["data"]["value"] = "2";
-    auto third = co_await kube::rest::apply(client, config_maps, changed);
+    auto third = co_await kube::rest::apply(client, config_maps, changed, apply_options);
     REQUIRE(third);
     CHECK(kube::resource_version_of(*third) != kube::resource_version_of(*first));
     CHECK((*third)["data"]["value"] == "2");

@@ -124,7 +124,10 @@ else
 fi
 status_l="$(leader_status "${leader}")"
 status_f="$(leader_status "${follower}")"
-if [[ "${status_l}" == "1" && "${status_f}" == "0" ]]; then
+# A replica that never led has no series yet (as client-go), or 0; its /metrics must answer.
+follower_port_var="port_${follower}"
+if [[ "${status_l}" == "1" && "${status_f}" != "1" ]] &&
+  curl -fsS "http://127.0.0.1:${!follower_port_var}/metrics" >/dev/null; then
   pass "exactly one replica reports leader_election_master_status 1"
 else
   fail "exactly one replica reports leader_election_master_status 1" "leader '${status_l}', follower '${status_f}'"

@@ -99,9 +99,10 @@ std::map<std::string, std::string> snapshot(const kube::Store& store) {
 }
 
 asio::awaitable<std::map<std::string, std::string>> fresh_snapshot(kube::Client& client, kube::ResourceType type,
-                                                                     std::string ns) {
+                                                                     std::string ns, std::string label_selector) {
     kube::ListOptions options;
     options.limit = 500;
+    options.label_selector = std::move(label_selector);
     auto list = co_await kube::rest::list_all(client, type, ns, options);
     if (!list) throw std::runtime_error("fresh list: " + list.error().describe());
     std::map<std::string, std::string> result;

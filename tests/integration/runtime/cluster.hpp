@@ -64,13 +64,18 @@ asio::awaitable<bool> wait_until(std::function<bool()> condition, std::chrono::m
 
 /// name → resourceVersion of every object in a store.
 std::map<std::string, std::string> snapshot(const kube::Store& store);
-/// name → resourceVersion of a fresh (consistent, uncached) list; throws on failure.
+/// name → resourceVersion of a fresh (consistent, uncached) list of the
+/// objects matching `label_selector`; throws on failure.
 asio::awaitable<std::map<std::string, std::string>> fresh_snapshot(kube::Client& client, kube::ResourceType type,
-                                                                     std::string ns);
+                                                                     std::string ns, std::string label_selector);
 /// Creates namespace `name` (true); AlreadyExists is fine, anything else throws.
 asio::awaitable<bool> ensure_namespace(kube::Client& client, std::string name);
 
-/// A small ConfigMap body.
+/// The label every test ConfigMap carries, and the selector that matches it
+/// (and not the kube-root-ca.crt the controller-manager adds to each namespace).
+inline constexpr const char* test_selector = "labfleet.dev/test=runtime";
+
+/// A small ConfigMap body, labelled for test_selector.
 kube::Json config_map(const std::string& ns, const std::string& name, const std::string& value);
 
 } // namespace labfleet::testing

@@ -63,7 +63,7 @@ asio::awaitable<bool> converges(kube::Client& client, const kube::Store& store, 
                                 std::chrono::milliseconds limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
-        auto fresh = co_await fresh_snapshot(client, config_maps, ns);
+        auto fresh = co_await fresh_snapshot(client, config_maps, ns, test_selector);
         const auto cached = snapshot(store);
         if (store.synced() && cached == fresh) co_return true;
         if (std::chrono::steady_clock::now() >= deadline) {
@@ -153,7 +153,7 @@ TEST_CASE("a kube-apiserver restart mid-watch loses no event", "[integration][re
     PausableClient recorder(h.client);  // never paused: records what the informer saw
     kube::WatchLoopOptions options;
     options.ns = ns;
-    options.label_selector = "labfleet.dev/test=runtime";
+    options.label_selector = test_selector;
     kube::Informer informer(recorder, h.clock, config_maps, options);
     ChangeLog log;
     log.attach(informer.store());
@@ -185,7 +185,7 @@ TEST_CASE("a watch resumed after etcd compaction relists and drops objects delet
     PausableClient gate(h.client);
     kube::WatchLoopOptions options;
     options.ns = ns;
-    options.label_selector = "labfleet.dev/test=runtime";
+    options.label_selector = test_selector;
     options.backoff.initial = 100ms;
     options.backoff.max = 1s;
     kube::Informer informer(gate, h.clock, config_maps, options);

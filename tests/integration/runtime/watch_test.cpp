@@ -92,7 +92,7 @@ TEST_CASE("an informer sees ConfigMaps created, updated and deleted", "[integrat
     run_coroutine(h.io, ensure_namespace(h.client, ns), 30s);
     kube::WatchLoopOptions options;
     options.ns = ns;
-    options.label_selector = "labfleet.dev/test=runtime";  // not the kube-root-ca.crt the controller-manager adds
+    options.label_selector = test_selector;
     kube::Informer informer(h.client, h.clock, kube::resources::config_maps(), options);
     ChangeLog log;
     log.attach(informer.store());

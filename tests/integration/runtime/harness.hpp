@@ -1,0 +1,40 @@
+#pragma once
+// Harness: one io_context, an HTTPS client to the fixture's cluster and
+// helpers to run a test scenario on them and to stop informers cleanly.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "kube/clock.hpp"
+#include "kube/informer.hpp"
+#include "kube/net/https_client.hpp"
+
+namespace labfleet::testing {
+
+struct Harness {
+    boost::asio::io_context io;
+    kube::SystemClock clock;
+    kube::net::HttpsClient client{cluster_config_or_throw(), io.get_executor()};
+
+    /// Stops `informer` and runs the io_context until its loop has finished.
+    void stop(kube::Informer& informer);
+
+private:
+    static kube::ClusterConfig cluster_config_or_throw();
+};
+
+/// Hears a store's changes as "add NAME" / "update NAME" / "delete NAME",
+/// and which deletes came from a relist swap.
+struct ChangeLog {
+    std::vector<std::string> seen;
+    std::vector<std::string> relist_deletes;
+
+    void attach(kube::Store& store);
+    bool contains(const std::string& change) const;
+};
+
+} // namespace labfleet::testing

@@ -87,7 +87,7 @@ TEST_CASE("rest passes API errors through", "[kube][rest]") {
     ScriptedClient client;
     client.push(api_error_from_response(404, R"({"kind":"Status","reason":"NotFound","message":"gone","code":404})"));
 
-    auto result = run_coroutine(io, rest::remove(client, resources::config_maps(), {"ns", "a"}));
+    auto result = run_coroutine(io, rest::remove(client, resources::config_maps(), {"ns", "a"}, DeleteOptions{}));
 
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().reason == ErrorReason::NotFound);
@@ -156,8 +156,8 @@ TEST_CASE("rest write calls address the object named in its metadata", "[kube][r
 
     REQUIRE(run_coroutine(io, rest::create(client, resources::config_maps(), "ns", object)).ok());
     REQUIRE(run_coroutine(io, rest::replace(client, resources::config_maps(), object)).ok());
-    REQUIRE(run_coroutine(io, rest::apply(client, resources::config_maps(), object)).ok());
-    REQUIRE(run_coroutine(io, rest::apply_status(client, resources::config_maps(), object)).ok());
+    REQUIRE(run_coroutine(io, rest::apply(client, resources::config_maps(), object, ApplyOptions{})).ok());
+    REQUIRE(run_coroutine(io, rest::apply_status(client, resources::config_maps(), object, ApplyOptions{})).ok());
 
     REQUIRE(client.sent().size() == 4);
     CHECK(client.sent()[0].method == Method::Post);

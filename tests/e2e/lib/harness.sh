@@ -41,11 +41,17 @@ free_port() {
 
 operator_pid=""
 metrics_port=""
+# The operator's own credentials and leader-election namespace; by default the
+# admin kubeconfig and `default` (rbac_scenario_test.sh runs it as the chart's
+# service account).
+operator_kubeconfig=${LABFLEET_OPERATOR_KUBECONFIG:-$KUBECONFIG}
+leader_namespace=${LABFLEET_LEADER_NAMESPACE:-default}
 # start_operator [FLAGS...]: runs the operator in the background (logs in $work).
 start_operator() {
   metrics_port=$(free_port)
   local probe_port; probe_port=$(free_port)
-  "$operator" run --leader-elect --leader-election-namespace=default --log-format=text \
+  "$operator" run --kubeconfig="$operator_kubeconfig" --leader-elect \
+    --leader-election-namespace="$leader_namespace" --log-format=text \
     --metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$probe_port" \
     "$@" >>"$work/operator.log" 2>&1 &
   operator_pid=$!
@@ -66,6 +72,7 @@ stop_operator() {
 
 finish() {
   stop_operator
+  check "the API server refused no request of the operator (no 403)" bash -c "! grep -q '(403)' '$work/operator.log'"
   if ((failed > 0)); then
     echo "--- operator log (last 60 lines)"
     tail -n 60 "$work/operator.log" 2>/dev/null || true

@@ -22,7 +22,7 @@ kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/nu
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$operator" run --metrics-bind-address="127.0.0.1:$port" --health-probe-bind-address=127.0.0.1:0 \
-  --log-level=warn >"$dir/operator.log" 2>&1 &
+  --log-level=warn ${LABFLEET_BENCH_FLAGS:-} >"$dir/operator.log" 2>&1 &
 pid=$!
 
 now_ms() { date +%s%3N; }

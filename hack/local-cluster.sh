@@ -126,7 +126,7 @@ start_apiserver() {
   start kube-apiserver "$bindir/kube-apiserver" --etcd-servers="$etcd_url" --cert-dir="$certs" \
     --tls-cert-file="$certs/apiserver.crt" --tls-private-key-file="$certs/apiserver.key" \
     --client-ca-file="$certs/ca.crt" --secure-port="$port" --bind-address=127.0.0.1 \
-    --advertise-address=127.0.0.1 --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
+    --advertise-address=127.0.0.1 --service-cluster-ip-range=10.0.0.0/16 --allow-privileged=true \
     --authorization-mode=RBAC --disable-admission-plugins=ServiceAccount \
     --service-account-issuer="https://127.0.0.1:$port/" --service-account-key-file="$certs/sa.pub" \
     --service-account-signing-key-file="$certs/sa.key" --api-audiences="https://127.0.0.1:$port/" \

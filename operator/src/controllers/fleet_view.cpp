@@ -1,5 +1,7 @@
 #include "controllers/fleet_view.hpp"
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "controllers/assignments.hpp"
@@ -14,17 +16,40 @@ std::string name_of(const kube::Json& object) {
     return name != metadata->end() && name->is_string() ? name->get<std::string>() : std::string{};
 }
 
+/// What one cached object decoded to. Objects are immutable snapshots and the
+/// store keeps the same snapshot while an object is unchanged, so the snapshot
+/// pointer identifies the decode; holding the pointer keeps it from being reused.
+template <class T>
+struct MemoEntry {
+    kube::ObjectPtr raw;
+    std::optional<T> decoded;  // nullopt: rejected
+};
+
+/// Decodes every object of `store`, reusing the decode of each unchanged
+/// snapshot from the previous call: reconciles read whole kinds on every run,
+/// and re-decoding N objects per reconcile made a burst of N changes cost N².
+/// Single-threaded, like the stores; one memo per (store, kind).
 template <class T, bool Validate>
 Decoded<T> decode_all(const kube::Store& store) {
+    static std::map<const kube::Store*, std::map<const kube::Json*, MemoEntry<T>>> memos;
+    auto& previous = memos[&store];
+    std::map<const kube::Json*, MemoEntry<T>> current;
     Decoded<T> out;
     for (const auto& object : store.list()) {
-        auto decoded = T::from_json(*object);
-        if (!decoded.ok() || (Validate && !validate(decoded.value()).empty())) {
-            out.rejected.push_back(name_of(*object));
-            continue;
+        auto reused = previous.find(object.get());
+        MemoEntry<T> entry;
+        if (reused != previous.end()) {
+            entry = std::move(reused->second);
+        } else {
+            entry.raw = object;
+            auto decoded = T::from_json(*object);
+            if (decoded.ok() && (!Validate || validate(decoded.value()).empty())) entry.decoded = std::move(decoded).value();
         }
-        out.items.push_back(std::move(decoded).value());
+        if (entry.decoded) out.items.push_back(*entry.decoded);
+        else out.rejected.push_back(name_of(*object));
+        current.emplace(object.get(), std::move(entry));
     }
+    previous = std::move(current);
     return out;
 }
 } // namespace

@@ -1,0 +1,41 @@
+#pragma once
+// DeploymentTargetReconciler: makes sure each target's namespace exists
+// (created when missing, never deleted) and reports in the target's status
+// how many workloads it runs, which lease holds it, how many wait, and
+// whether it is Ready. Lease statuses belong to the EnvironmentLease
+// reconciler; this one only reads them. Writes nothing when nothing changed.
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "controllers/context.hpp"
+#include "controllers/deployment_target_status.hpp"
+#include "kube/reconcile.hpp"
+
+namespace labfleet::controllers {
+
+class DeploymentTargetReconciler final : public kube::Reconciler {
+public:
+    /// `context`'s members must outlive the reconciler.
+    explicit DeploymentTargetReconciler(Context context);
+
+    /// `key` is the target's name.
+    boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
+
+    /// How long to wait before looking again at a namespace being deleted
+    /// (namespaces are not watched).
+    static constexpr std::chrono::seconds terminating_namespace_recheck{5};
+
+private:
+    /// Reads the namespace once, creates it when absent; remembers those
+    /// found in place so later reconciles stay quiet.
+    boost::asio::awaitable<std::pair<NamespaceState, std::string>> ensure_namespace(std::string name);
+
+    Context ctx_;
+    std::set<std::string> known_namespaces_;
+};
+
+} // namespace labfleet::controllers

@@ -1,0 +1,79 @@
+#include "controllers/deployment_target_status.hpp"
+
+#include "controllers/conditions.hpp"
+
+namespace labfleet::controllers {
+
+namespace {
+using api::v1alpha1::DeploymentTargetStatus;
+using api::v1alpha1::LeasePhase;
+constexpr std::size_t max_message_length = 4096;
+} // namespace
+
+TargetLeases leases_of_target(const std::vector<api::v1alpha1::EnvironmentLease>& leases, const std::string& target) {
+    TargetLeases out;
+    std::string active_name;
+    for (const auto& lease : leases) {
+        if (lease.spec.target != target) continue;
+        if (lease.status.phase == LeasePhase::Pending) ++out.pending;
+        if (lease.status.phase != LeasePhase::Active) continue;
+        if (out.active && lease.metadata.name >= out.active->name) continue;
+        out.active = api::v1alpha1::ActiveLeaseRef{lease.metadata.name, lease.spec.holder, lease.status.expires_at};
+    }
+    return out;
+}
+
+DeploymentTargetStatus target_status(const api::v1alpha1::DeploymentTarget& target, const TargetFacts& facts,
+                                     kube::WallTime now) {
+    DeploymentTargetStatus status;
+    status.observed_generation = target.metadata.generation;
+    status.workloads = facts.workloads;
+    status.active_lease = facts.leases.active;
+    status.pending_leases = facts.leases.pending;
+    const std::string& ns = target.spec.target_namespace;
+    ConditionUpdate ready;
+    if (target.spec.paused)
+        ready = {"Ready", "False", "Paused", "paused: the operator leaves the objects in namespace " + ns + " as they are"};
+    else if (facts.namespace_state == NamespaceState::Ready)
+        ready = {"Ready", "True", "NamespaceReady", "namespace " + ns + " exists"};
+    else if (facts.namespace_state == NamespaceState::Terminating)
+        ready = {"Ready", "False", "NamespaceTerminating", "namespace " + ns + " is being deleted"};
+    else if (facts.namespace_state == NamespaceState::Failed)
+        ready = {"Ready", "False", "NamespaceFailed", "namespace " + ns + ": " + facts.namespace_error};
+    else
+        ready = {"Ready", "False", "NamespacePending", "namespace " + ns + " not ensured yet"};
+    if (ready.message.size() > max_message_length) ready.message.resize(max_message_length);
+    status.conditions = merge_conditions(target.status.conditions, {ready}, status.observed_generation, now);
+    return status;
+}
+
+DeploymentTargetStatus invalid_target_status(DeploymentTargetStatus current, std::int64_t generation,
+                                             const std::string& message, kube::WallTime now) {
+    std::string text = message;
+    if (text.size() > max_message_length) text.resize(max_message_length);
+    current.observed_generation = generation;
+    current.conditions =
+        merge_conditions(std::move(current.conditions), {{"Ready", "False", "InvalidSpec", text}}, generation, now);
+    return current;
+}
+
+bool target_status_changed(const DeploymentTargetStatus& current, const DeploymentTargetStatus& desired) {
+    return current.observed_generation != desired.observed_generation || current.workloads != desired.workloads ||
+           current.active_lease != desired.active_lease || current.pending_leases != desired.pending_leases ||
+           !same_conditions_ignoring_time(current.conditions, desired.conditions);
+}
+
+kube::Json target_status_merge_json(const DeploymentTargetStatus& status) {
+    kube::Json out = to_json(status);
+    if (!out.contains("activeLease")) out["activeLease"] = nullptr;
+    else if (!out["activeLease"].contains("expiresAt")) out["activeLease"]["expiresAt"] = nullptr;
+    return out;
+}
+
+kube::Json namespace_object(const std::string& name) {
+    return {{"apiVersion", "v1"},
+            {"kind", "Namespace"},
+            {"metadata", {{"name", name}, {"labels", {{"app.kubernetes.io/created-by", "labfleet"}}}}}};
+}
+
+} // namespace labfleet::controllers

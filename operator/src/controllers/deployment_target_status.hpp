@@ -1,0 +1,61 @@
+#pragma once
+// DeploymentTargetStatus: the pure core of the DeploymentTarget reconciler —
+// how many workloads a target runs, which lease holds it and how many wait,
+// and whether it is Ready (namespace in place, not paused).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/v1alpha1/deployment_target.hpp"
+#include "api/v1alpha1/environment_lease.hpp"
+#include "kube/clock.hpp"
+#include "kube/json.hpp"
+
+namespace labfleet::controllers {
+
+/// What the lease controller's statuses say about one target (this
+/// controller only reads them).
+struct TargetLeases {
+    std::optional<api::v1alpha1::ActiveLeaseRef> active;
+    std::int64_t pending = 0;
+};
+
+/// The Active lease of `target` (first by name) and the number of Pending ones.
+TargetLeases leases_of_target(const std::vector<api::v1alpha1::EnvironmentLease>& leases, const std::string& target);
+
+/// Where the target's namespace stands, as the reconciler found it.
+enum class NamespaceState { Ready, NotEnsured, Terminating, Failed };
+
+struct TargetFacts {
+    std::int64_t workloads = 0;  // workloads assigned to the target
+    TargetLeases leases;
+    NamespaceState namespace_state = NamespaceState::NotEnsured;
+    std::string namespace_error;  // with Failed
+};
+
+/// Status of a valid target: observedGeneration, counts, the active lease, and
+/// Ready — False/Paused when paused, False when the namespace is not in place,
+/// True otherwise — merged into the target's conditions.
+api::v1alpha1::DeploymentTargetStatus target_status(const api::v1alpha1::DeploymentTarget& target,
+                                                    const TargetFacts& facts, kube::WallTime now);
+
+/// Status of a target whose spec does not decode or validate: Ready=False
+/// reason InvalidSpec with `message`; the rest of `current` is kept.
+api::v1alpha1::DeploymentTargetStatus invalid_target_status(api::v1alpha1::DeploymentTargetStatus current,
+                                                            std::int64_t generation, const std::string& message,
+                                                            kube::WallTime now);
+
+/// True when `desired` differs from `current` in anything but lastTransitionTime.
+bool target_status_changed(const api::v1alpha1::DeploymentTargetStatus& current,
+                           const api::v1alpha1::DeploymentTargetStatus& desired);
+
+/// The `status` of a merge patch: absent fields are written as null, so a
+/// released lease disappears from activeLease instead of being merged into.
+kube::Json target_status_merge_json(const api::v1alpha1::DeploymentTargetStatus& status);
+
+/// The Namespace object created for a target.
+kube::Json namespace_object(const std::string& name);
+
+} // namespace labfleet::controllers

@@ -1,0 +1,361 @@
+#include "controllers/environment_lease_planner.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "api/v1alpha1/duration.hpp"
+#include "kube/time_format.hpp"
+
+namespace labfleet::controllers {
+
+namespace {
+
+using api::v1alpha1::Condition;
+using api::v1alpha1::EnvironmentLease;
+using api::v1alpha1::EnvironmentLeaseStatus;
+using api::v1alpha1::LeasePhase;
+using api::v1alpha1::LeaseSettings;
+using kube::WallTime;
+namespace conditions = lease_conditions;
+
+WallTime floor_seconds(WallTime t) { return std::chrono::floor<std::chrono::seconds>(t); }
+WallTime ceil_seconds(WallTime t) { return std::chrono::ceil<std::chrono::seconds>(t); }
+
+bool is_finished(LeasePhase phase) { return phase == LeasePhase::Expired || phase == LeasePhase::Released; }
+bool is_waiting(LeasePhase phase) { return phase == LeasePhase::Unset || phase == LeasePhase::Pending; }
+
+/// Sets `condition`, keeping lastTransitionTime unless its status flips
+/// (metav1 semantics); other conditions and their order are kept.
+void set_condition(std::vector<Condition>& list, Condition condition, WallTime now) {
+    for (auto& existing : list) {
+        if (existing.type != condition.type) continue;
+        const bool same = existing.status == condition.status && existing.last_transition_time != WallTime{};
+        condition.last_transition_time = same ? existing.last_transition_time : now;
+        existing = std::move(condition);
+        return;
+    }
+    condition.last_transition_time = now;
+    list.push_back(std::move(condition));
+}
+
+bool condition_true(const std::vector<Condition>& list, std::string_view type) {
+    const Condition* found = api::v1alpha1::find_condition(list, type);
+    return found != nullptr && found->status == "True";
+}
+
+struct DurationChoice {
+    std::chrono::milliseconds requested;
+    std::chrono::milliseconds effective;
+    bool clamped = false;
+};
+
+DurationChoice choose_duration(const EnvironmentLease& lease, const LeaseSettings& settings) {
+    const auto requested = lease.spec.duration.value_or(settings.default_duration);
+    const auto effective = std::min(requested, settings.max_duration);
+    return {requested, effective, requested > settings.max_duration};
+}
+
+/// One open lease being planned.
+struct Work {
+    const ObservedLease* observed;
+    EnvironmentLeaseStatus status;
+    LeaseTransition transition = LeaseTransition::None;
+    std::vector<LeaseEvent> events;
+
+    const EnvironmentLease& lease() const { return observed->lease; }
+};
+
+class Planner {
+public:
+    Planner(const api::v1alpha1::DeploymentTarget* target, const std::vector<ObservedLease>& leases,
+            const std::vector<std::string>& assigned, WallTime now, const LeasePlannerOptions& options)
+        : target_(target), assigned_(assigned.begin(), assigned.end()), now_(now), now_s_(floor_seconds(now)),
+          options_(options), settings_(target != nullptr ? target->spec.leases : LeaseSettings{}) {
+        for (const auto& lease : leases) sorted_.push_back(&lease);
+        std::sort(sorted_.begin(), sorted_.end(), [](const ObservedLease* a, const ObservedLease* b) {
+            return lease_queue_before(a->lease, b->lease);
+        });
+        if (target != nullptr) target_name_ = target->metadata.name;
+        else if (!leases.empty()) target_name_ = leases.front().lease.spec.target;
+    }
+
+    LeasePlan run() {
+        split_history();
+        release_leaving();
+        Work* keeper = resolve_actives();
+        if (keeper != nullptr && !keep_active(*keeper)) keeper = nullptr;
+        if (keeper == nullptr) keeper = grant_next();
+        if (keeper != nullptr) watch_deadlines(*keeper);
+        number_queue();
+        for (auto& work : open_) set_conditions(work);
+        emit();
+        return std::move(plan_);
+    }
+
+private:
+    void wake_at(WallTime t) {
+        if (!plan_.next_wakeup || t < *plan_.next_wakeup) plan_.next_wakeup = t;
+    }
+
+    /// Finished leases: deleted after retention, otherwise untouched (a
+    /// missing releasedAt is filled in so the retention clock can start).
+    void split_history() {
+        for (const ObservedLease* observed : sorted_) {
+            const EnvironmentLease& lease = observed->lease;
+            if (!is_finished(lease.status.phase)) {
+                open_.push_back(Work{observed, lease.status, LeaseTransition::None, {}});
+                continue;
+            }
+            if (lease.metadata.deletion_timestamp) continue;
+            if (!lease.status.released_at) {
+                LeaseStatusChange fix{lease.metadata.name, lease.status, observed->observed_generation,
+                                      LeaseTransition::None, {}};
+                fix.status.released_at = now_s_;
+                history_fixes_.push_back(std::move(fix));
+                wake_at(now_s_ + options_.retention);
+                continue;
+            }
+            const WallTime deadline = *lease.status.released_at + options_.retention;
+            if (deadline <= now_) plan_.deletions.push_back(lease.metadata.name);
+            else wake_at(deadline);
+        }
+    }
+
+    /// `release: true` or deletion: Released, whether Active or still queued.
+    void release_leaving() {
+        for (auto& work : open_) {
+            const EnvironmentLease& lease = work.lease();
+            const bool deleting = lease.metadata.deletion_timestamp.has_value();
+            if (!deleting && !lease.spec.release) continue;
+            const bool was_active = work.status.phase == LeasePhase::Active;
+            work.status.phase = LeasePhase::Released;
+            work.status.queue_position = 0;
+            work.status.released_at = now_s_;
+            work.transition = LeaseTransition::Released;
+            if (!deleting) wake_at(now_s_ + options_.retention);
+            std::string note;
+            if (was_active)
+                note = std::string(deleting ? "Deleted" : "Released by " + lease.spec.holder) + " while active; target " +
+                       target_name_ + " is free";
+            else
+                note = std::string(deleting ? "Deleted" : "Released by " + lease.spec.holder) +
+                       " before it was granted; left the queue of target " + target_name_;
+            work.events.push_back({kube::EventType::Normal, "LeaseReleased", std::move(note)});
+        }
+    }
+
+    /// At most one Active: the first acquired keeps it, others are requeued.
+    Work* resolve_actives() {
+        std::vector<Work*> actives;
+        for (auto& work : open_)
+            if (work.status.phase == LeasePhase::Active) actives.push_back(&work);
+        if (actives.empty()) return nullptr;
+        std::stable_sort(actives.begin(), actives.end(), [](const Work* a, const Work* b) {
+            const auto& x = a->status.acquired_at;
+            const auto& y = b->status.acquired_at;
+            if (x.has_value() != y.has_value()) return x.has_value();
+            return x.has_value() && *x < *y;
+        });
+        Work* keeper = actives.front();
+        for (std::size_t i = 1; i < actives.size(); ++i) {
+            Work& other = *actives[i];
+            other.status.phase = LeasePhase::Pending;
+            other.status.acquired_at.reset();
+            other.status.expires_at.reset();
+            other.transition = LeaseTransition::Requeued;
+            other.events.push_back({kube::EventType::Warning, "LeaseRequeued",
+                                    "Target " + target_name_ + " is already held by " + keeper->lease().metadata.name +
+                                        "; this lease is back in the queue"});
+        }
+        return keeper;
+    }
+
+    /// Renews or expires the Active lease; false when it expired.
+    bool keep_active(Work& work) {
+        if (!work.status.acquired_at) work.status.acquired_at = now_s_;
+        if (target_ != nullptr || !work.status.expires_at)
+            work.status.expires_at =
+                ceil_seconds(*work.status.acquired_at + choose_duration(work.lease(), settings_).effective);
+        work.status.queue_position = 0;
+        work.status.released_at.reset();
+        if (now_ < *work.status.expires_at) return true;
+        work.status.phase = LeasePhase::Expired;
+        work.status.released_at = now_s_;
+        work.transition = LeaseTransition::Expired;
+        wake_at(now_s_ + options_.retention);
+        work.events.push_back({kube::EventType::Normal, "LeaseExpired",
+                               "Lease of " + work.lease().spec.holder + " on target " + target_name_ +
+                                   " expired at " + kube::format_rfc3339(*work.status.expires_at) +
+                                   "; the target is free"});
+        return false;
+    }
+
+    /// Grants the first waiting lease (FIFO); never on a missing target.
+    Work* grant_next() {
+        if (target_ == nullptr) return nullptr;
+        for (auto& work : open_) {
+            if (!is_waiting(work.status.phase)) continue;
+            work.status.phase = LeasePhase::Active;
+            work.status.queue_position = 0;
+            work.status.acquired_at = now_s_;
+            work.status.expires_at = ceil_seconds(now_s_ + choose_duration(work.lease(), settings_).effective);
+            work.status.released_at.reset();
+            work.transition = LeaseTransition::Granted;
+            work.events.push_back({kube::EventType::Normal, "LeaseGranted",
+                                   "Target " + target_name_ + " granted to " + work.lease().spec.holder + " until " +
+                                       kube::format_rfc3339(*work.status.expires_at)});
+            return &work;
+        }
+        return nullptr;
+    }
+
+    /// The notify time (a Warning event, once) and expiresAt of the holder.
+    void watch_deadlines(Work& work) {
+        const WallTime expires_at = *work.status.expires_at;
+        const WallTime notify_at = expires_at - settings_.notify_before;
+        const bool expiring = now_ >= notify_at;
+        if (expiring && !condition_true(work.status.conditions, conditions::expiring_soon))
+            work.events.push_back({kube::EventType::Warning, "LeaseExpiring",
+                                   "Lease of " + work.lease().spec.holder + " on target " + target_name_ +
+                                       " expires at " + kube::format_rfc3339(expires_at)});
+        if (!expiring) wake_at(notify_at);
+        wake_at(expires_at);
+    }
+
+    void number_queue() {
+        std::int64_t position = 1;
+        for (auto& work : open_) {
+            if (!is_waiting(work.status.phase)) continue;
+            work.status.phase = LeasePhase::Pending;
+            work.status.queue_position = position++;
+            work.status.acquired_at.reset();
+            work.status.expires_at.reset();
+            work.status.released_at.reset();
+        }
+    }
+
+    void set_conditions(Work& work) {
+        const EnvironmentLease& lease = work.lease();
+        const std::int64_t generation = lease.metadata.generation;
+        auto set = [&](const char* type, std::string status, std::string reason, std::string message) {
+            set_condition(work.status.conditions,
+                          Condition{type, std::move(status), generation, {}, std::move(reason), std::move(message)},
+                          now_s_);
+        };
+
+        if (target_ == nullptr) {
+            const std::string missing = "Deployment target " + target_name_ + " does not exist";
+            set(conditions::target_not_found, "True", "TargetNotFound", missing + "; the lease waits for it");
+            set(conditions::overrides_valid, "Unknown", "TargetNotFound", missing);
+            set(conditions::duration_clamped, "Unknown", "TargetNotFound", missing);
+        } else {
+            set(conditions::target_not_found, "False", "TargetFound",
+                "Deployment target " + target_name_ + " exists");
+            std::string unassigned;
+            for (const auto& override_ : lease.spec.overrides) {
+                if (assigned_.contains(override_.workload)) continue;
+                unassigned += (unassigned.empty() ? "" : ", ") + override_.workload;
+            }
+            if (unassigned.empty())
+                set(conditions::overrides_valid, "True", "OverridesValid",
+                    "Every override names a workload assigned to target " + target_name_);
+            else
+                set(conditions::overrides_valid, "False", "WorkloadNotAssigned",
+                    "Not assigned to target " + target_name_ + ", these overrides are ignored: " + unassigned);
+            const DurationChoice duration = choose_duration(lease, settings_);
+            if (duration.clamped)
+                set(conditions::duration_clamped, "True", "ClampedToMaxDuration",
+                    "Requested " + api::v1alpha1::format_duration(duration.requested) + " exceeds the maxDuration " +
+                        api::v1alpha1::format_duration(duration.effective) + " of target " + target_name_);
+            else
+                set(conditions::duration_clamped, "False", "WithinMaxDuration",
+                    "Lasts " + api::v1alpha1::format_duration(duration.effective) + ", within the maxDuration " +
+                        api::v1alpha1::format_duration(settings_.max_duration) + " of target " + target_name_);
+        }
+
+        switch (work.status.phase) {
+        case LeasePhase::Active: {
+            const WallTime expires_at = *work.status.expires_at;
+            const std::string at = kube::format_rfc3339(expires_at);
+            if (now_ >= expires_at - settings_.notify_before)
+                set(conditions::expiring_soon, "True", "ExpiringSoon", "Expires at " + at);
+            else
+                set(conditions::expiring_soon, "False", "NotExpiringSoon",
+                    "Expires at " + at + ", notice " + api::v1alpha1::format_duration(settings_.notify_before) +
+                        " before");
+            break;
+        }
+        case LeasePhase::Expired:
+            set(conditions::expiring_soon, "False", "Expired",
+                "Expired at " + kube::format_rfc3339(*work.status.expires_at));
+            break;
+        case LeasePhase::Released:
+            set(conditions::expiring_soon, "False", "Released", "Released before it expired");
+            break;
+        case LeasePhase::Pending:
+        case LeasePhase::Unset:
+            set(conditions::expiring_soon, "False", "NotActive", "Waiting in the queue");
+            break;
+        }
+    }
+
+    /// Writes only what changed; finishing transitions first, then the grant.
+    void emit() {
+        std::vector<LeaseStatusChange> changes;
+        for (auto& work : open_) {
+            const ObservedLease& observed = *work.observed;
+            const std::int64_t generation = observed.lease.metadata.generation;
+            if (work.status == observed.lease.status && observed.observed_generation == generation) continue;
+            changes.push_back({observed.lease.metadata.name, std::move(work.status), generation, work.transition,
+                               std::move(work.events)});
+        }
+        auto rank = [](LeaseTransition t) {
+            switch (t) {
+            case LeaseTransition::Expired:
+            case LeaseTransition::Released:
+            case LeaseTransition::Requeued: return 0;
+            case LeaseTransition::Granted: return 1;
+            case LeaseTransition::None: return 2;
+            }
+            return 2;
+        };
+        std::stable_sort(changes.begin(), changes.end(), [&](const LeaseStatusChange& a, const LeaseStatusChange& b) {
+            return rank(a.transition) < rank(b.transition);
+        });
+        for (auto& fix : history_fixes_) changes.push_back(std::move(fix));
+        plan_.changes = std::move(changes);
+    }
+
+    const api::v1alpha1::DeploymentTarget* target_;
+    std::set<std::string, std::less<>> assigned_;
+    WallTime now_;
+    WallTime now_s_;
+    LeasePlannerOptions options_;
+    LeaseSettings settings_;
+    std::string target_name_;
+    std::vector<const ObservedLease*> sorted_;
+    std::vector<Work> open_;  // FIFO order
+    std::vector<LeaseStatusChange> history_fixes_;
+    LeasePlan plan_;
+};
+
+} // namespace
+
+bool lease_queue_before(const EnvironmentLease& a, const EnvironmentLease& b) {
+    const auto& x = a.metadata.creation_timestamp;
+    const auto& y = b.metadata.creation_timestamp;
+    if (x != y) {
+        if (!x) return false;
+        if (!y) return true;
+        return *x < *y;
+    }
+    return a.metadata.name < b.metadata.name;
+}
+
+LeasePlan plan_target_leases(const api::v1alpha1::DeploymentTarget* target, const std::vector<ObservedLease>& leases,
+                             const std::vector<std::string>& assigned_workloads, kube::WallTime now,
+                             const LeasePlannerOptions& options) {
+    return Planner(target, leases, assigned_workloads, now, options).run();
+}
+
+} // namespace labfleet::controllers

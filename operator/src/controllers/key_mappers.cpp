@@ -1,0 +1,120 @@
+#include "controllers/key_mappers.hpp"
+
+#include <set>
+
+#include "controllers/desired_objects.hpp"
+#include "controllers/assignments.hpp"
+#include "controllers/fleet_view.hpp"
+
+namespace labfleet::controllers {
+
+namespace {
+std::string string_at(const kube::Json& object, const char* pointer) {
+    const kube::Json::json_pointer ptr(pointer);
+    if (!object.is_object() || !object.contains(ptr)) return {};
+    const auto& value = object.at(ptr);
+    return value.is_string() ? value.get<std::string>() : std::string{};
+}
+
+std::string label_of(const kube::Json& object, const std::string& key) {
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) return {};
+    const auto labels = metadata->find("labels");
+    if (labels == metadata->end() || !labels->is_object()) return {};
+    const auto value = labels->find(key);
+    return value != labels->end() && value->is_string() ? value->get<std::string>() : std::string{};
+}
+
+/// Workloads with a cached child labelled labfleet.dev/target=`target`.
+void add_workloads_with_children_on(const Caches& caches, const std::string& target, std::set<std::string>& out) {
+    if (target.empty()) return;
+    for (const kube::Store* store : {&caches.config_maps, &caches.deployments, &caches.services})
+        for (const auto& child : store->list_by_label(target_label, target)) {
+            const std::string workload = label_of(*child, workload_label);
+            if (!workload.empty()) out.insert(workload);
+        }
+}
+
+/// Workloads the cached policies assign to `target`.
+void add_workloads_assigned_to(const Caches& caches, const api::v1alpha1::DeploymentTarget& target,
+                               std::set<std::string>& out) {
+    const auto workloads = decode_workloads(caches.workloads).items;
+    const std::vector<api::v1alpha1::DeploymentTarget> one{target};
+    for (const auto& policy : decode_policies(caches.policies).items)
+        for (const auto& pair : assignments_of(policy, workloads, one)) out.insert(pair.workload);
+}
+
+std::vector<std::string> as_vector(std::set<std::string> keys) { return {keys.begin(), keys.end()}; }
+} // namespace
+
+std::vector<std::string> workload_keys_for_child(const kube::Json& child) {
+    std::string workload = label_of(child, workload_label);
+    if (workload.empty()) return {};
+    return {std::move(workload)};
+}
+
+std::vector<std::string> workload_keys_for_target(const Caches& caches, const kube::Json& target) {
+    std::set<std::string> keys;
+    auto decoded = api::v1alpha1::DeploymentTarget::from_json(target);
+    if (decoded.ok()) add_workloads_assigned_to(caches, decoded.value(), keys);
+    add_workloads_with_children_on(caches, string_at(target, "/metadata/name"), keys);
+    return as_vector(std::move(keys));
+}
+
+std::vector<std::string> workload_keys_for_policy(const Caches& caches, const kube::Json& policy) {
+    auto decoded = api::v1alpha1::SchedulingPolicy::from_json(policy);
+    std::set<std::string> keys;
+    for (const auto& object : caches.workloads.list()) {
+        const std::string name = string_at(*object, "/metadata/name");
+        if (name.empty()) continue;
+        if (decoded.ok()) {
+            auto workload = api::v1alpha1::Workload::from_json(*object);
+            // An unreadable workload still gets its Degraded status from its own events.
+            if (!workload.ok() || !decoded->spec.workload_selector.matches(workload->metadata.labels)) continue;
+        }
+        keys.insert(name);
+    }
+    return as_vector(std::move(keys));
+}
+
+std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kube::Json& lease) {
+    const std::string target_name = string_at(lease, "/spec/target");
+    if (target_name.empty()) return {};
+    std::set<std::string> keys;
+    if (const auto target = caches.targets.get({"", target_name})) {
+        auto decoded = api::v1alpha1::DeploymentTarget::from_json(*target);
+        if (decoded.ok()) add_workloads_assigned_to(caches, decoded.value(), keys);
+    }
+    add_workloads_with_children_on(caches, target_name, keys);
+    return as_vector(std::move(keys));
+}
+
+std::vector<std::string> all_keys(const kube::Store& store) {
+    std::vector<std::string> keys;
+    keys.reserve(store.size());
+    for (const auto& object : store.list()) keys.push_back(kube::Store::key_of(*object).str());
+    return keys;
+}
+
+std::vector<std::string> target_keys_for_lease(const kube::Json& lease) {
+    std::string target = string_at(lease, "/spec/target");
+    if (target.empty()) return {};
+    return {std::move(target)};
+}
+
+kube::KeyMapper map_child_to_workload() { return [](const kube::Json& child) { return workload_keys_for_child(child); }; }
+kube::KeyMapper map_target_to_workloads(Caches caches) {
+    return [caches](const kube::Json& target) { return workload_keys_for_target(caches, target); };
+}
+kube::KeyMapper map_policy_to_workloads(Caches caches) {
+    return [caches](const kube::Json& policy) { return workload_keys_for_policy(caches, policy); };
+}
+kube::KeyMapper map_lease_to_workloads(Caches caches) {
+    return [caches](const kube::Json& lease) { return workload_keys_for_lease(caches, lease); };
+}
+kube::KeyMapper map_to_all_keys(const kube::Store& store) {
+    return [&store](const kube::Json&) { return all_keys(store); };
+}
+kube::KeyMapper map_lease_to_target() { return [](const kube::Json& lease) { return target_keys_for_lease(lease); }; }
+
+} // namespace labfleet::controllers

@@ -1,0 +1,49 @@
+#pragma once
+// Key mappers: which reconcile keys a changed object affects, for the
+// manager's Controller::watch. On an update the manager calls a mapper with
+// the old and the new object, so a mapper looks only at the object it is
+// given (plus the caches) — that is how a label removed from a workload still
+// reaches the policy and target it left.
+
+#include <string>
+#include <vector>
+
+#include "controllers/context.hpp"
+#include "kube/controller.hpp"
+#include "kube/json.hpp"
+
+namespace labfleet::controllers {
+
+// --- Workload controller (key = workload name) ---
+
+/// A ConfigMap/Deployment/Service → its labfleet.dev/workload label (none when unlabelled).
+std::vector<std::string> workload_keys_for_child(const kube::Json& child);
+/// A DeploymentTarget → the workloads the policies assign to it (by this
+/// object's labels and environment), plus those with children labelled with
+/// it (they may have to prune). Unreadable target: only the latter.
+std::vector<std::string> workload_keys_for_target(const Caches& caches, const kube::Json& target);
+/// A SchedulingPolicy → the workloads its workloadSelector selects; every
+/// workload when the selector does not parse (what it selected is unknown).
+std::vector<std::string> workload_keys_for_policy(const Caches& caches, const kube::Json& policy);
+/// An EnvironmentLease → the workloads assigned to (or with children on) its spec.target.
+std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kube::Json& lease);
+
+// --- SchedulingPolicy and DeploymentTarget controllers ---
+
+/// Every key in `store` (cluster-scoped names): a workload or target change
+/// may alter any policy's assignments, and a policy or workload change any
+/// target's workload count.
+std::vector<std::string> all_keys(const kube::Store& store);
+/// An EnvironmentLease → its spec.target.
+std::vector<std::string> target_keys_for_lease(const kube::Json& lease);
+
+// --- The same, as kube::KeyMapper closures for Controller::watch ---
+kube::KeyMapper map_child_to_workload();
+kube::KeyMapper map_target_to_workloads(Caches caches);
+kube::KeyMapper map_policy_to_workloads(Caches caches);
+kube::KeyMapper map_lease_to_workloads(Caches caches);
+/// Ignores the changed object: every key of `store`.
+kube::KeyMapper map_to_all_keys(const kube::Store& store);
+kube::KeyMapper map_lease_to_target();
+
+} // namespace labfleet::controllers

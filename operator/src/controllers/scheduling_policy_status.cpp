@@ -1,0 +1,74 @@
+#include "controllers/scheduling_policy_status.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "api/v1alpha1/field_reader.hpp"
+#include "controllers/conditions.hpp"
+
+namespace labfleet::controllers {
+
+namespace {
+using api::v1alpha1::SchedulingPolicyStatus;
+constexpr std::size_t max_message_length = 4096;
+} // namespace
+
+SchedulingPolicyStatus policy_status(const SchedulingPolicyStatus& current, std::int64_t generation,
+                                     std::vector<api::v1alpha1::Assignment> pairs, kube::WallTime now) {
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    SchedulingPolicyStatus status;
+    status.observed_generation = generation;
+    status.assignment_count = static_cast<std::int64_t>(pairs.size());
+    if (pairs.size() > api::v1alpha1::max_listed_assignments) pairs.resize(api::v1alpha1::max_listed_assignments);
+    status.assignments = std::move(pairs);
+    const std::string count = std::to_string(status.assignment_count) +
+                              (status.assignment_count == 1 ? " assignment" : " assignments");
+    status.conditions = merge_conditions(current.conditions,
+                                         {{"Ready", "True", "SelectorsValid", count},
+                                          {"Degraded", "False", "AsExpected", "no errors"}},
+                                         generation, now);
+    return status;
+}
+
+SchedulingPolicyStatus invalid_policy_status(const SchedulingPolicyStatus& current, std::int64_t generation,
+                                             const std::string& field, const std::string& message,
+                                             kube::WallTime now) {
+    const bool selector = field.find("Selector") != std::string::npos;
+    const std::string reason = selector ? "InvalidSelector" : "InvalidSpec";
+    std::string text = (field.empty() ? "" : field + ": ") + message;
+    if (text.size() > max_message_length) text.resize(max_message_length);
+    SchedulingPolicyStatus status;
+    status.observed_generation = generation;
+    status.conditions = merge_conditions(current.conditions,
+                                         {{"Ready", "False", reason, "selects nothing: " + text},
+                                          {"Degraded", "True", reason, text}},
+                                         generation, now);
+    return status;
+}
+
+SchedulingPolicyStatus read_policy_status_leniently(const kube::Json& object) {
+    api::v1alpha1::DecodeState state;
+    api::v1alpha1::FieldReader root(&object, "", state);
+    api::v1alpha1::FieldReader reader(root.object("status"), "status", state);
+    SchedulingPolicyStatus status;
+    status.observed_generation =
+        reader.integer_or("observedGeneration", 0, 0, std::numeric_limits<std::int64_t>::max());
+    status.assignment_count = reader.integer_or("assignmentCount", 0, 0, std::numeric_limits<std::int64_t>::max());
+    status.conditions = api::v1alpha1::decode_conditions(reader, "conditions");
+    for (std::size_t i = 0; const kube::Json* item : reader.array("assignments")) {
+        api::v1alpha1::FieldReader pair(item, api::v1alpha1::index_path("status.assignments", i++), state);
+        status.assignments.push_back({pair.string_or("workload", ""), pair.string_or("target", "")});
+    }
+    // A status that does not read is rewritten whole.
+    if (state.failed()) return SchedulingPolicyStatus{};
+    return status;
+}
+
+bool policy_status_changed(const SchedulingPolicyStatus& current, const SchedulingPolicyStatus& desired) {
+    return current.observed_generation != desired.observed_generation ||
+           current.assignment_count != desired.assignment_count || current.assignments != desired.assignments ||
+           !same_conditions_ignoring_time(current.conditions, desired.conditions);
+}
+
+} // namespace labfleet::controllers

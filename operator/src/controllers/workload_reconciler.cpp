@@ -1,0 +1,191 @@
+#include "controllers/workload_reconciler.hpp"
+
+#include "api/v1alpha1/group_version.hpp"
+#include "controllers/domain_metrics.hpp"
+#include "controllers/fleet_view.hpp"
+#include "controllers/status_patch.hpp"
+#include "kube/rest.hpp"
+
+// GCC 12 reports asio's awaitable frame allocation (unsized new, sized
+// delete) as mismatched after inlining: a false positive (GCC PR 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace labfleet::controllers {
+
+namespace {
+using api::v1alpha1::Workload;
+using kube::ReconcileResult;
+
+const char* kind_name(ChildKind kind) {
+    switch (kind) {
+    case ChildKind::ConfigMap: return "ConfigMap";
+    case ChildKind::Deployment: return "Deployment";
+    case ChildKind::Service: return "Service";
+    }
+    return "";
+}
+
+/// Errors a retry will not fix without a change by a human: shown in Degraded.
+bool is_terminal(const kube::ApiError& error) {
+    return !error.retryable() && error.reason != kube::ErrorReason::Conflict &&
+           error.reason != kube::ErrorReason::NotFound;
+}
+
+bool is_stale_cache(const kube::ApiError& error) {
+    return error.reason == kube::ErrorReason::Conflict || error.reason == kube::ErrorReason::NotFound;
+}
+} // namespace
+
+std::vector<CachedChild> cached_children(const Caches& caches, const std::string& workload) {
+    std::vector<CachedChild> out;
+    const std::pair<ChildKind, kube::Store*> stores[] = {{ChildKind::ConfigMap, &caches.config_maps},
+                                                        {ChildKind::Deployment, &caches.deployments},
+                                                        {ChildKind::Service, &caches.services}};
+    for (const auto& [kind, store] : stores)
+        for (auto& object : store->list_by_label(workload_label, workload)) out.push_back({kind, std::move(object)});
+    return out;
+}
+
+WorkloadReconciler::WorkloadReconciler(Context context)
+    : ctx_(context), log_(kube::default_logger().named("workload")) {}
+
+boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::string key) {
+    const kube::ObjectPtr object = ctx_.caches.workloads.get({"", key});
+    if (!object) co_return co_await reconcile_missing(key);
+
+    auto decoded = Workload::from_json(*object);
+    if (!decoded.ok())
+        co_return co_await reconcile_invalid(object, api::v1alpha1::field_error_of(decoded.error()).str());
+    const Workload& workload = decoded.value();
+    if (workload.metadata.deletion_timestamp) {
+        // Garbage collection removes the children through their ownerReferences.
+        forget_images(key);
+        co_return ReconcileResult::done();
+    }
+    if (const auto errors = validate(workload); !errors.empty())
+        co_return co_await reconcile_invalid(object, api::v1alpha1::join(errors));
+
+    const auto targets = decode_targets(ctx_.caches.targets);
+    const auto policies = decode_policies(ctx_.caches.policies);
+    WorkloadWorld world;
+    world.assigned_targets = targets_assigned_to(workload, targets.items, policies.items);
+    world.leases = decode_leases(ctx_.caches.leases).items;
+    world.children = cached_children(ctx_.caches, key);
+    world.unreadable_targets = {targets.rejected.begin(), targets.rejected.end()};
+    for (const auto& target : targets.items)
+        if (target.spec.paused) world.paused_targets.insert(target.metadata.name);
+    world.assignments_known = policies.rejected.empty();
+
+    const WorkloadSync sync = plan_workload_sync(workload, world);
+    std::vector<std::string> failures;        // every failed write, for the retry
+    std::vector<std::string> terminal_errors;  // those a retry will not fix, for Degraded
+    co_await prune(sync.prunes, &failures);
+    for (const auto& apply : sync.applies) {
+        const kube::ObjectKey child = kube::rest::key_of(apply.object);
+        log_.info("applying child", {{"workload", key}, {"kind", kind_name(apply.kind)},
+                                     {"object", child.str()}, {"difference", apply.first_difference}});
+        auto applied = co_await kube::rest::apply(ctx_.client, resource_type_of(apply.kind), apply.object);
+        if (applied.ok()) continue;
+        const std::string what = std::string("apply ") + kind_name(apply.kind) + " " + child.str() + ": " +
+                                 applied.error().describe();
+        failures.push_back(what);
+        if (is_terminal(applied.error())) terminal_errors.push_back(what);
+    }
+    publish_images(key, sync.targets);
+
+    auto status = workload_status(workload, sync, terminal_errors, ctx_.clock.now());
+    const auto* degraded_before = api::v1alpha1::find_condition(workload.status.conditions, "Degraded");
+    const auto* degraded_now = api::v1alpha1::find_condition(status.conditions, "Degraded");
+    if (!terminal_errors.empty() && (degraded_before == nullptr || degraded_before->status != "True" ||
+                                     degraded_before->message != degraded_now->message))
+        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
+                           "ApplyFailed", terminal_errors.front(), "Apply");
+    if (workload_status_changed(workload.status, status)) {
+        auto written = co_await write_status(key, workload.metadata.resource_version, to_json(status));
+        if (written.kind == ReconcileResult::Kind::Error) failures.push_back(written.error);
+    }
+    if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
+    co_return ReconcileResult::done();
+}
+
+boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_missing(std::string name) {
+    forget_images(name);
+    std::vector<std::string> failures;
+    co_await prune(children_of_missing_workload(cached_children(ctx_.caches, name)), &failures);
+    if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
+    co_return ReconcileResult::done();
+}
+
+boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_invalid(kube::ObjectPtr object,
+                                                                              std::string message) {
+    // Children stay as they are: a bad edit must not tear a running lab down.
+    const LenientHeader header = read_lenient_header(*object);
+    api::v1alpha1::WorkloadStatus current;
+    current.conditions = header.conditions;
+    const kube::Json::json_pointer observed("/status/observedGeneration");
+    if (object->contains(observed) && object->at(observed).is_number_integer())
+        current.observed_generation = object->at(observed).get<std::int64_t>();
+    const auto status = invalid_workload_status(current, header.metadata.generation, message, ctx_.clock.now());
+    if (!workload_status_changed(current, status)) co_return ReconcileResult::done();
+
+    const auto* before = api::v1alpha1::find_condition(current.conditions, "Degraded");
+    if (before == nullptr || before->status != "True" || before->message != message)
+        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
+                           "InvalidSpec", message, "Validate");
+    // Only observedGeneration and conditions: targets[] keep describing what runs.
+    kube::Json patch = {{"observedGeneration", status.observed_generation},
+                        {"conditions", to_json(status.conditions)}};
+    co_return co_await write_status(header.metadata.name, header.metadata.resource_version, std::move(patch));
+}
+
+boost::asio::awaitable<void> WorkloadReconciler::prune(std::vector<ChildPrune> prunes,
+                                                       std::vector<std::string>* errors) {
+    for (const auto& child : prunes) {
+        log_.info("pruning child", {{"kind", kind_name(child.kind)}, {"object", child.key.str()},
+                                    {"target", child.target}});
+        kube::DeleteOptions options;
+        if (!child.uid.empty()) options.precondition_uid = child.uid;
+        auto removed = co_await kube::rest::remove(ctx_.client, resource_type_of(child.kind), child.key, options);
+        if (!removed.ok() && removed.error().reason != kube::ErrorReason::NotFound)
+            errors->push_back(std::string("delete ") + kind_name(child.kind) + " " + child.key.str() + ": " +
+                              removed.error().describe());
+    }
+}
+
+boost::asio::awaitable<ReconcileResult> WorkloadReconciler::write_status(std::string name,
+                                                                         std::string resource_version,
+                                                                         kube::Json status) {
+    auto written = co_await kube::rest::patch_status(ctx_.client, api::v1alpha1::workloads(), {"", name},
+                                                     kube::PatchType::Merge,
+                                                     status_merge_patch(resource_version, std::move(status)));
+    if (written.ok()) co_return ReconcileResult::done();
+    if (is_stale_cache(written.error())) co_return ReconcileResult::failed("status of " + name + ": stale cache");
+    co_return ReconcileResult::failed("write status of " + name + ": " + written.error().describe());
+}
+
+void WorkloadReconciler::publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets) {
+    auto& published = published_pairs_[workload];
+    std::set<std::string> now;
+    for (const auto& target : targets) {
+        now.insert(target.target);
+        if (ctx_.metrics)
+            ctx_.metrics->set_images(workload, target.target,
+                                     {{target.images.workshop_image, target.images.workshop.source},
+                                      {target.images.files_image, target.images.files.source}});
+    }
+    for (const auto& target : published)
+        if (!now.contains(target) && ctx_.metrics) ctx_.metrics->forget_pair(workload, target);
+    published = std::move(now);
+}
+
+void WorkloadReconciler::forget_images(const std::string& workload) {
+    const auto found = published_pairs_.find(workload);
+    if (found == published_pairs_.end()) return;
+    if (ctx_.metrics)
+        for (const auto& target : found->second) ctx_.metrics->forget_pair(workload, target);
+    published_pairs_.erase(found);
+}
+
+} // namespace labfleet::controllers

@@ -1,0 +1,48 @@
+#pragma once
+// WorkloadReconciler: keeps the ConfigMap, Deployment and Service of every
+// (workload, target) pair as desired, prunes those of pairs that went away,
+// and reports per-target images and readiness in the Workload's status.
+// Reads only the caches; writes nothing when the world is already as desired.
+// The decisions live in workload_sync (pure); this class performs them.
+
+#include <map>
+#include <set>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "controllers/context.hpp"
+#include "controllers/workload_sync.hpp"
+#include "kube/logger.hpp"
+#include "kube/reconcile.hpp"
+
+namespace labfleet::controllers {
+
+class WorkloadReconciler final : public kube::Reconciler {
+public:
+    /// `context`'s members must outlive the reconciler.
+    explicit WorkloadReconciler(Context context);
+
+    /// `key` is the workload's name.
+    boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
+
+private:
+    boost::asio::awaitable<kube::ReconcileResult> reconcile_missing(std::string name);
+    boost::asio::awaitable<kube::ReconcileResult> reconcile_invalid(kube::ObjectPtr object, std::string message);
+    /// Deletes each child with its uid as precondition; failures are appended to `errors`.
+    boost::asio::awaitable<void> prune(std::vector<ChildPrune> prunes, std::vector<std::string>* errors);
+    /// Writes `status` when `changed`; a Conflict or NotFound means the cache was stale.
+    boost::asio::awaitable<kube::ReconcileResult> write_status(std::string name, std::string resource_version,
+                                                               kube::Json status);
+    void publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets);
+    void forget_images(const std::string& workload);
+
+    Context ctx_;
+    kube::Logger log_;
+    std::map<std::string, std::set<std::string>> published_pairs_;  // workload -> targets with image metrics
+};
+
+/// Every cached ConfigMap, Deployment and Service labelled labfleet.dev/workload=`workload`.
+std::vector<CachedChild> cached_children(const Caches& caches, const std::string& workload);
+
+} // namespace labfleet::controllers

@@ -1,0 +1,201 @@
+#include "controllers/workload_sync.hpp"
+
+#include <algorithm>
+
+#include "controllers/fleet_view.hpp"
+#include "controllers/object_diff.hpp"
+#include "kube/store.hpp"
+
+namespace labfleet::controllers {
+
+namespace {
+using api::v1alpha1::WorkloadStatus;
+
+constexpr std::size_t max_named_in_message = 10;
+constexpr std::size_t max_message_length = 4096;
+
+std::int64_t integer_at(const kube::Json& object, const char* pointer) {
+    const kube::Json::json_pointer ptr(pointer);
+    if (!object.contains(ptr)) return 0;
+    const auto& value = object.at(ptr);
+    return value.is_number_integer() ? value.get<std::int64_t>() : 0;
+}
+
+std::string string_at(const kube::Json& object, const char* pointer) {
+    const kube::Json::json_pointer ptr(pointer);
+    if (!object.contains(ptr)) return {};
+    const auto& value = object.at(ptr);
+    return value.is_string() ? value.get<std::string>() : std::string{};
+}
+
+std::string label_of(const kube::Json& object, const std::string& key) {
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) return {};
+    const auto labels = metadata->find("labels");
+    if (labels == metadata->end() || !labels->is_object()) return {};
+    const auto value = labels->find(key);
+    return value != labels->end() && value->is_string() ? value->get<std::string>() : std::string{};
+}
+
+std::string truncated(std::string message) {
+    if (message.size() > max_message_length) message.resize(max_message_length);
+    return message;
+}
+
+/// "a, b, c and 4 more".
+std::string name_list(const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < max_named_in_message; ++i) out += (i ? ", " : "") + names[i];
+    if (names.size() > max_named_in_message) out += " and " + std::to_string(names.size() - max_named_in_message) + " more";
+    return out;
+}
+} // namespace
+
+kube::ResourceType resource_type_of(ChildKind kind) {
+    switch (kind) {
+    case ChildKind::ConfigMap: return kube::resources::config_maps();
+    case ChildKind::Deployment: return kube::resources::deployments();
+    case ChildKind::Service: return kube::resources::services();
+    }
+    return kube::resources::config_maps();
+}
+
+const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind kind, const kube::ObjectKey& key) {
+    for (const auto& child : children)
+        if (child.kind == kind && child.object && kube::Store::key_of(*child.object) == key) return child.object.get();
+    return nullptr;
+}
+
+bool deployment_ready(const kube::Json& deployment, std::int64_t replicas) {
+    return integer_at(deployment, "/status/observedGeneration") >= integer_at(deployment, "/metadata/generation") &&
+           integer_at(deployment, "/status/updatedReplicas") >= replicas &&
+           integer_at(deployment, "/status/readyReplicas") >= replicas;
+}
+
+std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& children, const std::set<ChildId>& desired,
+                                          const WorkloadWorld& world) {
+    std::vector<ChildPrune> out;
+    if (!world.assignments_known) return out;
+    for (const auto& child : children) {
+        if (!child.object) continue;
+        const kube::ObjectKey key = kube::Store::key_of(*child.object);
+        if (desired.contains({child.kind, key})) continue;
+        const std::string target = label_of(*child.object, target_label);
+        if (world.paused_targets.contains(target) || world.unreadable_targets.contains(target)) continue;
+        out.push_back({child.kind, key, string_at(*child.object, "/metadata/uid"), target});
+    }
+    return out;
+}
+
+std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChild>& children) {
+    std::vector<ChildPrune> out;
+    for (const auto& child : children) {
+        if (!child.object) continue;
+        out.push_back({child.kind, kube::Store::key_of(*child.object), string_at(*child.object, "/metadata/uid"),
+                       label_of(*child.object, target_label)});
+    }
+    return out;
+}
+
+WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const WorkloadWorld& world) {
+    WorkloadSync out;
+    std::set<ChildId> desired_ids;
+    for (const auto& target : world.assigned_targets) {
+        const auto* lease = active_lease_for(world.leases, target.metadata.name);
+        TargetOutcome outcome;
+        outcome.target = target.metadata.name;
+        outcome.environment = target.spec.environment;
+        outcome.images = resolve_images(workload, target, lease);
+        outcome.paused = target.spec.paused || world.paused_targets.contains(target.metadata.name);
+        const DesiredObjects desired = build_desired_objects(workload, target, outcome.images);
+        outcome.desired_replicas = integer_at(desired.deployment, "/spec/replicas");
+
+        outcome.in_sync = true;
+        const std::pair<ChildKind, const kube::Json*> objects[] = {{ChildKind::ConfigMap, &desired.config_map},
+                                                                   {ChildKind::Deployment, &desired.deployment},
+                                                                   {ChildKind::Service, &desired.service}};
+        for (const auto& [kind, object] : objects) {
+            const kube::ObjectKey key = kube::Store::key_of(*object);
+            desired_ids.insert({kind, key});
+            const kube::Json* live = find_child(world.children, kind, key);
+            std::optional<std::string> difference =
+                live ? first_difference(*object, *live) : std::optional<std::string>("absent");
+            if (!difference) continue;
+            outcome.in_sync = false;
+            if (!outcome.paused) out.applies.push_back({kind, *object, *difference});
+        }
+
+        const kube::Json* deployment =
+            find_child(world.children, ChildKind::Deployment, kube::Store::key_of(desired.deployment));
+        outcome.ready_replicas = deployment ? integer_at(*deployment, "/status/readyReplicas") : 0;
+        outcome.ready = deployment != nullptr && (outcome.paused || outcome.in_sync) &&
+                        deployment_ready(*deployment, outcome.desired_replicas);
+        out.targets.push_back(std::move(outcome));
+    }
+    out.prunes = children_to_prune(world.children, desired_ids, world);
+    return out;
+}
+
+api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& workload, const WorkloadSync& sync,
+                                              const std::vector<std::string>& write_errors, kube::WallTime now) {
+    WorkloadStatus status;
+    status.observed_generation = workload.metadata.generation;
+    std::vector<std::string> waiting;
+    for (const auto& target : sync.targets) {
+        status.targets.push_back({target.target, target.environment, target.images.workshop_image,
+                                  target.images.files_image, target.images.source, target.ready_replicas});
+        if (!target.ready)
+            waiting.push_back(target.target + " (" + std::to_string(target.ready_replicas) + "/" +
+                              std::to_string(target.desired_replicas) + " ready)");
+    }
+
+    std::vector<ConditionUpdate> updates;
+    const std::size_t total = sync.targets.size();
+    if (total == 0) {
+        const std::string why = "no SchedulingPolicy assigns this workload to a DeploymentTarget";
+        updates.push_back({"Ready", "False", "NoTargets", why});
+        updates.push_back({"Progressing", "False", "NoTargets", why});
+    } else if (waiting.empty()) {
+        const std::string count = std::to_string(total) + "/" + std::to_string(total) + " targets ready";
+        if (workload.spec.suspend)
+            updates.push_back({"Ready", "True", "Suspended", "suspended: scaled to zero on " + std::to_string(total) +
+                                                                 (total == 1 ? " target" : " targets")});
+        else
+            updates.push_back({"Ready", "True", "TargetsReady", count});
+        updates.push_back({"Progressing", "False", "Complete", "every target runs the desired objects"});
+    } else {
+        const std::string message = std::to_string(total - waiting.size()) + "/" + std::to_string(total) +
+                                    " targets ready; waiting for " + name_list(waiting);
+        updates.push_back({"Ready", "False", "TargetsNotReady", truncated(message)});
+        updates.push_back({"Progressing", "True", "RollingOut", truncated(message)});
+    }
+    if (write_errors.empty()) {
+        updates.push_back({"Degraded", "False", "AsExpected", "no errors"});
+    } else {
+        std::string message;
+        for (const auto& error : write_errors) message += (message.empty() ? "" : "; ") + error;
+        updates.push_back({"Degraded", "True", "ApplyFailed", truncated(message)});
+    }
+    status.conditions = merge_conditions(workload.status.conditions, updates, status.observed_generation, now);
+    return status;
+}
+
+api::v1alpha1::WorkloadStatus invalid_workload_status(api::v1alpha1::WorkloadStatus current, std::int64_t generation,
+                                                      const std::string& message, kube::WallTime now) {
+    const std::string text = truncated(message);
+    current.observed_generation = generation;
+    current.conditions = merge_conditions(std::move(current.conditions),
+                                          {{"Ready", "False", "InvalidSpec", text},
+                                           {"Progressing", "False", "InvalidSpec", text},
+                                           {"Degraded", "True", "InvalidSpec", text}},
+                                          generation, now);
+    return current;
+}
+
+bool workload_status_changed(const api::v1alpha1::WorkloadStatus& current,
+                             const api::v1alpha1::WorkloadStatus& desired) {
+    return current.observed_generation != desired.observed_generation || current.targets != desired.targets ||
+           !same_conditions_ignoring_time(current.conditions, desired.conditions);
+}
+
+} // namespace labfleet::controllers

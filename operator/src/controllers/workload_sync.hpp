@@ -1,0 +1,121 @@
+#pragma once
+// WorkloadSync: the pure core of the Workload reconciler. From one workload,
+// the targets assigned to it, the leases and the children cached for it, it
+// decides which children to apply (only those whose live state differs from
+// the desired one), which to prune, and what the status says — no I/O, so
+// every decision is tested without a cluster.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/v1alpha1/deployment_target.hpp"
+#include "api/v1alpha1/environment_lease.hpp"
+#include "api/v1alpha1/workload.hpp"
+#include "controllers/conditions.hpp"
+#include "controllers/desired_objects.hpp"
+#include "controllers/tag_resolution.hpp"
+#include "kube/json.hpp"
+#include "kube/resource.hpp"
+
+namespace labfleet::controllers {
+
+enum class ChildKind { ConfigMap, Deployment, Service };
+
+kube::ResourceType resource_type_of(ChildKind kind);
+
+/// Which child: its kind and namespace/name.
+using ChildId = std::pair<ChildKind, kube::ObjectKey>;
+
+/// A child object found in a cache, labelled with the workload.
+struct CachedChild {
+    ChildKind kind;
+    kube::ObjectPtr object;
+};
+
+/// What the reconciler knows about the world of one workload.
+struct WorkloadWorld {
+    std::vector<api::v1alpha1::DeploymentTarget> assigned_targets;  // ordered by name
+    std::vector<api::v1alpha1::EnvironmentLease> leases;
+    std::vector<CachedChild> children;
+    /// Targets in the cache that fail decoding or validation: their children are left alone.
+    std::set<std::string> unreadable_targets;
+    /// Targets whose spec.paused is set, assigned or not: never written to.
+    std::set<std::string> paused_targets;
+    /// False while a policy fails decoding: what it assigns is unknown, so nothing is pruned.
+    bool assignments_known = true;
+};
+
+struct ChildApply {
+    ChildKind kind;
+    kube::Json object;
+    std::string first_difference;  // "absent" or the path that differs, for the log
+};
+
+struct ChildPrune {
+    ChildKind kind;
+    kube::ObjectKey key;
+    std::string uid;     // delete precondition
+    std::string target;  // its labfleet.dev/target label
+};
+
+/// One assigned target as the status and the metrics show it.
+struct TargetOutcome {
+    std::string target;
+    std::string environment;
+    ResolvedImages images;
+    std::int64_t desired_replicas = 0;
+    std::int64_t ready_replicas = 0;  // the cached Deployment's status.readyReplicas
+    bool paused = false;
+    bool in_sync = false;  // every child already as desired (before this reconcile's writes)
+    bool ready = false;    // in sync (unless paused) and the Deployment rolled out and ready
+};
+
+struct WorkloadSync {
+    std::vector<ChildApply> applies;  // in target order: ConfigMap, Deployment, Service
+    std::vector<ChildPrune> prunes;
+    std::vector<TargetOutcome> targets;
+};
+
+/// The cached child of `kind` named `key`, or null.
+const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind kind, const kube::ObjectKey& key);
+
+/// True when the Deployment has rolled out `replicas`: its controller has
+/// observed the latest generation and updated and ready replicas reach `replicas`.
+bool deployment_ready(const kube::Json& deployment, std::int64_t replicas);
+
+/// Children of the workload that no desired object names any more (target
+/// unassigned or moved to another namespace), except those of paused or
+/// unreadable targets, and none at all while assignments are unknown.
+std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& children,
+                                          const std::set<ChildId>& desired,
+                                          const WorkloadWorld& world);
+
+/// Desired objects per assigned target, the applies needed (none for a child
+/// already in sync, none on a paused target) and the prunes.
+WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const WorkloadWorld& world);
+
+/// Every child of a workload that no longer exists (GC will get there too;
+/// this is for children the GC cannot attribute, e.g. a missing uid).
+std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChild>& children);
+
+/// The status for a valid workload: observedGeneration, targets[], and
+/// Ready / Progressing / Degraded merged into the existing conditions.
+/// `write_errors` are writes of this reconcile that failed terminally.
+api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& workload, const WorkloadSync& sync,
+                                              const std::vector<std::string>& write_errors, kube::WallTime now);
+
+/// The status of a workload whose spec is invalid (or does not decode):
+/// Degraded=True with `message`, Ready and Progressing False; targets kept.
+api::v1alpha1::WorkloadStatus invalid_workload_status(api::v1alpha1::WorkloadStatus current,
+                                                      std::int64_t generation, const std::string& message,
+                                                      kube::WallTime now);
+
+/// True when `desired` differs from `current` in anything but lastTransitionTime.
+bool workload_status_changed(const api::v1alpha1::WorkloadStatus& current,
+                             const api::v1alpha1::WorkloadStatus& desired);
+
+} // namespace labfleet::controllers

@@ -1,0 +1,487 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controllers/environment_lease_planner.hpp"
+
+using namespace labfleet;
+using namespace labfleet::controllers;
+using api::v1alpha1::DeploymentTarget;
+using api::v1alpha1::LeasePhase;
+using kube::WallTime;
+using namespace std::chrono_literals;
+
+namespace {
+
+const WallTime t0{std::chrono::seconds{1'700'000'000}};
+
+DeploymentTarget make_target(std::string name = "stg") {
+    DeploymentTarget target;
+    target.metadata.name = std::move(name);
+    target.spec.environment = "stg";
+    return target;  // leases: 1h default, 8h max, 5m notice
+}
+
+ObservedLease make_lease(std::string name, std::chrono::seconds created_after = 0s,
+                         std::optional<std::chrono::milliseconds> duration = std::nullopt) {
+    ObservedLease observed;
+    auto& lease = observed.lease;
+    lease.metadata.name = std::move(name);
+    lease.metadata.generation = 1;
+    lease.metadata.creation_timestamp = t0 + created_after;
+    lease.spec.target = "stg";
+    lease.spec.holder = "holder-of-" + lease.metadata.name;
+    lease.spec.duration = duration;
+    return observed;
+}
+
+const ObservedLease& find(const std::vector<ObservedLease>& leases, const std::string& name) {
+    auto it = std::find_if(leases.begin(), leases.end(),
+                           [&](const ObservedLease& l) { return l.lease.metadata.name == name; });
+    REQUIRE(it != leases.end());
+    return *it;
+}
+
+ObservedLease& find(std::vector<ObservedLease>& leases, const std::string& name) {
+    return const_cast<ObservedLease&>(find(std::as_const(leases), name));
+}
+
+const LeaseStatusChange* change_of(const LeasePlan& plan, const std::string& name) {
+    for (const auto& change : plan.changes)
+        if (change.lease == name) return &change;
+    return nullptr;
+}
+
+std::vector<std::string> event_reasons(const LeasePlan& plan) {
+    std::vector<std::string> out;
+    for (const auto& change : plan.changes)
+        for (const auto& event : change.events) out.push_back(change.lease + ":" + event.reason);
+    return out;
+}
+
+/// The API server's view after the plan was written: statuses replaced, deletions gone.
+void write_back(std::vector<ObservedLease>& leases, const LeasePlan& plan) {
+    for (const auto& change : plan.changes) {
+        auto& observed = find(leases, change.lease);
+        observed.lease.status = change.status;
+        observed.observed_generation = change.observed_generation;
+    }
+    std::erase_if(leases, [&](const ObservedLease& l) {
+        return std::find(plan.deletions.begin(), plan.deletions.end(), l.lease.metadata.name) != plan.deletions.end();
+    });
+}
+
+/// Plans and applies; then checks that planning again changes nothing.
+LeasePlan step(std::vector<ObservedLease>& leases, const DeploymentTarget* target, WallTime now,
+               const std::vector<std::string>& assigned = {}, LeasePlannerOptions options = {}) {
+    LeasePlan plan = plan_target_leases(target, leases, assigned, now, options);
+    write_back(leases, plan);
+    const LeasePlan again = plan_target_leases(target, leases, assigned, now, options);
+    INFO("planning the written result again must change nothing");
+    CHECK(again.changes.empty());
+    CHECK(again.deletions.empty());
+    CHECK(again.next_wakeup == plan.next_wakeup);
+    return plan;
+}
+
+const api::v1alpha1::Condition& condition(const ObservedLease& observed, const char* type) {
+    const auto* found = api::v1alpha1::find_condition(observed.lease.status.conditions, type);
+    REQUIRE(found != nullptr);
+    return *found;
+}
+
+} // namespace
+
+TEST_CASE("leases are granted FIFO by creation time, then name; the rest are numbered", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("c", 2s), make_lease("b", 1s), make_lease("a", 1s)};
+
+    const LeasePlan plan = step(leases, &target, t0 + 10s);
+
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+    CHECK(find(leases, "a").lease.status.queue_position == 0);
+    CHECK(find(leases, "a").lease.status.acquired_at == t0 + 10s);
+    CHECK(find(leases, "a").lease.status.expires_at == t0 + 10s + 1h);
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Pending);
+    CHECK(find(leases, "b").lease.status.queue_position == 1);
+    CHECK(find(leases, "c").lease.status.queue_position == 2);
+    CHECK(event_reasons(plan) == std::vector<std::string>{"a:LeaseGranted"});
+    REQUIRE(change_of(plan, "a") != nullptr);
+    CHECK(change_of(plan, "a")->transition == LeaseTransition::Granted);
+    CHECK(plan.next_wakeup == t0 + 10s + 1h - 5min);
+}
+
+TEST_CASE("a lease without creationTimestamp queues last", "[lease_planner]") {
+    const auto target = make_target();
+    auto odd = make_lease("a");
+    odd.lease.metadata.creation_timestamp.reset();
+    std::vector<ObservedLease> leases = {odd, make_lease("z", 5s)};
+    step(leases, &target, t0 + 10s);
+    CHECK(find(leases, "z").lease.status.phase == LeasePhase::Active);
+    CHECK(find(leases, "a").lease.status.queue_position == 1);
+}
+
+TEST_CASE("acquiredAt is whole seconds and expiresAt rounds up", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1500ms)};
+    step(leases, &target, t0 + 10s + 700ms);
+    CHECK(find(leases, "a").lease.status.acquired_at == t0 + 10s);
+    CHECK(find(leases, "a").lease.status.expires_at == t0 + 12s);
+}
+
+TEST_CASE("a duration above maxDuration is clamped and says so", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("long", 0s, 10h), make_lease("short", 1s, 2h)};
+    step(leases, &target, t0);
+    const auto& long_lease = find(leases, "long");
+    CHECK(long_lease.lease.status.expires_at == t0 + 8h);
+    const auto& clamped = condition(long_lease, lease_conditions::duration_clamped);
+    CHECK(clamped.status == "True");
+    CHECK(clamped.reason == "ClampedToMaxDuration");
+    CHECK(clamped.message.find("10h") != std::string::npos);
+    CHECK(clamped.message.find("8h") != std::string::npos);
+    CHECK(condition(find(leases, "short"), lease_conditions::duration_clamped).status == "False");
+}
+
+TEST_CASE("raising the duration while Active renews from acquiredAt, clamped", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h)};
+    step(leases, &target, t0);
+    auto& a = find(leases, "a");
+
+    a.lease.spec.duration = 3h;
+    a.lease.metadata.generation = 2;
+    const LeasePlan renewed = step(leases, &target, t0 + 30min);
+    CHECK(a.lease.status.phase == LeasePhase::Active);
+    CHECK(a.lease.status.acquired_at == t0);
+    CHECK(a.lease.status.expires_at == t0 + 3h);
+    CHECK(a.observed_generation == 2);
+    CHECK(condition(a, lease_conditions::duration_clamped).observed_generation == 2);
+    CHECK(event_reasons(renewed).empty());
+
+    a.lease.spec.duration = 20h;
+    a.lease.metadata.generation = 3;
+    step(leases, &target, t0 + 40min);
+    CHECK(a.lease.status.expires_at == t0 + 8h);
+    CHECK(condition(a, lease_conditions::duration_clamped).status == "True");
+}
+
+TEST_CASE("an Active lease expires exactly at expiresAt and the next one is granted", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h), make_lease("b", 1s)};
+    step(leases, &target, t0);
+
+    const LeasePlan before = step(leases, &target, t0 + 1h - 1ms);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+    CHECK(before.next_wakeup == t0 + 1h);
+
+    const LeasePlan plan = step(leases, &target, t0 + 1h);
+    const auto& a = find(leases, "a");
+    CHECK(a.lease.status.phase == LeasePhase::Expired);
+    CHECK(a.lease.status.released_at == t0 + 1h);
+    CHECK(a.lease.status.expires_at == t0 + 1h);
+    CHECK(a.lease.status.queue_position == 0);
+    CHECK(condition(a, lease_conditions::expiring_soon).reason == "Expired");
+    const auto& b = find(leases, "b");
+    CHECK(b.lease.status.phase == LeasePhase::Active);
+    CHECK(b.lease.status.acquired_at == t0 + 1h);
+    REQUIRE(plan.changes.size() == 2);
+    CHECK(plan.changes[0].lease == "a");  // the expiry is written before the grant
+    CHECK(plan.changes[0].transition == LeaseTransition::Expired);
+    CHECK(plan.changes[1].transition == LeaseTransition::Granted);
+    CHECK(event_reasons(plan) == std::vector<std::string>{"a:LeaseExpired", "b:LeaseGranted"});
+}
+
+TEST_CASE("an Expired lease is never renewed", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h)};
+    step(leases, &target, t0);
+    step(leases, &target, t0 + 2h);
+    auto& a = find(leases, "a");
+    REQUIRE(a.lease.status.phase == LeasePhase::Expired);
+
+    a.lease.spec.duration = 5h;
+    a.lease.metadata.generation = 2;
+    const LeasePlan plan = plan_target_leases(&target, leases, {}, t0 + 2h + 1s);
+    CHECK(plan.changes.empty());
+}
+
+TEST_CASE("release: true gives the target back, and leaves the queue when Pending", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s), make_lease("c", 2s)};
+    step(leases, &target, t0);
+
+    find(leases, "b").lease.spec.release = true;
+    const LeasePlan left = step(leases, &target, t0 + 1min);
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Released);
+    CHECK(find(leases, "b").lease.status.queue_position == 0);
+    CHECK(find(leases, "c").lease.status.queue_position == 1);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+    CHECK(event_reasons(left) == std::vector<std::string>{"b:LeaseReleased"});
+
+    find(leases, "a").lease.spec.release = true;
+    const LeasePlan released = step(leases, &target, t0 + 2min);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Released);
+    CHECK(find(leases, "a").lease.status.released_at == t0 + 2min);
+    CHECK(find(leases, "c").lease.status.phase == LeasePhase::Active);
+    CHECK(event_reasons(released) == std::vector<std::string>{"a:LeaseReleased", "c:LeaseGranted"});
+}
+
+TEST_CASE("release wins over a deadline passed at the same time", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h)};
+    step(leases, &target, t0);
+    find(leases, "a").lease.spec.release = true;
+    step(leases, &target, t0 + 2h);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Released);
+}
+
+TEST_CASE("a lease being deleted is Released and the next one granted", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
+    step(leases, &target, t0);
+    find(leases, "a").lease.metadata.deletion_timestamp = t0 + 5min;
+    const LeasePlan plan = step(leases, &target, t0 + 5min);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Released);
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Active);
+    CHECK(plan.deletions.empty());  // already going away
+
+    SECTION("a lease gone from the cache just leaves") {
+        std::vector<ObservedLease> rest = {make_lease("c", 2s)};
+        step(rest, &target, t0 + 6min);
+        CHECK(find(rest, "c").lease.status.phase == LeasePhase::Active);
+    }
+}
+
+TEST_CASE("LeaseExpiring is recorded once at expiresAt - notifyBefore, again after a renewal", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h)};
+    step(leases, &target, t0);
+    auto& a = find(leases, "a");
+    CHECK(condition(a, lease_conditions::expiring_soon).status == "False");
+
+    const LeasePlan early = step(leases, &target, t0 + 55min - 1s);
+    CHECK(event_reasons(early).empty());
+    CHECK(early.next_wakeup == t0 + 55min);
+
+    const LeasePlan notice = step(leases, &target, t0 + 55min);
+    REQUIRE(event_reasons(notice) == std::vector<std::string>{"a:LeaseExpiring"});
+    CHECK(notice.changes[0].events[0].type == kube::EventType::Warning);
+    CHECK(condition(a, lease_conditions::expiring_soon).status == "True");
+    CHECK(condition(a, lease_conditions::expiring_soon).last_transition_time == t0 + 55min);
+    CHECK(notice.next_wakeup == t0 + 1h);
+
+    const LeasePlan later = step(leases, &target, t0 + 58min);
+    CHECK(later.changes.empty());
+
+    a.lease.spec.duration = 2h;
+    a.lease.metadata.generation = 2;
+    step(leases, &target, t0 + 59min);
+    CHECK(condition(a, lease_conditions::expiring_soon).status == "False");
+    const LeasePlan second = step(leases, &target, t0 + 1h + 55min);
+    CHECK(event_reasons(second) == std::vector<std::string>{"a:LeaseExpiring"});
+}
+
+TEST_CASE("a lease shorter than notifyBefore is warned at once", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 2min)};
+    const LeasePlan plan = step(leases, &target, t0);
+    CHECK(event_reasons(plan) == std::vector<std::string>{"a:LeaseGranted", "a:LeaseExpiring"});
+    CHECK(plan.next_wakeup == t0 + 2min);
+}
+
+TEST_CASE("finished leases are deleted after retention from releasedAt", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h)};
+    step(leases, &target, t0);
+    step(leases, &target, t0 + 1h + 3s);
+    REQUIRE(find(leases, "a").lease.status.released_at == t0 + 1h + 3s);
+
+    const LeasePlan kept = step(leases, &target, t0 + 1h + 3s + 24h - 1ms);
+    CHECK(kept.deletions.empty());
+    CHECK(kept.next_wakeup == t0 + 1h + 3s + 24h);
+    const LeasePlan gone = plan_target_leases(&target, leases, {}, t0 + 1h + 3s + 24h);
+    CHECK(gone.deletions == std::vector<std::string>{"a"});
+    CHECK(gone.changes.empty());
+
+    SECTION("the retention is an option") {
+        const LeasePlan short_retention = plan_target_leases(&target, leases, {}, t0 + 1h + 3s + 10min,
+                                                             LeasePlannerOptions{10min});
+        CHECK(short_retention.deletions == std::vector<std::string>{"a"});
+    }
+    SECTION("a finished lease without releasedAt gets one, starting its retention") {
+        find(leases, "a").lease.status.released_at.reset();
+        const LeasePlan fixed = step(leases, &target, t0 + 3h);
+        CHECK(find(leases, "a").lease.status.released_at == t0 + 3h);
+        CHECK(fixed.deletions.empty());
+        CHECK(fixed.next_wakeup == t0 + 27h);
+    }
+}
+
+TEST_CASE("the earliest deadline wins the wakeup", "[lease_planner]") {
+    const auto target = make_target();
+    auto old = make_lease("old");
+    old.lease.status.phase = LeasePhase::Released;
+    old.lease.status.released_at = t0 - 24h + 10min;
+    std::vector<ObservedLease> leases = {old, make_lease("a", 1s)};
+    const LeasePlan plan = step(leases, &target, t0);
+    CHECK(plan.next_wakeup == t0 + 10min);
+}
+
+TEST_CASE("no leases, no wakeup", "[lease_planner]") {
+    const auto target = make_target();
+    const LeasePlan plan = plan_target_leases(&target, {}, {}, t0);
+    CHECK(plan.empty());
+    CHECK(!plan.next_wakeup);
+}
+
+TEST_CASE("a missing target keeps every lease Pending with TargetNotFound", "[lease_planner]") {
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
+    const LeasePlan plan = step(leases, nullptr, t0);
+    CHECK(event_reasons(plan).empty());
+    CHECK(!plan.next_wakeup);
+    for (const char* name : {"a", "b"}) {
+        const auto& lease = find(leases, name);
+        CHECK(lease.lease.status.phase == LeasePhase::Pending);
+        const auto& missing = condition(lease, lease_conditions::target_not_found);
+        CHECK(missing.status == "True");
+        CHECK(missing.reason == "TargetNotFound");
+        CHECK(missing.message.find("stg") != std::string::npos);
+        CHECK(condition(lease, lease_conditions::overrides_valid).status == "Unknown");
+    }
+    CHECK(find(leases, "b").lease.status.queue_position == 2);
+
+    const auto target = make_target();
+    step(leases, &target, t0 + 1h);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+    const auto& found = condition(find(leases, "a"), lease_conditions::target_not_found);
+    CHECK(found.status == "False");
+    CHECK(found.last_transition_time == t0 + 1h);
+}
+
+TEST_CASE("an Active lease outlives its target's deletion until expiresAt", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h), make_lease("b", 1s)};
+    step(leases, &target, t0);
+    step(leases, nullptr, t0 + 10min);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+    CHECK(find(leases, "a").lease.status.expires_at == t0 + 1h);
+    const LeasePlan plan = step(leases, nullptr, t0 + 1h);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Expired);
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Pending);  // nothing granted on a missing target
+    CHECK(event_reasons(plan) == std::vector<std::string>{"a:LeaseExpired"});
+}
+
+TEST_CASE("overrides naming unassigned workloads are reported", "[lease_planner]") {
+    const auto target = make_target();
+    auto lease = make_lease("a");
+    lease.lease.spec.overrides = {{"git-basics", "pr-1", std::nullopt}, {"ghost", "pr-1", std::nullopt},
+                                  {"phantom", std::nullopt, "pr-2"}};
+    std::vector<ObservedLease> leases = {lease};
+    step(leases, &target, t0, {"git-basics", "kubernetes-101"});
+    const auto& invalid = condition(find(leases, "a"), lease_conditions::overrides_valid);
+    CHECK(invalid.status == "False");
+    CHECK(invalid.reason == "WorkloadNotAssigned");
+    CHECK(invalid.message.find("ghost, phantom") != std::string::npos);
+    CHECK(invalid.message.find("git-basics") == std::string::npos);
+
+    step(leases, &target, t0 + 1s, {"git-basics", "ghost", "phantom"});
+    CHECK(condition(find(leases, "a"), lease_conditions::overrides_valid).status == "True");
+}
+
+TEST_CASE("two Active leases: the first acquired keeps the target, the other is requeued", "[lease_planner]") {
+    const auto target = make_target();
+    auto first = make_lease("z-first", 5s);
+    first.lease.status.phase = LeasePhase::Active;
+    first.lease.status.acquired_at = t0 + 10s;
+    first.lease.status.expires_at = t0 + 10s + 1h;
+    auto second = make_lease("a-second", 0s);
+    second.lease.status.phase = LeasePhase::Active;
+    second.lease.status.acquired_at = t0 + 20s;
+    second.lease.status.expires_at = t0 + 20s + 1h;
+    std::vector<ObservedLease> leases = {second, first, make_lease("c", 9s)};
+
+    const LeasePlan plan = step(leases, &target, t0 + 30s);
+    CHECK(find(leases, "z-first").lease.status.phase == LeasePhase::Active);
+    const auto& requeued = find(leases, "a-second").lease.status;
+    CHECK(requeued.phase == LeasePhase::Pending);
+    CHECK(requeued.queue_position == 1);  // its FIFO place, ahead of c
+    CHECK(!requeued.acquired_at);
+    CHECK(!requeued.expires_at);
+    CHECK(find(leases, "c").lease.status.queue_position == 2);
+    REQUIRE(change_of(plan, "a-second") != nullptr);
+    CHECK(change_of(plan, "a-second")->transition == LeaseTransition::Requeued);
+    CHECK(change_of(plan, "a-second")->events.at(0).type == kube::EventType::Warning);
+    CHECK(change_of(plan, "a-second")->events.at(0).note.find("z-first") != std::string::npos);
+}
+
+TEST_CASE("conditions carry the generation and keep lastTransitionTime unless status flips", "[lease_planner]") {
+    const auto target = make_target();
+    auto lease = make_lease("a");
+    lease.lease.spec.overrides = {{"ghost", "pr-1", std::nullopt}};
+    std::vector<ObservedLease> leases = {lease};
+    step(leases, &target, t0);
+    auto& a = find(leases, "a");
+    for (const auto& c : a.lease.status.conditions) {
+        INFO(c.type);
+        CHECK(!c.type.empty());
+        CHECK(!c.status.empty());
+        CHECK(!c.reason.empty());
+        CHECK(!c.message.empty());
+        CHECK(c.observed_generation == 1);
+        CHECK(c.last_transition_time == t0);
+    }
+    CHECK(a.lease.status.conditions.size() == 4);
+
+    a.lease.spec.overrides = {{"ghost", "pr-1", std::nullopt}, {"phantom", "pr-1", std::nullopt}};
+    a.lease.metadata.generation = 2;
+    step(leases, &target, t0 + 1min);
+    const auto& overrides = condition(a, lease_conditions::overrides_valid);
+    CHECK(overrides.message.find("phantom") != std::string::npos);
+    CHECK(overrides.observed_generation == 2);
+    CHECK(overrides.last_transition_time == t0);
+}
+
+TEST_CASE("a generation bump alone writes observedGeneration once", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a")};
+    step(leases, &target, t0);
+    find(leases, "a").lease.metadata.generation = 2;
+    find(leases, "a").lease.spec.reason = "PR 42";
+    const LeasePlan plan = step(leases, &target, t0 + 1s);
+    REQUIRE(plan.changes.size() == 1);
+    CHECK(plan.changes[0].observed_generation == 2);
+    CHECK(plan.changes[0].transition == LeaseTransition::None);
+}
+
+TEST_CASE("a whole day of a queue plans quietly between deadlines", "[lease_planner]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases;
+    for (int i = 0; i < 4; ++i) leases.push_back(make_lease("l" + std::to_string(i), std::chrono::seconds{i}, 2h));
+    WallTime now = t0;
+    int grants = 0, expiries = 0, deletions = 0, steps = 0;
+    while (!leases.empty() && steps++ < 100) {
+        const LeasePlan plan = step(leases, &target, now);
+        for (const auto& change : plan.changes) {
+            grants += change.transition == LeaseTransition::Granted;
+            expiries += change.transition == LeaseTransition::Expired;
+        }
+        deletions += static_cast<int>(plan.deletions.size());
+        if (leases.empty()) break;
+        const auto active = std::count_if(leases.begin(), leases.end(), [](const ObservedLease& l) {
+            return l.lease.status.phase == LeasePhase::Active;
+        });
+        CHECK(active <= 1);
+        REQUIRE(plan.next_wakeup);
+        REQUIRE(*plan.next_wakeup > now);
+        now = *plan.next_wakeup;
+    }
+    CHECK(grants == 4);
+    CHECK(expiries == 4);
+    CHECK(deletions == 4);
+    CHECK(now == t0 + 3 * 2h + 2h + 24h);  // the last expiry plus retention
+}

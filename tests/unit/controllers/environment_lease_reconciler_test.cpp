@@ -1,0 +1,311 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <prometheus/registry.h>
+
+#include "controllers/domain_metrics.hpp"
+#include "controllers/environment_lease_reconciler.hpp"
+#include "kube/time_format.hpp"
+#include "unit/kube/fake_client.hpp"
+
+using namespace labfleet;
+using namespace labfleet::controllers;
+using kube::Json;
+using kube::ReconcileResult;
+using kube::WallTime;
+using kube::testing::FakeClient;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct RecordedEvent {
+    std::string regarding;
+    kube::EventType type;
+    std::string reason;
+    std::string note;
+    std::string action;
+};
+
+class RecordingSink final : public kube::EventSink {
+public:
+    void record(const Json& regarding, kube::EventType type, std::string reason, std::string note,
+                std::string action) override {
+        events.push_back({regarding["metadata"]["name"].get<std::string>(), type, std::move(reason), std::move(note),
+                          std::move(action)});
+    }
+    std::vector<RecordedEvent> events;
+};
+
+Json lease_json(const std::string& name, WallTime created, const std::string& rv, Json status = nullptr,
+                Json overrides = nullptr) {
+    Json lease = {{"apiVersion", "labfleet.dev/v1alpha1"},
+                  {"kind", "EnvironmentLease"},
+                  {"metadata",
+                   {{"name", name},
+                    {"uid", "uid-" + name},
+                    {"generation", 1},
+                    {"resourceVersion", rv},
+                    {"creationTimestamp", kube::format_rfc3339(created)}}},
+                  {"spec", {{"target", "stg"}, {"holder", "ann"}, {"duration", "1h"}}}};
+    if (!status.is_null()) lease["status"] = std::move(status);
+    if (!overrides.is_null()) lease["spec"]["overrides"] = std::move(overrides);
+    return lease;
+}
+
+Json target_json() {
+    return {{"apiVersion", "labfleet.dev/v1alpha1"},
+            {"kind", "DeploymentTarget"},
+            {"metadata", {{"name", "stg"}, {"generation", 1}, {"resourceVersion", "7"}, {"labels", {{"env", "stg"}}}}},
+            {"spec", {{"environment", "stg"}, {"namespace", "labs-stg"}}}};
+}
+
+kube::ObjectPtr ptr(Json json) { return std::make_shared<const Json>(std::move(json)); }
+
+struct Fixture {
+    boost::asio::io_context io;
+    FakeClient client;
+    kube::FakeClock clock;
+    kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
+    RecordingSink events;
+    prometheus::Registry registry;
+    DomainMetrics metrics{registry};
+    Context context{client, clock,
+                    Caches{workloads, targets, policies, leases, config_maps, deployments, services},
+                    events, &metrics};
+    EnvironmentLeaseReconciler reconciler;
+
+    explicit Fixture(EnvironmentLeaseOptions options = {}) : reconciler(context, options) {}
+
+    const WallTime t0 = clock.now();
+
+    ReconcileResult run(const std::string& key = "stg") {
+        std::optional<ReconcileResult> out;
+        boost::asio::co_spawn(io, reconciler.reconcile(key), [&](std::exception_ptr error, ReconcileResult result) {
+            if (error) std::rethrow_exception(error);
+            out = std::move(result);
+        });
+        io.restart();
+        io.run();
+        REQUIRE(out);
+        return *out;
+    }
+
+    /// The API server accepts a status write and the watch brings it back.
+    void accept_writes(int count) {
+        for (int i = 0; i < count; ++i) client.push_response(200, "{}");
+    }
+
+    double gauge(const std::string& family_name, const std::string& phase) {
+        for (const auto& family : registry.Collect()) {
+            if (family.name != family_name) continue;
+            for (const auto& metric : family.metric)
+                for (const auto& label : metric.label)
+                    if (label.name == "phase" && label.value == phase) return metric.gauge.value;
+        }
+        return -1;
+    }
+
+    std::uint64_t lag_samples() {
+        for (const auto& family : registry.Collect())
+            if (family.name == "labfleet_lease_expiry_lag_seconds") return family.metric.at(0).histogram.sample_count;
+        return 0;
+    }
+};
+
+Json body_of(const kube::HttpRequest& request) { return Json::parse(request.body); }
+
+} // namespace
+
+TEST_CASE("a reconcile grants the first lease with resourceVersion-guarded status writes", "[lease_reconciler]") {
+    Fixture f(EnvironmentLeaseOptions{24h, 1h});
+    f.targets.apply(ptr(target_json()));
+    f.leases.apply(ptr(lease_json("b", f.t0 - 1min, "11")));
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
+    f.accept_writes(2);
+
+    const ReconcileResult result = f.run();
+
+    REQUIRE(f.client.requests.size() == 2);
+    const auto& grant = f.client.requests[0];
+    CHECK(grant.method == kube::Method::Put);
+    CHECK(grant.target == "/apis/labfleet.dev/v1alpha1/environmentleases/a/status");
+    const Json a = body_of(grant);
+    CHECK(a["metadata"]["resourceVersion"] == "10");
+    CHECK(a["status"]["phase"] == "Active");
+    CHECK(a["status"]["observedGeneration"] == 1);
+    CHECK(a["status"]["acquiredAt"] == kube::format_rfc3339(f.t0));
+    CHECK(a["status"]["expiresAt"] == kube::format_rfc3339(f.t0 + 1h));
+    const Json b = body_of(f.client.requests[1]);
+    CHECK(b["metadata"]["resourceVersion"] == "11");
+    CHECK(b["status"]["phase"] == "Pending");
+    CHECK(b["status"]["queuePosition"] == 1);
+
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].regarding == "a");
+    CHECK(f.events.events[0].reason == "LeaseGranted");
+    CHECK(f.events.events[0].action == "Grant");
+
+    CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(result.after == 55min);  // the LeaseExpiring notice
+    CHECK(f.gauge("labfleet_leases", "Active") == 1);
+    CHECK(f.gauge("labfleet_leases", "Pending") == 1);
+}
+
+TEST_CASE("a conflict stops the writes, records nothing and fails for a retry", "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
+    f.leases.apply(ptr(lease_json("b", f.t0 - 1min, "11")));
+    f.client.push_response(409, R"({"kind":"Status","code":409,"reason":"Conflict","message":"the object has been modified"})");
+
+    const ReconcileResult result = f.run();
+
+    CHECK(result.kind == ReconcileResult::Kind::Error);
+    CHECK(result.error.find("lease a") != std::string::npos);
+    CHECK(f.client.requests.size() == 1);
+    CHECK(f.events.events.empty());
+}
+
+TEST_CASE("the world as planned writes nothing and sleeps until the next deadline", "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
+    f.accept_writes(1);
+    f.run();
+    // The watch brings back what was written.
+    f.leases.apply(ptr(body_of(f.client.requests[0])));
+    f.client.requests.clear();
+    f.events.events.clear();
+    f.clock.advance(10min);
+
+    const ReconcileResult result = f.run();
+    CHECK(f.client.requests.empty());
+    CHECK(f.events.events.empty());
+    CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(result.after == 5min);  // the backstop, before the notice 45 min away
+}
+
+TEST_CASE("expiry writes the old lease before granting the next and measures the lag", "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    const Json active_status = {{"phase", "Active"},
+                                {"queuePosition", 0},
+                                {"acquiredAt", kube::format_rfc3339(f.t0 - 1h)},
+                                {"expiresAt", kube::format_rfc3339(f.t0 - 2s)}};
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2h, "10", active_status)));
+    f.leases.apply(ptr(lease_json("b", f.t0 - 1h, "11")));
+    f.accept_writes(2);
+
+    const ReconcileResult result = f.run();
+
+    REQUIRE(f.client.requests.size() == 2);
+    CHECK(body_of(f.client.requests[0])["status"]["phase"] == "Expired");
+    CHECK(body_of(f.client.requests[1])["status"]["phase"] == "Active");
+    REQUIRE(f.events.events.size() == 2);
+    CHECK(f.events.events[0].reason == "LeaseExpired");
+    CHECK(f.events.events[1].reason == "LeaseGranted");
+    CHECK(f.lag_samples() == 1);
+    CHECK(f.gauge("labfleet_leases", "Expired") == 1);
+    CHECK(f.gauge("labfleet_leases", "Active") == 1);
+    CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
+}
+
+TEST_CASE("a lease that vanished under a write just leaves", "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
+    f.client.push_response(404, R"({"kind":"Status","code":404,"reason":"NotFound"})");
+    const ReconcileResult result = f.run();
+    CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(f.events.events.empty());
+}
+
+TEST_CASE("finished leases past retention are deleted with uid and resourceVersion preconditions",
+          "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    const Json done = {{"phase", "Released"},
+                       {"queuePosition", 0},
+                       {"observedGeneration", 1},
+                       {"releasedAt", kube::format_rfc3339(f.t0 - 25h)},
+                       {"conditions", Json::array()}};
+    f.leases.apply(ptr(lease_json("old", f.t0 - 30h, "5", done)));
+    f.client.push_response(200, "{}");
+
+    const ReconcileResult result = f.run();
+
+    REQUIRE(f.client.requests.size() == 1);
+    const auto& request = f.client.requests[0];
+    CHECK(request.method == kube::Method::Delete);
+    CHECK(request.target.find("/environmentleases/old") != std::string::npos);
+    const Json options = Json::parse(request.body);
+    CHECK(options["preconditions"]["uid"] == "uid-old");
+    CHECK(options["preconditions"]["resourceVersion"] == "5");
+    CHECK(f.gauge("labfleet_leases", "Released") == 0);
+    CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
+}
+
+TEST_CASE("a missing target leaves its leases Pending; no leases, no requeue", "[lease_reconciler]") {
+    Fixture f;
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
+    f.accept_writes(1);
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    const Json status = body_of(f.client.requests[0])["status"];
+    CHECK(status["phase"] == "Pending");
+    bool target_not_found = false;
+    for (const auto& condition : status["conditions"])
+        target_not_found |= condition["type"] == "TargetNotFound" && condition["status"] == "True";
+    CHECK(target_not_found);
+
+    CHECK(f.run("other").kind == ReconcileResult::Kind::Done);
+}
+
+TEST_CASE("overrides are checked against the target's assignments", "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    f.workloads.apply(ptr({{"metadata", {{"name", "git-basics"}, {"labels", {{"catalog", "public"}}}}},
+                           {"spec",
+                            {{"images",
+                              {{"workshop", {{"repository", "labs/git-basics"}}},
+                               {"files", {{"repository", "labs/git-basics-files"}}}}}}}}));
+    f.policies.apply(ptr({{"metadata", {{"name", "public"}}},
+                          {"spec",
+                           {{"workloadSelector", {{"matchLabels", {{"catalog", "public"}}}}},
+                            {"targetSelector", {{"matchLabels", {{"env", "stg"}}}}}}}}));
+    const Json overrides = Json::array({{{"workload", "git-basics"}, {"workshop", {{"tag", "pr-1"}}}},
+                                        {{"workload", "ghost"}, {"files", {{"tag", "pr-1"}}}}});
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10", nullptr, overrides)));
+    f.accept_writes(1);
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    const Json body = body_of(f.client.requests[0]);
+    std::string message;
+    for (const auto& condition : body["status"]["conditions"])
+        if (condition["type"] == "OverridesValid") message = condition["message"].get<std::string>();
+    CHECK(message.find("ghost") != std::string::npos);
+    CHECK(message.find("git-basics") == std::string::npos);
+}
+
+TEST_CASE("key mapping for the manager", "[lease_reconciler]") {
+    const Json lease = lease_json("a", WallTime{}, "1");
+    CHECK(lease_target_keys(lease) == std::vector<std::string>{"stg"});
+    CHECK(lease_target_keys(Json{{"metadata", {{"name", "x"}}}}).empty());
+    CHECK(target_keys(target_json()) == std::vector<std::string>{"stg"});
+
+    kube::Store leases;
+    leases.apply(ptr(lease_json("a", WallTime{}, "1")));
+    Json with_overrides = lease_json("b", WallTime{}, "2", nullptr,
+                                     Json::array({{{"workload", "w"}, {"files", {{"tag", "x"}}}}}));
+    with_overrides["spec"]["target"] = "prod";
+    leases.apply(ptr(with_overrides));
+    CHECK(targets_with_lease_overrides(leases) == std::vector<std::string>{"prod"});
+}

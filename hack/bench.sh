@@ -11,6 +11,7 @@
 # Quick run: hack/bench.sh --workloads 50 --targets 3 --steady-minutes 1 --storm 100
 # The peer and its helpers are built with `go build` into the user's cache
 # directory, keyed by bench/peer-go's go.mod, go.sum and sources.
+# Each run records the load average before it: the machine is shared.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -82,6 +83,7 @@ for op in ${operators//,/ }; do
     *) die "unknown operator $op (labfleet or peer)" ;;
   esac
   step "bench: $op: ${cmd[*]}"
+  echo "load $op $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
   cluster "$op"
   "$scenarios/convergence.sh" --name "$op" --targets "$targets" --workloads "$workloads" \
     --log "$out/$op-convergence.log" -- "${cmd[@]}" | tee -a "$results"
@@ -92,6 +94,7 @@ for op in ${operators//,/ }; do
 done
 if $floor; then
   cluster floor
+  echo "load floor $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
   "$scenarios/floor.sh" --floor "$peer_bin/floor" --targets "$targets" --workloads "$workloads" | tee -a "$results"
   "$here/local-cluster.sh" down --dir "$out/cluster-floor"
 fi

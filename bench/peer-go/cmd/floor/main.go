@@ -60,6 +60,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "error: %d applies failed, first: %v\n", failures, err)
 		os.Exit(1)
 	}
-	fmt.Printf("floor applies=%d concurrency=%d seconds=%.2f per_second=%.0f\n", pairs*3, *concurrency, elapsed,
+	fmt.Printf("applies=%d concurrency=%d seconds=%.2f per_second=%.0f\n", pairs*3, *concurrency, elapsed,
 		float64(pairs*3)/elapsed)
 }

@@ -63,6 +63,7 @@ cleanup() {
   for c in "${clusters[@]}"; do "$here/local-cluster.sh" down --dir "$c" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # cluster NAME: a fresh control plane in $out/cluster-NAME; exports its env.
 cluster() {
@@ -71,6 +72,14 @@ cluster() {
   "$here/local-cluster.sh" up --dir "$dir"
   # shellcheck disable=SC1091
   source "$dir/env.sh"
+  # Every pair has a ClusterIP Service: the cluster's service range must hold them all.
+  local cidr prefix capacity
+  cidr=$(kubectl get servicecidrs kubernetes -o jsonpath='{.spec.cidrs[0]}' 2>/dev/null || true)
+  if [[ $cidr == */* ]]; then
+    prefix=${cidr#*/}; capacity=$(( (1 << (32 - prefix)) - 3 ))
+    (( targets * workloads <= capacity )) ||
+      die "$((targets * workloads)) pairs need as many Services, the cluster's service range $cidr holds $capacity"
+  fi
 }
 
 results="$out/results.txt"

@@ -31,6 +31,7 @@ start_operator() {
   "$@" --metrics-bind-address="127.0.0.1:$mport" --health-probe-bind-address="127.0.0.1:$pport" >"$log" 2>&1 &
   op_pid=$!
   trap 'stop_operator' EXIT
+  trap 'exit 130' INT TERM
 }
 
 # stop_operator: SIGTERM the operator started here, SIGKILL after 10 s.

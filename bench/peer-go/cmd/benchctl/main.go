@@ -33,6 +33,7 @@ const usage = `benchctl COMMAND [flags]
   seed-storm      --count K [--duration 10m]                  K storm targets and one lease on each
   wait-leases     --count K --phase P [--timeout 10m]         until K storm leases are in phase P
   renew           --at UNIX                                   set each Active storm lease to expire at UNIX
+  wait-expires    --at UNIX                                   until every storm lease shows expiresAt UNIX (fails at UNIX)
   lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
   histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
   count                                                       objects in the cluster the operators cache`
@@ -86,6 +87,8 @@ func main() {
 		check(waitLeases(ctx, c, *count, *phase, *timeout))
 	case "renew":
 		check(renew(ctx, c, *at, *concurrency))
+	case "wait-expires":
+		check(waitExpires(ctx, c, *at))
 	case "lease-report":
 		check(leaseReport(ctx, c))
 	case "count":
@@ -215,6 +218,27 @@ func renew(ctx context.Context, c client.Client, at int64, workers int) error {
 		return fmt.Errorf("%d renewals failed, first: %w", failures, err)
 	}
 	return nil
+}
+
+// waitExpires: the operator has taken every renewal into status before the common deadline.
+func waitExpires(ctx context.Context, c client.Client, at int64) error {
+	for time.Now().Unix() < at {
+		leases, err := stormLeases(ctx, c)
+		if err == nil {
+			done := 0
+			for _, l := range leases {
+				if l.Status.ExpiresAt != nil && l.Status.ExpiresAt.Unix() == at {
+					done++
+				}
+			}
+			if done == len(leases) {
+				fmt.Fprintf(os.Stderr, "  all %d leases expire at %d, %d s from now\n", done, at, at-time.Now().Unix())
+				return nil
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("the deadline %d passed before every lease showed it: raise --lead", at)
 }
 
 func leaseReport(ctx context.Context, c client.Client) error {

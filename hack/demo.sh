@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on a local embedded control plane: installs what is missing,
-# starts etcd + kube-apiserver (+ controller-manager, scheduler, KWOK), installs
-# the CRDs, builds and starts the operator, applies the samples and shows the
-# result. Stops everything it started unless --keep is given.
+# builds the operator, starts etcd + kube-apiserver (+ controller-manager,
+# scheduler, KWOK), installs the CRDs, runs the operator, applies the samples
+# and shows the result — the resolved images per environment, then a short
+# lease swapping an image on stg and the image reverting when it expires.
+# Stops everything it started unless --keep is given.
 #
 #   hack/demo.sh [--keep]
 set -euo pipefail
@@ -11,24 +13,83 @@ source "$root/hack/lib/log.sh"
 keep=false
 [[ ${1:-} == --keep ]] && keep=true
 cluster_dir="$(labfleet_cache_dir)/demo-cluster"
+build_dir=${LABFLEET_BUILD_DIR:-$root/build}
 
 "$root/hack/deps.sh"
+step "demo: building labfleet-operator"
+cmake -S "$root" -B "$build_dir" -G Ninja >/dev/null
+ninja -C "$build_dir" labfleet-operator | grep -vE '^\[' || true
+operator="$build_dir/operator/labfleet-operator"
+
 "$root/hack/local-cluster.sh" up --dir "$cluster_dir"
 source "$cluster_dir/env.sh"
-if ! $keep; then
-  trap '"$root/hack/local-cluster.sh" down --dir "$cluster_dir"' EXIT
-fi
+operator_pid=""
+cleanup() {
+  [[ -n $operator_pid ]] && kill "$operator_pid" 2>/dev/null && wait "$operator_pid" 2>/dev/null
+  if $keep; then
+    step "demo: left running; use it with: source $cluster_dir/env.sh (operator log: $cluster_dir/operator.log)"
+  else
+    "$root/hack/local-cluster.sh" down --dir "$cluster_dir"
+  fi
+}
+trap cleanup EXIT
 
 step "demo: installing the CRDs"
 kubectl apply -f "$root/crds/" >/dev/null
 kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
 
-step "demo: applying the samples"
-kubectl apply -f "$root/samples/"
+step "demo: starting the operator (log: $cluster_dir/operator.log)"
+"$operator" run --leader-elect --leader-election-namespace=default --log-format=text \
+  --metrics-bind-address=127.0.0.1:0 --health-probe-bind-address=127.0.0.1:0 >"$cluster_dir/operator.log" 2>&1 &
+operator_pid=$!
 
+step "demo: applying the samples (targets stg and prod, two workloads, a policy)"
+kubectl apply -f "$root/samples/10-target-stg.yaml" -f "$root/samples/11-target-prod.yaml" \
+  -f "$root/samples/20-workload-kubernetes-101.yaml" -f "$root/samples/21-workload-git-basics.yaml" \
+  -f "$root/samples/30-policy-public-catalog.yaml"
+
+images() {
+  kubectl get deploy -A -l app.kubernetes.io/managed-by=labfleet \
+    -o custom-columns='NAMESPACE:.metadata.namespace,DEPLOYMENT:.metadata.name,READY:.status.readyReplicas,IMAGE:.spec.template.spec.containers[0].image'
+}
+wait_for() {
+  local what=$1; shift
+  for _ in $(seq 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "demo: timed out waiting for $what" >&2
+  tail -n 20 "$cluster_dir/operator.log" >&2
+  return 1
+}
+stg_image() { kubectl -n workshops-stg get deploy kubernetes-101-files -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+
+wait_for "the children" bash -c '[[ $(kubectl get deploy -A -l app.kubernetes.io/managed-by=labfleet -o name | wc -l) -eq 4 ]]'
+wait_for "workloads Ready" kubectl wait --for=condition=Ready --timeout=1s wl --all
 step "demo: kubectl get labfleet"
 kubectl get labfleet
+step "demo: the Deployments the operator made, with their resolved images"
+images
 
-if $keep; then
-  step "demo: left running; use it with: source $cluster_dir/env.sh"
-fi
+step "demo: borrowing stg for 10 s to try pull request 1234 (EnvironmentLease)"
+kubectl apply -f - <<'LEASE'
+apiVersion: labfleet.dev/v1alpha1
+kind: EnvironmentLease
+metadata:
+  name: demo-pr-1234
+spec:
+  target: stg
+  holder: alice@example.com
+  duration: 10s
+  reason: Try kubernetes-101 pull request 1234 on stg
+  overrides:
+    - workload: kubernetes-101
+      files: {tag: pr-1234}
+LEASE
+wait_for "the lease's image" bash -c "[[ \$(kubectl -n workshops-stg get deploy kubernetes-101-files -o jsonpath='{.spec.template.spec.containers[0].image}') == *:pr-1234 ]]"
+kubectl get el demo-pr-1234
+echo "stg now runs: $(stg_image)"
+step "demo: waiting for the lease to expire"
+wait_for "the lease to expire" bash -c "[[ \$(kubectl get el demo-pr-1234 -o jsonpath='{.status.phase}') == Expired ]]"
+wait_for "stg's base image" bash -c "[[ \$(kubectl -n workshops-stg get deploy kubernetes-101-files -o jsonpath='{.spec.template.spec.containers[0].image}') == *:1.5.0-rc.1 ]]"
+kubectl get el demo-pr-1234
+echo "stg is back on: $(stg_image)"
+kubectl get events -n default --field-selector involvedObject.name=demo-pr-1234 2>/dev/null | tail -n 5 || true
+step "demo: done"

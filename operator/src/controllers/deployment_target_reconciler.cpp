@@ -66,7 +66,9 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
         patch = target_status_merge_json(desired);
     }
 
-    auto written = co_await kube::rest::patch_status(ctx_.client, api::v1alpha1::deployment_targets(), {"", key},
+    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
+    const kube::ObjectKey object_key{"", key};
+    auto written = co_await kube::rest::patch_status(ctx_.client, api::v1alpha1::deployment_targets(), object_key,
                                                      kube::PatchType::Merge,
                                                      status_merge_patch(header.metadata.resource_version, patch));
     if (written.ok()) co_return outcome;
@@ -78,7 +80,10 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
 boost::asio::awaitable<std::pair<NamespaceState, std::string>> DeploymentTargetReconciler::ensure_namespace(
     std::string name) {
     if (known_namespaces_.contains(name)) co_return std::pair{NamespaceState::Ready, std::string{}};
-    auto found = co_await kube::rest::get(ctx_.client, kube::resources::namespaces(), {"", name});
+    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
+    const kube::ObjectKey key{"", name};
+    const std::string cluster_scope;
+    auto found = co_await kube::rest::get(ctx_.client, kube::resources::namespaces(), key);
     if (found.ok()) {
         const kube::Json::json_pointer deleting("/metadata/deletionTimestamp");
         if (found->contains(deleting) && !found->at(deleting).is_null())
@@ -88,7 +93,8 @@ boost::asio::awaitable<std::pair<NamespaceState, std::string>> DeploymentTargetR
     }
     if (found.error().reason != kube::ErrorReason::NotFound)
         co_return std::pair{NamespaceState::Failed, "read: " + found.error().describe()};
-    auto created = co_await kube::rest::create(ctx_.client, kube::resources::namespaces(), "", namespace_object(name));
+    auto created = co_await kube::rest::create(ctx_.client, kube::resources::namespaces(), cluster_scope,
+                                              namespace_object(name));
     if (created.ok() || created.error().reason == kube::ErrorReason::AlreadyExists) {
         known_namespaces_.insert(name);
         co_return std::pair{NamespaceState::Ready, std::string{}};

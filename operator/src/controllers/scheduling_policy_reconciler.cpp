@@ -54,8 +54,10 @@ boost::asio::awaitable<ReconcileResult> SchedulingPolicyReconciler::reconcile(st
     }
     if (!policy_status_changed(current, desired)) co_return ReconcileResult::done();
 
+    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
+    const kube::ObjectKey object_key{"", key};
     auto written = co_await kube::rest::patch_status(
-        ctx_.client, api::v1alpha1::scheduling_policies(), {"", key}, kube::PatchType::Merge,
+        ctx_.client, api::v1alpha1::scheduling_policies(), object_key, kube::PatchType::Merge,
         status_merge_patch(header.metadata.resource_version, to_json(desired)));
     if (written.ok()) co_return ReconcileResult::done();
     if (written.error().reason == kube::ErrorReason::Conflict || written.error().reason == kube::ErrorReason::NotFound)

@@ -86,7 +86,9 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
         const kube::ObjectKey child = kube::rest::key_of(apply.object);
         log_.info("applying child", {{"workload", key}, {"kind", kind_name(apply.kind)},
                                      {"object", child.str()}, {"difference", apply.first_difference}});
-        auto applied = co_await kube::rest::apply(ctx_.client, resource_type_of(apply.kind), apply.object);
+        const kube::ApplyOptions options;  // field manager labfleet, force
+        auto applied =
+            co_await kube::rest::apply(ctx_.client, resource_type_of(apply.kind), apply.object, options);
         if (applied.ok()) continue;
         const std::string what = std::string("apply ") + kind_name(apply.kind) + " " + child.str() + ": " +
                                  applied.error().describe();
@@ -157,7 +159,9 @@ boost::asio::awaitable<void> WorkloadReconciler::prune(std::vector<ChildPrune> p
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::write_status(std::string name,
                                                                          std::string resource_version,
                                                                          kube::Json status) {
-    auto written = co_await kube::rest::patch_status(ctx_.client, api::v1alpha1::workloads(), {"", name},
+    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
+    const kube::ObjectKey key{"", name};
+    auto written = co_await kube::rest::patch_status(ctx_.client, api::v1alpha1::workloads(), key,
                                                      kube::PatchType::Merge,
                                                      status_merge_patch(resource_version, std::move(status)));
     if (written.ok()) co_return ReconcileResult::done();

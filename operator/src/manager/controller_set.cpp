@@ -2,18 +2,91 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "controllers/deployment_target_reconciler.hpp"
+#include "controllers/environment_lease_reconciler.hpp"
+#include "controllers/key_mappers.hpp"
+#include "controllers/scheduling_policy_reconciler.hpp"
+#include "controllers/workload_reconciler.hpp"
+
 namespace labfleet::manager {
 
+using namespace controllers;
+
+namespace {
+
+kube::ControllerOptions options_for(const std::string& name, const RunOptions& options) {
+    return {name, options.workers, {}};
+}
+
+} // namespace
+
 /// The reconcilers and their controllers, owned together.
-struct ControllerSet::Parts {};
+struct ControllerSet::Parts {
+    Parts(boost::asio::any_io_executor executor, Context& context, kube::RuntimeMetrics& metrics,
+          const RunOptions& options)
+        : workload_reconciler(context),
+          policy_reconciler(context),
+          target_reconciler(context),
+          lease_reconciler(context, {.retention = options.lease_history_retention}),
+          workloads(executor, context.clock, options_for("workload", options), workload_reconciler, &metrics),
+          policies(executor, context.clock, options_for("schedulingpolicy", options), policy_reconciler, &metrics),
+          targets(executor, context.clock, options_for("deploymenttarget", options), target_reconciler, &metrics),
+          leases(executor, context.clock, options_for("environmentlease", options), lease_reconciler, &metrics) {}
+
+    WorkloadReconciler workload_reconciler;
+    SchedulingPolicyReconciler policy_reconciler;
+    DeploymentTargetReconciler target_reconciler;
+    EnvironmentLeaseReconciler lease_reconciler;
+    kube::Controller workloads;
+    kube::Controller policies;
+    kube::Controller targets;
+    kube::Controller leases;  // keyed by target: all leases of a target are decided together
+};
 
 ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers::Context& context,
-                             kube::RuntimeMetrics& /*metrics*/, const RunOptions& /*options*/)
-    : executor_(executor), context_(context), parts_(std::make_unique<Parts>()) {}
+                             kube::RuntimeMetrics& metrics, const RunOptions& options)
+    : executor_(executor), context_(context), parts_(std::make_unique<Parts>(executor, context, metrics, options)) {
+    auto& caches = context.caches;
+    auto& p = *parts_;
+
+    p.workloads.watch_primary(caches.workloads);
+    for (auto* children : {&caches.config_maps, &caches.deployments, &caches.services})
+        p.workloads.watch(*children, map_child_to_workload());
+    p.workloads.watch(caches.targets, map_target_to_workloads(caches));
+    p.workloads.watch(caches.policies, map_policy_to_workloads(caches));
+    p.workloads.watch(caches.leases, map_lease_to_workloads(caches));
+
+    p.policies.watch_primary(caches.policies);
+    p.policies.watch(caches.workloads, map_to_all_keys(caches.policies));
+    p.policies.watch(caches.targets, map_to_all_keys(caches.policies));
+
+    p.targets.watch_primary(caches.targets);
+    p.targets.watch(caches.leases, map_lease_to_target());
+    p.targets.watch(caches.workloads, map_to_all_keys(caches.targets));
+    p.targets.watch(caches.policies, map_to_all_keys(caches.targets));
+
+    p.leases.watch(caches.leases, map_lease_to_target());
+    p.leases.watch_primary(caches.targets);
+    // Which workloads a target has decides whether a lease's overrides are valid.
+    auto targets_with_overrides = [&leases = caches.leases](const kube::Json&) {
+        return targets_with_lease_overrides(leases);
+    };
+    p.leases.watch(caches.workloads, targets_with_overrides);
+    p.leases.watch(caches.policies, targets_with_overrides);
+
+    controllers_ = {&p.workloads, &p.policies, &p.targets, &p.leases};
+}
 
 ControllerSet::~ControllerSet() = default;
 
 void ControllerSet::start() {
+    auto& caches = context_.caches;
+    parts_->workloads.enqueue_all(caches.workloads);
+    parts_->policies.enqueue_all(caches.policies);
+    parts_->targets.enqueue_all(caches.targets);
+    parts_->leases.enqueue_all(caches.targets);
+    for (const auto& lease : caches.leases.list())
+        for (const auto& key : target_keys_for_lease(*lease)) parts_->leases.enqueue(key, kube::Priority::Low);
     for (auto* controller : controllers_) {
         ++running_;
         boost::asio::co_spawn(executor_, controller->run(), [this](std::exception_ptr error) {

@@ -1,0 +1,76 @@
+# Shared helpers for the end-to-end scenarios: checks that count, waits that
+# time out with a message, and the operator as a background process.
+# shellcheck shell=bash
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+: "${LABFLEET_CLUSTER_DIR:?run through ctest (the cluster fixture sets it)}"
+source "$LABFLEET_CLUSTER_DIR/env.sh"
+operator=${LABFLEET_OPERATOR:?path of labfleet-operator}
+work=$(mktemp -d)
+passed=0 failed=0
+
+ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
+fail() { printf 'FAIL %s\n' "$1"; failed=$((failed + 1)); }
+
+# check NAME COMMAND...: one assertion.
+check() {
+  local name=$1; shift
+  if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name"; fi
+}
+
+# eventually NAME SECONDS COMMAND...: an assertion that must become true in time.
+eventually() {
+  local name=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then fail "$name (not true after ${seconds}s)"; return 0; fi
+    sleep 0.2
+  done
+  ok "$name"
+}
+
+# equals EXPECTED COMMAND...: the command prints exactly EXPECTED.
+equals() {
+  local expected=$1; shift
+  [[ "$("$@" 2>/dev/null)" == "$expected" ]]
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+operator_pid=""
+metrics_port=""
+# start_operator [FLAGS...]: runs the operator in the background (logs in $work).
+start_operator() {
+  metrics_port=$(free_port)
+  local probe_port; probe_port=$(free_port)
+  "$operator" run --leader-elect --leader-election-namespace=default --log-format=text \
+    --metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$probe_port" \
+    "$@" >>"$work/operator.log" 2>&1 &
+  operator_pid=$!
+  local deadline=$((SECONDS + 30))
+  until curl -fsS "127.0.0.1:$probe_port/readyz" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { tail -n 30 "$work/operator.log"; fail "operator ready"; return 1; }
+    sleep 0.1
+  done
+}
+
+# stop_operator [SIGNAL]: TERM (graceful) by default, or KILL.
+stop_operator() {
+  [[ -n $operator_pid ]] || return 0
+  kill "-${1:-TERM}" "$operator_pid" 2>/dev/null || true
+  wait "$operator_pid" 2>/dev/null || true
+  operator_pid=""
+}
+
+finish() {
+  stop_operator
+  if ((failed > 0)); then
+    echo "--- operator log (last 60 lines)"
+    tail -n 60 "$work/operator.log" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+  echo "$passed passed, $failed failed"
+  ((failed == 0))
+}

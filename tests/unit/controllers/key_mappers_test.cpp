@@ -1,0 +1,130 @@
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include "controllers/fleet_view.hpp"
+#include "controllers/key_mappers.hpp"
+
+using namespace labfleet::controllers;
+using labfleet::kube::Json;
+using labfleet::kube::Store;
+using Keys = std::vector<std::string>;
+
+namespace {
+Json workload_json(const std::string& name, Json labels) {
+    return {{"apiVersion", "labfleet.dev/v1alpha1"},
+            {"kind", "Workload"},
+            {"metadata", {{"name", name}, {"labels", std::move(labels)}}},
+            {"spec", {{"images", {{"workshop", {{"repository", "labs/" + name}}},
+                                  {"files", {{"repository", "labs/" + name + "-files"}}}}}}}};
+}
+Json target_json(const std::string& name, const std::string& environment) {
+    return {{"metadata", {{"name", name}, {"labels", {{"env", environment}}}}},
+            {"spec", {{"environment", environment}, {"namespace", "labs-" + name}}}};
+}
+Json policy_json(const std::string& name, Json workload_selector, Json target_selector) {
+    return {{"metadata", {{"name", name}}},
+            {"spec", {{"workloadSelector", std::move(workload_selector)}, {"targetSelector", std::move(target_selector)}}}};
+}
+Json lease_json(const std::string& name, const std::string& target, const std::string& phase) {
+    return {{"metadata", {{"name", name}}},
+            {"spec", {{"target", target}, {"holder", "alice"}}},
+            {"status", {{"phase", phase}}}};
+}
+Json child_json(const std::string& kind, const std::string& name, const std::string& ns, const std::string& workload,
+                const std::string& target) {
+    return {{"kind", kind},
+            {"metadata",
+             {{"name", name},
+              {"namespace", ns},
+              {"labels", {{"labfleet.dev/workload", workload}, {"labfleet.dev/target", target}}}}}};
+}
+
+struct World {
+    Store workloads, targets, policies, leases, config_maps, deployments, services;
+    Caches caches{workloads, targets, policies, leases, config_maps, deployments, services};
+
+    void put(Store& store, Json object) { store.apply(std::make_shared<const Json>(std::move(object))); }
+
+    World() {
+        put(workloads, workload_json("intro", {{"team", "a"}}));
+        put(workloads, workload_json("kube", {{"team", "a"}}));
+        put(workloads, workload_json("solo", {{"team", "b"}}));
+        put(targets, target_json("qa-1", "qa"));
+        put(targets, target_json("stg-1", "stg"));
+        put(policies, policy_json("team-a-qa", {{"matchLabels", {{"team", "a"}}}}, {{"matchLabels", {{"env", "qa"}}}}));
+        put(policies, policy_json("solo-stg", {{"matchLabels", {{"team", "b"}}}}, {{"matchLabels", {{"env", "stg"}}}}));
+    }
+};
+} // namespace
+
+TEST_CASE("a child maps to its workload label", "[controllers][mappers]") {
+    CHECK(workload_keys_for_child(child_json("Deployment", "intro-files", "labs", "intro", "qa-1")) == Keys{"intro"});
+    CHECK(workload_keys_for_child(Json{{"metadata", {{"name", "x"}}}}).empty());
+    CHECK(map_child_to_workload()(child_json("Service", "a-files", "labs", "a", "t")) == Keys{"a"});
+}
+
+TEST_CASE("a target maps to the workloads assigned to it", "[controllers][mappers]") {
+    World w;
+    CHECK(workload_keys_for_target(w.caches, target_json("qa-1", "qa")) == Keys{"intro", "kube"});
+    CHECK(workload_keys_for_target(w.caches, target_json("stg-1", "stg")) == Keys{"solo"});
+    SECTION("the old state of a relabelled target still reaches its former workloads") {
+        CHECK(workload_keys_for_target(w.caches, target_json("stg-1", "qa")) == Keys{"intro", "kube"});
+    }
+    SECTION("and those that still have children there, to prune them") {
+        w.put(w.deployments, child_json("Deployment", "old-files", "labs-stg-1", "old", "stg-1"));
+        CHECK(workload_keys_for_target(w.caches, target_json("stg-1", "stg")) == Keys{"old", "solo"});
+        CHECK(map_target_to_workloads(w.caches)(Json{{"metadata", {{"name", "stg-1"}}}}) == Keys{"old"});
+    }
+}
+
+TEST_CASE("a policy maps to the workloads its selector selects", "[controllers][mappers]") {
+    World w;
+    CHECK(workload_keys_for_policy(w.caches, policy_json("p", {{"matchLabels", {{"team", "a"}}}}, Json::object())) ==
+          Keys{"intro", "kube"});
+    CHECK(workload_keys_for_policy(w.caches, policy_json("p", Json::object(), Json::object())) ==
+          Keys{"intro", "kube", "solo"});
+    SECTION("a selector that does not parse maps to every workload") {
+        const Json broken = policy_json("p", {{"matchExpressions", {{{"key", "team"}, {"operator", "Near"}}}}},
+                                        Json::object());
+        CHECK(map_policy_to_workloads(w.caches)(broken) == Keys{"intro", "kube", "solo"});
+    }
+}
+
+TEST_CASE("a lease maps to the workloads of its target", "[controllers][mappers]") {
+    World w;
+    CHECK(workload_keys_for_lease(w.caches, lease_json("pr-1", "qa-1", "Active")) == Keys{"intro", "kube"});
+    CHECK(workload_keys_for_lease(w.caches, lease_json("pr-1", "missing", "Pending")).empty());
+    CHECK(map_lease_to_workloads(w.caches)(lease_json("pr-2", "stg-1", "Pending")) == Keys{"solo"});
+}
+
+TEST_CASE("policy and target controllers: every key, and a lease's target", "[controllers][mappers]") {
+    World w;
+    CHECK(all_keys(w.policies) == Keys{"solo-stg", "team-a-qa"});
+    CHECK(map_to_all_keys(w.targets)(Json::object()) == Keys{"qa-1", "stg-1"});
+    CHECK(target_keys_for_lease(lease_json("pr-1", "qa-1", "Active")) == Keys{"qa-1"});
+    CHECK(map_lease_to_target()(Json{{"spec", Json::object()}}).empty());
+}
+
+TEST_CASE("fleet view: decoding, the active lease, assigned targets", "[controllers][fleet]") {
+    World w;
+    w.put(w.targets, Json{{"metadata", {{"name", "broken"}}}, {"spec", {{"environment", "qa"}}}});
+    const auto targets = decode_targets(w.targets);
+    CHECK(targets.items.size() == 2);
+    CHECK(targets.rejected == Keys{"broken"});
+
+    w.put(w.leases, lease_json("pr-1", "qa-1", "Pending"));
+    w.put(w.leases, lease_json("pr-2", "qa-1", "Active"));
+    w.put(w.leases, lease_json("pr-3", "stg-1", "Active"));
+    const auto leases = decode_leases(w.leases).items;
+    const auto* active = active_lease_for(leases, "qa-1");
+    REQUIRE(active);
+    CHECK(active->metadata.name == "pr-2");
+    CHECK(active_lease_for(leases, "nowhere") == nullptr);
+
+    const auto workloads = decode_workloads(w.workloads).items;
+    const auto policies = decode_policies(w.policies).items;
+    const auto assigned = targets_assigned_to(workloads[0], targets.items, policies);  // intro
+    REQUIRE(assigned.size() == 1);
+    CHECK(assigned[0].metadata.name == "qa-1");
+}

@@ -1,0 +1,322 @@
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include "controllers/workload_sync.hpp"
+#include "fixtures.hpp"
+
+using namespace labfleet::controllers;
+using namespace labfleet::controllers::testing;
+using namespace std::chrono_literals;
+using labfleet::api::v1alpha1::DeploymentTarget;
+using labfleet::api::v1alpha1::EnvironmentLease;
+using labfleet::api::v1alpha1::LeasePhase;
+using labfleet::api::v1alpha1::Workload;
+using labfleet::kube::Json;
+
+namespace {
+const labfleet::kube::WallTime t0{std::chrono::seconds{1'700'000'000}};
+
+/// The object as the API server returns it: ours plus its own fields, and a
+/// Deployment status with `ready` of the desired replicas rolled out.
+Json live_of(Json object, std::int64_t ready) {
+    object["metadata"]["uid"] = "uid-" + object["metadata"]["name"].get<std::string>() + "-" +
+                                object["metadata"]["namespace"].get<std::string>();
+    object["metadata"]["resourceVersion"] = "7";
+    object["metadata"]["generation"] = 2;
+    object["metadata"]["creationTimestamp"] = "2026-01-02T03:04:05Z";
+    if (object["kind"] == "Deployment") {
+        object["spec"]["revisionHistoryLimit"] = 10;
+        object["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "IfNotPresent";
+        object["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] = "/dev/termination-log";
+        object["status"] = {{"observedGeneration", 2}, {"updatedReplicas", ready}, {"readyReplicas", ready}};
+    }
+    if (object["kind"] == "Service") {
+        object["spec"]["clusterIP"] = "10.0.0.12";
+        object["spec"]["type"] = "ClusterIP";
+    }
+    return object;
+}
+
+std::vector<CachedChild> live_children(const Workload& w, const DeploymentTarget& t, std::int64_t ready,
+                                       const EnvironmentLease* lease = nullptr) {
+    const auto desired = build_desired_objects(w, t, resolve_images(w, t, lease));
+    return {{ChildKind::ConfigMap, std::make_shared<const Json>(live_of(desired.config_map, ready))},
+            {ChildKind::Deployment, std::make_shared<const Json>(live_of(desired.deployment, ready))},
+            {ChildKind::Service, std::make_shared<const Json>(live_of(desired.service, ready))}};
+}
+
+void append(std::vector<CachedChild>& to, std::vector<CachedChild> more) {
+    to.insert(to.end(), more.begin(), more.end());
+}
+
+struct Fleet {
+    Workload w = workload("intro");
+    DeploymentTarget qa = target("qa-1", "qa");
+    DeploymentTarget stg = target("stg-1", "stg");
+    WorkloadWorld world;
+    Fleet() {
+        w.metadata.generation = 3;
+        world.assigned_targets = {qa, stg};
+    }
+};
+} // namespace
+
+TEST_CASE("live children as desired: no write at all", "[controllers][workload]") {
+    Fleet f;
+    append(f.world.children, live_children(f.w, f.qa, 1));
+    append(f.world.children, live_children(f.w, f.stg, 1));
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());
+    CHECK(sync.prunes.empty());
+    REQUIRE(sync.targets.size() == 2);
+    CHECK(sync.targets[0].in_sync);
+    CHECK(sync.targets[0].ready);
+    CHECK(sync.targets[1].ready);
+}
+
+TEST_CASE("missing children are applied, ConfigMap first", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.applies.size() == 3);
+    CHECK(sync.applies[0].kind == ChildKind::ConfigMap);
+    CHECK(sync.applies[1].kind == ChildKind::Deployment);
+    CHECK(sync.applies[2].kind == ChildKind::Service);
+    CHECK(sync.applies[0].first_difference == "absent");
+    CHECK(sync.applies[1].object["metadata"]["namespace"] == "labs-qa-1");
+    CHECK_FALSE(sync.targets[0].ready);
+}
+
+TEST_CASE("drift on the Deployment is put back, and only it is applied", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    f.world.children = live_children(f.w, f.qa, 1);
+    Json edited = *f.world.children[1].object;
+    SECTION("someone scaled it") { edited["spec"]["replicas"] = 5; }
+    SECTION("someone changed the image") {
+        edited["spec"]["template"]["spec"]["containers"][0]["image"] = "evil/files:latest";
+    }
+    SECTION("someone removed the config hash annotation") {
+        edited["spec"]["template"]["metadata"]["annotations"].erase("labfleet.dev/config-hash");
+    }
+    f.world.children[1].object = std::make_shared<const Json>(edited);
+    const auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.applies.size() == 1);
+    CHECK(sync.applies[0].kind == ChildKind::Deployment);
+    CHECK(sync.applies[0].object["spec"]["replicas"] == 1);
+    CHECK_FALSE(sync.targets[0].in_sync);
+    CHECK_FALSE(sync.targets[0].ready);
+}
+
+TEST_CASE("a new tag on the workload changes image and config, so both are applied", "[controllers][workload]") {
+    Fleet f;
+    f.w.spec.workshop = {{"files", "${FILES_IMAGE}"}};
+    f.world.assigned_targets = {f.qa};
+    f.world.children = live_children(f.w, f.qa, 1);
+    f.w.spec.images.files.tag = "v2";
+    const auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.applies.size() == 2);  // ConfigMap (IMAGE_TAG) and Deployment; Service unchanged
+    CHECK(sync.applies[0].kind == ChildKind::ConfigMap);
+    CHECK(sync.applies[1].kind == ChildKind::Deployment);
+    CHECK(sync.targets[0].images.files_image == "labs/intro-files:v2");
+}
+
+TEST_CASE("the target's Active lease decides the tag; others are ignored", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    EnvironmentLease active;
+    active.metadata.name = "pr-17";
+    active.spec.target = "qa-1";
+    active.spec.holder = "alice";
+    active.spec.overrides.push_back({"intro", std::nullopt, std::string("pr-17")});
+    active.status.phase = LeasePhase::Active;
+    EnvironmentLease pending = active;
+    pending.metadata.name = "pr-18";
+    pending.spec.overrides[0].files_tag = "pr-18";
+    pending.status.phase = LeasePhase::Pending;
+    f.world.leases = {pending, active};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.targets[0].images.files_image == "labs/intro-files:pr-17");
+    CHECK(sync.targets[0].images.source == "lease/pr-17");
+}
+
+TEST_CASE("suspend scales to zero and is ready once applied", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    f.world.children = live_children(f.w, f.qa, 1);
+    f.w.spec.suspend = true;
+    auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.applies.size() == 1);
+    CHECK(sync.applies[0].object["spec"]["replicas"] == 0);
+
+    f.world.children = live_children(f.w, f.qa, 0);
+    sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());
+    CHECK(sync.targets[0].ready);
+    const auto status = workload_status(f.w, sync, {}, t0);
+    const auto* ready = find_condition(status.conditions, "Ready");
+    REQUIRE(ready);
+    CHECK(ready->status == "True");
+    CHECK(ready->reason == "Suspended");
+}
+
+TEST_CASE("children of a target no longer assigned are pruned with their uid", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    append(f.world.children, live_children(f.w, f.qa, 1));
+    append(f.world.children, live_children(f.w, f.stg, 1));
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());
+    REQUIRE(sync.prunes.size() == 3);
+    for (const auto& prune : sync.prunes) {
+        CHECK(prune.target == "stg-1");
+        CHECK(prune.key.ns == "labs-stg-1");
+        CHECK(prune.uid == "uid-" + prune.key.name + "-labs-stg-1");
+    }
+}
+
+TEST_CASE("a target moved to another namespace: apply in the new one, prune the old", "[controllers][workload]") {
+    Fleet f;
+    f.world.children = live_children(f.w, f.qa, 1);
+    f.qa.spec.target_namespace = "labs-qa-new";
+    f.world.assigned_targets = {f.qa};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.size() == 3);
+    REQUIRE(sync.prunes.size() == 3);
+    CHECK(sync.prunes[0].key.ns == "labs-qa-1");
+}
+
+TEST_CASE("nothing is pruned where ownership is unclear", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {};
+    f.world.children = live_children(f.w, f.stg, 1);
+    SECTION("a policy does not decode") { f.world.assignments_known = false; }
+    SECTION("the target does not decode") { f.world.unreadable_targets = {"stg-1"}; }
+    SECTION("the target is paused") { f.world.paused_targets = {"stg-1"}; }
+    CHECK(plan_workload_sync(f.w, f.world).prunes.empty());
+}
+
+TEST_CASE("a paused target is not written to, even when it drifted", "[controllers][workload]") {
+    Fleet f;
+    f.stg.spec.paused = true;
+    f.world.assigned_targets = {f.stg};
+    f.world.children = live_children(f.w, f.stg, 1);
+    f.w.spec.images.files.tag = "v2";
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());
+    CHECK(sync.targets[0].paused);
+    CHECK_FALSE(sync.targets[0].in_sync);
+}
+
+TEST_CASE("children of a workload that is gone are all pruned", "[controllers][workload]") {
+    Fleet f;
+    const auto prunes = children_of_missing_workload(live_children(f.w, f.qa, 1));
+    REQUIRE(prunes.size() == 3);
+    CHECK(prunes[1].kind == ChildKind::Deployment);
+    CHECK(prunes[1].key.name == "intro-files");
+    CHECK(prunes[1].target == "qa-1");
+}
+
+TEST_CASE("deployment readiness needs the latest generation observed and replicas ready", "[controllers][workload]") {
+    Json d = {{"metadata", {{"generation", 3}}},
+              {"status", {{"observedGeneration", 3}, {"updatedReplicas", 2}, {"readyReplicas", 2}}}};
+    CHECK(deployment_ready(d, 2));
+    CHECK_FALSE(deployment_ready(d, 3));
+    d["status"]["observedGeneration"] = 2;
+    CHECK_FALSE(deployment_ready(d, 2));
+    d["status"]["observedGeneration"] = 3;
+    d["status"]["updatedReplicas"] = 1;  // old pods still ready during a rollout
+    CHECK_FALSE(deployment_ready(d, 2));
+    CHECK(deployment_ready(Json{{"metadata", {{"generation", 1}}}, {"status", {{"observedGeneration", 1}}}}, 0));
+}
+
+TEST_CASE("status: targets, ready counting and conditions", "[controllers][workload][status]") {
+    Fleet f;
+    append(f.world.children, live_children(f.w, f.qa, 1));
+    append(f.world.children, live_children(f.w, f.stg, 0));
+    const auto sync = plan_workload_sync(f.w, f.world);
+    const auto status = workload_status(f.w, sync, {}, t0);
+    CHECK(status.observed_generation == 3);
+    REQUIRE(status.targets.size() == 2);
+    CHECK(status.targets[0].name == "qa-1");
+    CHECK(status.targets[0].environment == "qa");
+    CHECK(status.targets[0].workshop_image == "labs/intro:prod");
+    CHECK(status.targets[0].files_image == "labs/intro-files:prod");
+    CHECK(status.targets[0].source == "channel");
+    CHECK(status.targets[0].ready_replicas == 1);
+    CHECK(status.targets[1].ready_replicas == 0);
+
+    const auto* ready = find_condition(status.conditions, "Ready");
+    const auto* progressing = find_condition(status.conditions, "Progressing");
+    const auto* degraded = find_condition(status.conditions, "Degraded");
+    REQUIRE(ready);
+    REQUIRE(progressing);
+    REQUIRE(degraded);
+    CHECK(ready->status == "False");
+    CHECK(ready->reason == "TargetsNotReady");
+    CHECK(ready->message == "1/2 targets ready; waiting for stg-1 (0/1 ready)");
+    CHECK(ready->observed_generation == 3);
+    CHECK(progressing->status == "True");
+    CHECK(degraded->status == "False");
+    for (const auto& condition : status.conditions) {
+        CHECK_FALSE(condition.reason.empty());
+        CHECK(condition.last_transition_time == t0);
+    }
+}
+
+TEST_CASE("status: all ready, then nothing to write on the next pass", "[controllers][workload][status]") {
+    Fleet f;
+    append(f.world.children, live_children(f.w, f.qa, 1));
+    append(f.world.children, live_children(f.w, f.stg, 1));
+    const auto first = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+    CHECK(find_condition(first.conditions, "Ready")->status == "True");
+    CHECK(find_condition(first.conditions, "Progressing")->status == "False");
+    CHECK(workload_status_changed(f.w.status, first));
+
+    f.w.status = first;  // what the cache shows after our write
+    const auto second = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0 + 10min);
+    CHECK_FALSE(workload_status_changed(f.w.status, second));
+    CHECK(find_condition(second.conditions, "Ready")->last_transition_time == t0);
+
+    f.w.metadata.generation = 4;  // a spec edit that changes nothing below still bumps observedGeneration
+    CHECK(workload_status_changed(f.w.status, workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0)));
+}
+
+TEST_CASE("status: no targets is not Ready, with the reason", "[controllers][workload][status]") {
+    Fleet f;
+    f.world.assigned_targets = {};
+    const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+    CHECK(status.targets.empty());
+    CHECK(find_condition(status.conditions, "Ready")->reason == "NoTargets");
+    CHECK(find_condition(status.conditions, "Ready")->status == "False");
+}
+
+TEST_CASE("status: terminal write errors make the workload Degraded", "[controllers][workload][status]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world),
+                                        {"apply Deployment labs-qa-1/intro-files: Forbidden (403)"}, t0);
+    const auto* degraded = find_condition(status.conditions, "Degraded");
+    CHECK(degraded->status == "True");
+    CHECK(degraded->reason == "ApplyFailed");
+    CHECK(degraded->message == "apply Deployment labs-qa-1/intro-files: Forbidden (403)");
+}
+
+TEST_CASE("status: an invalid spec is Degraded with the field, targets kept", "[controllers][workload][status]") {
+    Fleet f;
+    f.w.status.targets = {{"qa-1", "qa", "a", "b", "channel", 1}};
+    f.w.status.conditions = merge_conditions({}, {{"Degraded", "False", "AsExpected", "no errors"}}, 2, t0);
+    const auto status =
+        invalid_workload_status(f.w.status, 3, "spec.overrides[0].target: must not be empty", t0 + 1h);
+    CHECK(status.observed_generation == 3);
+    CHECK(status.targets == f.w.status.targets);
+    const auto* degraded = find_condition(status.conditions, "Degraded");
+    CHECK(degraded->status == "True");
+    CHECK(degraded->reason == "InvalidSpec");
+    CHECK(degraded->message == "spec.overrides[0].target: must not be empty");
+    CHECK(degraded->last_transition_time == t0 + 1h);
+    CHECK(find_condition(status.conditions, "Ready")->status == "False");
+    CHECK(workload_status_changed(f.w.status, status));
+    CHECK_FALSE(workload_status_changed(status, invalid_workload_status(status, 3, degraded->message, t0 + 2h)));
+}

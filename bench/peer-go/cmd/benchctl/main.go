@@ -1,0 +1,363 @@
+// Command benchctl prepares and observes the benchmark scenarios: it seeds the
+// fleet and the lease storm concurrently, waits on the API for convergence,
+// and reads histograms from a /metrics endpoint.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"labfleet.dev/bench/peer-go/api"
+	"labfleet.dev/bench/peer-go/fleet"
+	"labfleet.dev/bench/peer-go/internal/seed"
+)
+
+const usage = `benchctl COMMAND [flags]
+  seed-fleet      --targets N --workloads M [--policy=true]   namespaces, targets, workloads, policy
+  wait-converged  --targets N --workloads M [--timeout 30m]   until every child Deployment has its image
+  seed-storm      --count K [--duration 10m]                  K storm targets and one lease on each
+  wait-leases     --count K --phase P [--timeout 10m]         until K storm leases are in phase P
+  renew           --at UNIX                                   set each Active storm lease to expire at UNIX
+  wait-expires    --at UNIX                                   until every storm lease shows expiresAt UNIX (fails at UNIX)
+  lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
+  histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
+  count                                                       objects in the cluster the operators cache`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd := os.Args[1]
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	targets := fs.Int("targets", 10, "fleet targets")
+	workloads := fs.Int("workloads", 1000, "fleet workloads")
+	policy := fs.Bool("policy", true, "create the policy pairing them")
+	count := fs.Int("count", 1000, "storm leases")
+	duration := fs.String("duration", "10m", "storm lease duration")
+	phase := fs.String("phase", api.PhaseActive, "lease phase")
+	timeout := fs.Duration("timeout", 30*time.Minute, "give up after")
+	at := fs.Int64("at", 0, "unix seconds")
+	url := fs.String("url", "", "metrics URL")
+	name := fs.String("name", "", "histogram name")
+	concurrency := fs.Int("concurrency", 32, "requests in flight")
+	_ = fs.Parse(os.Args[2:])
+	ctx := context.Background()
+
+	switch cmd {
+	case "histogram":
+		check(histogram(*url, *name))
+		return
+	}
+	c, _ := seed.Client()
+	switch cmd {
+	case "seed-fleet":
+		create(ctx, c, *targets, *concurrency, func(i int) client.Object {
+			return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: seed.Namespace(i)}}
+		})
+		create(ctx, c, *targets, *concurrency, func(i int) client.Object { return seed.Target(i) })
+		create(ctx, c, *workloads, *concurrency, func(i int) client.Object { return seed.Workload(i) })
+		if *policy {
+			create(ctx, c, 1, 1, func(int) client.Object { return seed.Policy() })
+		}
+	case "seed-storm":
+		create(ctx, c, 1, 1, func(int) client.Object {
+			return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench-storm"}}
+		})
+		create(ctx, c, *count, *concurrency, func(i int) client.Object { return seed.StormTarget(i) })
+		create(ctx, c, *count, *concurrency, func(i int) client.Object { return seed.StormLease(i, *duration) })
+	case "wait-converged":
+		check(waitConverged(ctx, c, *targets, *workloads, *timeout))
+	case "wait-leases":
+		check(waitLeases(ctx, c, *count, *phase, *timeout))
+	case "renew":
+		check(renew(ctx, c, *at, *concurrency))
+	case "wait-expires":
+		check(waitExpires(ctx, c, *at))
+	case "lease-report":
+		check(leaseReport(ctx, c))
+	case "count":
+		check(countObjects(ctx, c))
+	default:
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func create(ctx context.Context, c client.Client, n, workers int, obj func(int) client.Object) {
+	err, failures := seed.Parallel(ctx, n, workers, func(ctx context.Context, i int) error {
+		if err := c.Create(ctx, obj(i)); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		check(fmt.Errorf("%d creates failed, first: %w", failures, err))
+	}
+}
+
+// waitConverged lists the managed Deployments (metadata and image only matter) until all have their image.
+func waitConverged(ctx context.Context, c client.Client, targets, workloads int, timeout time.Duration) error {
+	want := map[string]string{}
+	for t := 0; t < targets; t++ {
+		for w := 0; w < workloads; w++ {
+			want[seed.Namespace(t)+"/"+seed.WorkloadName(w)+"-files"] = seed.ExpectedFilesImage(w, t)
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	last := -1
+	for {
+		var list appsv1.DeploymentList
+		good := 0
+		err := c.List(ctx, &list, client.MatchingLabels{fleet.ManagedByLabel: fleet.ManagedByValue},
+			client.HasLabels{fleet.WorkloadLabel})
+		if err == nil {
+			for i := range list.Items {
+				d := &list.Items[i]
+				if img, ok := want[d.Namespace+"/"+d.Name]; ok && fleet.DeploymentImage(d) == img {
+					good++
+				}
+			}
+			if good == len(want) {
+				return nil
+			}
+			if good != last {
+				fmt.Fprintf(os.Stderr, "  converged %d/%d\n", good, len(want))
+				last = good
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d Deployments right after %s", good, len(want), timeout)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func stormLeases(ctx context.Context, c client.Client) ([]api.EnvironmentLease, error) {
+	var list api.EnvironmentLeaseList
+	if err := c.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	out := list.Items[:0]
+	for _, l := range list.Items {
+		if strings.HasPrefix(l.Name, "storm-l") {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func waitLeases(ctx context.Context, c client.Client, n int, phase string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	last := -1
+	for {
+		leases, err := stormLeases(ctx, c)
+		got := 0
+		if err == nil {
+			for _, l := range leases {
+				if l.Status.Phase == phase {
+					got++
+				}
+			}
+			if got >= n {
+				return nil
+			}
+			if got != last {
+				fmt.Fprintf(os.Stderr, "  %s %d/%d\n", phase, got, n)
+				last = got
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d leases %s after %s", got, n, phase, timeout)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// renew raises each Active lease's duration so that acquiredAt + duration = at: every lease expires in the same second.
+func renew(ctx context.Context, c client.Client, at int64, workers int) error {
+	leases, err := stormLeases(ctx, c)
+	if err != nil {
+		return err
+	}
+	err, failures := seed.Parallel(ctx, len(leases), workers, func(ctx context.Context, i int) error {
+		l := &leases[i]
+		if l.Status.Phase != api.PhaseActive || l.Status.AcquiredAt == nil {
+			return fmt.Errorf("lease %s is %q", l.Name, l.Status.Phase)
+		}
+		secs := at - l.Status.AcquiredAt.Unix()
+		if secs <= 0 {
+			return fmt.Errorf("lease %s acquired after %d", l.Name, at)
+		}
+		patch := []byte(fmt.Sprintf(`{"spec":{"duration":"%ds"}}`, secs))
+		return c.Patch(ctx, l, client.RawPatch("application/merge-patch+json", patch))
+	})
+	if err != nil {
+		return fmt.Errorf("%d renewals failed, first: %w", failures, err)
+	}
+	return nil
+}
+
+// waitExpires: the operator has taken every renewal into status before the common deadline.
+func waitExpires(ctx context.Context, c client.Client, at int64) error {
+	for time.Now().Unix() < at {
+		leases, err := stormLeases(ctx, c)
+		if err == nil {
+			done := 0
+			for _, l := range leases {
+				if l.Status.ExpiresAt != nil && l.Status.ExpiresAt.Unix() == at {
+					done++
+				}
+			}
+			if done == len(leases) {
+				fmt.Fprintf(os.Stderr, "  all %d leases expire at %d, %d s from now\n", done, at, at-time.Now().Unix())
+				return nil
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("the deadline %d passed before every lease showed it: raise --lead", at)
+}
+
+func leaseReport(ctx context.Context, c client.Client) error {
+	leases, err := stormLeases(ctx, c)
+	if err != nil {
+		return err
+	}
+	var minExp, maxExp int64 = math.MaxInt64, 0
+	var lags []int64
+	for _, l := range leases {
+		if l.Status.ExpiresAt != nil {
+			e := l.Status.ExpiresAt.Unix()
+			minExp, maxExp = min(minExp, e), max(maxExp, e)
+			if l.Status.ReleasedAt != nil {
+				lags = append(lags, l.Status.ReleasedAt.Unix()-e)
+			}
+		}
+	}
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	if len(lags) == 0 {
+		return fmt.Errorf("no released storm leases")
+	}
+	fmt.Printf("leases=%d released=%d expiresAt_spread_s=%d status_lag_s_max=%d\n", len(leases), len(lags),
+		maxExp-minExp, lags[len(lags)-1])
+	return nil
+}
+
+func countObjects(ctx context.Context, c client.Client) error {
+	total := 0
+	lists := []client.ObjectList{&api.WorkloadList{}, &api.DeploymentTargetList{}, &api.SchedulingPolicyList{},
+		&api.EnvironmentLeaseList{}}
+	for _, l := range lists {
+		if err := c.List(ctx, l); err != nil {
+			return err
+		}
+		total += metaLen(l)
+	}
+	for _, l := range []client.ObjectList{&appsv1.DeploymentList{}, &corev1.ServiceList{}, &corev1.ConfigMapList{}} {
+		if err := c.List(ctx, l, client.MatchingLabels{fleet.ManagedByLabel: fleet.ManagedByValue}); err != nil {
+			return err
+		}
+		total += metaLen(l)
+	}
+	fmt.Println(total)
+	return nil
+}
+
+func metaLen(l client.ObjectList) int {
+	switch x := l.(type) {
+	case *api.WorkloadList:
+		return len(x.Items)
+	case *api.DeploymentTargetList:
+		return len(x.Items)
+	case *api.SchedulingPolicyList:
+		return len(x.Items)
+	case *api.EnvironmentLeaseList:
+		return len(x.Items)
+	case *appsv1.DeploymentList:
+		return len(x.Items)
+	case *corev1.ServiceList:
+		return len(x.Items)
+	case *corev1.ConfigMapList:
+		return len(x.Items)
+	}
+	return 0
+}
+
+// histogram prints count, p50, p99 (linear interpolation inside buckets, like
+// histogram_quantile) and the upper bound of the highest non-empty bucket.
+func histogram(url, name string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	type bucket struct{ le, n float64 }
+	var buckets []bucket
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name+"_bucket{") {
+			continue
+		}
+		i := strings.Index(line, `le="`)
+		j := strings.Index(line[i+4:], `"`)
+		le, _ := strconv.ParseFloat(line[i+4:i+4+j], 64)
+		if line[i+4:i+4+j] == "+Inf" {
+			le = math.Inf(1)
+		}
+		n, _ := strconv.ParseFloat(strings.TrimSpace(line[strings.LastIndex(line, " "):]), 64)
+		buckets = append(buckets, bucket{le, n})
+	}
+	sort.Slice(buckets, func(i, j int) bool { return buckets[i].le < buckets[j].le })
+	if len(buckets) == 0 || buckets[len(buckets)-1].n == 0 {
+		return fmt.Errorf("histogram %s empty or missing at %s", name, url)
+	}
+	total := buckets[len(buckets)-1].n
+	q := func(p float64) float64 {
+		rank := p * total
+		prevLe, prevN := 0.0, 0.0
+		for _, b := range buckets {
+			if b.n >= rank {
+				if math.IsInf(b.le, 1) {
+					return prevLe
+				}
+				return prevLe + (b.le-prevLe)*(rank-prevN)/math.Max(b.n-prevN, 1e-9)
+			}
+			prevLe, prevN = b.le, b.n
+		}
+		return prevLe
+	}
+	maxLe, prevN := 0.0, 0.0
+	for _, b := range buckets {
+		if b.n > prevN {
+			maxLe = b.le
+		}
+		prevN = b.n
+	}
+	fmt.Printf("count=%.0f p50_ms=%.1f p99_ms=%.1f max_le_ms=%.0f\n", total, q(0.5)*1000, q(0.99)*1000, maxLe*1000)
+	return nil
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# (a) Convergence: M Workloads x N DeploymentTargets and one policy pairing
+# them all, then the operator starts; measured until every child Deployment
+# exists with its right image: wall time, the operator's API requests, the
+# apiserver's writes on the operators' kinds, peak RSS, CPU seconds.
+#
+#   convergence.sh --name NAME [--targets 10] [--workloads 1000] [--log FILE] -- OPERATOR COMMAND...
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+name=op targets=10 workloads=1000 op_log=/dev/null
+while (($#)); do
+  case $1 in
+    --name) name=$2; shift 2 ;; --targets) targets=$2; shift 2 ;; --workloads) workloads=$2; shift 2 ;;
+    --log) op_log=$2; shift 2 ;; --) shift; break ;; *) die "unknown flag $1" ;;
+  esac
+done
+(($#)) || die "the operator command goes after --"
+install_crds
+step "convergence[$name]: seeding $workloads workloads x $targets targets"
+"$BENCHCTL" seed-fleet --targets "$targets" --workloads "$workloads"
+before=$(mktemp) after=$(mktemp)
+apiserver_requests "$before"
+step "convergence[$name]: starting the operator"
+start_operator "$op_log" "$@"
+"$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" --timeout 60m
+wall=$(elapsed_since "$op_started")
+apiserver_requests "$after"
+printf 'convergence %s pairs=%d wall_s=%s op_requests=%s apiserver_writes=%s peak_rss_mb=%s cpu_s=%s\n' \
+  "$name" $((targets * workloads)) "$wall" "$(op_client_requests)" "$(requests_delta "$before" "$after" "$writes_filter")" \
+  "$(peak_rss_mb)" "$(cpu_seconds)"
+rm -f "$before" "$after"

@@ -1,0 +1,113 @@
+# Shared helpers of the benchmark scenarios (sourced). Each scenario runs
+# against a cluster from hack/local-cluster.sh (KUBECONFIG set by its env.sh)
+# and an operator command given after `--`.
+# shellcheck shell=bash
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$bench_root/hack/lib/log.sh"
+
+: "${BENCHCTL:?BENCHCTL must name the benchctl binary (hack/bench.sh builds it)}"
+: "${KUBECONFIG:?source the cluster env.sh first}"
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# install_crds: the four CRDs, established.
+install_crds() {
+  kubectl apply -f "$bench_root/crds/" >/dev/null
+  kubectl wait --for=condition=Established --timeout=60s -f "$bench_root/crds/" >/dev/null
+}
+
+# start_operator LOG CMD...: runs the operator with fresh metrics and probe
+# ports appended; sets op_pid, op_metrics, op_probe, op_started (epoch ns).
+start_operator() {
+  local log=$1; shift
+  local mport pport
+  mport=$(free_port); pport=$(free_port)
+  op_metrics="http://127.0.0.1:$mport/metrics"
+  op_probe="http://127.0.0.1:$pport"
+  op_started=$(date +%s%N)
+  "$@" --metrics-bind-address="127.0.0.1:$mport" --health-probe-bind-address="127.0.0.1:$pport" >"$log" 2>&1 &
+  op_pid=$!
+  trap 'stop_operator' EXIT
+  trap 'exit 130' INT TERM
+}
+
+# stop_operator: SIGTERM the operator started here, SIGKILL after 10 s.
+stop_operator() {
+  [[ -n ${op_pid:-} ]] || return 0
+  if kill -0 "$op_pid" 2>/dev/null; then
+    kill "$op_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$op_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$op_pid" 2>/dev/null || true
+  fi
+  wait "$op_pid" 2>/dev/null || true
+  op_pid=
+}
+
+# wait_ready SECONDS: polls /readyz every 10 ms; prints seconds since op_started.
+wait_ready() {
+  local deadline=$((SECONDS + $1))
+  until curl -fsS -o /dev/null "$op_probe/readyz" 2>/dev/null; do
+    kill -0 "$op_pid" 2>/dev/null || die "operator exited (log: $op_log)"
+    ((SECONDS < deadline)) || die "operator not ready after $1 s"
+    sleep 0.01
+  done
+  elapsed_since "$op_started"
+}
+
+# elapsed_since EPOCH_NS: seconds, 3 decimals.
+elapsed_since() {
+  python3 -c "import sys,time; print('%.3f' % ((time.time_ns() - int(sys.argv[1])) / 1e9))" "$1"
+}
+
+# peak_rss_mb / cpu_seconds: of the operator process, from /proc.
+peak_rss_mb() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$op_pid/status"; }
+rss_mb() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$op_pid/status"; }
+cpu_seconds() {
+  local tck; tck=$(getconf CLK_TCK)
+  sed 's/^.*) //' "/proc/$op_pid/stat" | awk -v t="$tck" '{printf "%.2f", ($12 + $13) / t}'
+}
+
+# apiserver_requests FILE: apiserver_request_total summed as "verb group resource count" lines.
+apiserver_requests() {
+  kubectl get --raw /metrics | awk '
+    /^apiserver_request_total\{/ {
+      verb = group = resource = ""
+      if (match($0, /verb="[^"]*"/)) verb = substr($0, RSTART + 6, RLENGTH - 7)
+      if (match($0, /group="[^"]*"/)) group = substr($0, RSTART + 7, RLENGTH - 8)
+      if (match($0, /resource="[^"]*"/)) resource = substr($0, RSTART + 10, RLENGTH - 11)
+      if (resource == "") next
+      sum[verb " " (group == "" ? "core" : group) " " resource] += $NF
+    }
+    END { for (k in sum) print k, sum[k] }' > "$1"
+}
+
+# requests_delta BEFORE AFTER FILTER: sum of count differences over lines matching the awk FILTER
+# (fields: $1 verb, $2 group, $3 resource).
+requests_delta() {
+  awk -v OFS=' ' 'NR == FNR { before[$1 " " $2 " " $3] = $4; next }
+    { key = $1 " " $2 " " $3; d = $4 - before[key]; if ('"$3"') total += d }
+    END { printf "%d", total }' "$1" "$2"
+}
+
+# Operator-relevant writes: anything but reads, on the kinds the operators touch.
+writes_filter='$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && ($2 == "labfleet.dev" || $3 == "configmaps" || $3 == "services" || $3 == "deployments" || $3 == "events" || $3 == "namespaces")'
+lease_writes_filter='$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && $3 == "leases"'
+
+# op_client_requests: the operator's own rest_client_requests_total, summed.
+op_client_requests() {
+  curl -fsS "$op_metrics" | awk '/^rest_client_requests_total\{/ { s += $NF } END { printf "%d", s }'
+}
+
+# wait_quiet SECONDS MAX: waits until the operator's request counter has not moved for SECONDS (at most MAX s).
+wait_quiet() {
+  local quiet=$1 deadline=$((SECONDS + $2)) last now still=0
+  last=$(op_client_requests)
+  while ((still < quiet && SECONDS < deadline)); do
+    sleep 1
+    now=$(op_client_requests)
+    if [[ $now == "$last" ]]; then still=$((still + 1)); else still=0; last=$now; fi
+  done
+}

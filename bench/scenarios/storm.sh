@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# (c) Lease storm: K storm targets with one lease each (no policy selects
+# them). The operator starts and grants all K; then every lease's duration is
+# raised so that acquiredAt + duration is the same second for all of them;
+# measured: expiry lag p50/p99 from the operator's
+# labfleet_lease_expiry_lag_seconds histogram (interpolated like
+# histogram_quantile), its highest bucket, and the status-level lag
+# (releasedAt - expiresAt, whole seconds). --lead (s) must cover the renewals
+# and the operator writing every new expiresAt; the scenario fails otherwise.
+# --no-renew: every lease is created with duration --lead instead, so the
+# expiries spread over as long as the grants took (expiresAt_spread_s).
+#
+#   storm.sh --name NAME [--count 1000] [--lead 120] [--no-renew] [--log FILE] -- OPERATOR COMMAND...
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+name=op count=1000 lead=120 renew=true op_log=/dev/null
+while (($#)); do
+  case $1 in
+    --name) name=$2; shift 2 ;; --count) count=$2; shift 2 ;; --lead) lead=$2; shift 2 ;;
+    --no-renew) renew=false; shift ;; --log) op_log=$2; shift 2 ;; --) shift; break ;;
+    *) die "unknown flag $1" ;;
+  esac
+done
+(($#)) || die "the operator command goes after --"
+install_crds
+start_operator "$op_log" "$@"
+wait_ready 300 >/dev/null
+wait_quiet 10 900
+step "storm[$name]: $count targets with a lease each"
+if $renew; then
+  "$BENCHCTL" seed-storm --count "$count" --duration 1h
+  "$BENCHCTL" wait-leases --count "$count" --phase Active --timeout 20m
+  at=$(( $(date +%s) + lead ))
+  step "storm[$name]: all Active; every lease now expires at $(date -u -d @"$at" +%T)"
+  "$BENCHCTL" renew --at "$at"
+  "$BENCHCTL" wait-expires --at "$at"
+else
+  "$BENCHCTL" seed-storm --count "$count" --duration "${lead}s"
+fi
+"$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout 20m
+printf 'storm %s %s %s\n' "$name" "$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)" \
+  "$("$BENCHCTL" lease-report)"

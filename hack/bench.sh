@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Runs the benchmark scenarios (bench/scenarios) for Labfleet and the
+# controller-runtime peer (bench/peer-go), each on its own fresh local control
+# plane, plus the floor (a bare concurrent client) on a third, and prints a
+# table. Every cluster is stopped at the end, also on error or Ctrl-C.
+#
+#   hack/bench.sh [--operators labfleet,peer] [--workloads 1000] [--targets 10]
+#                 [--steady-minutes 5] [--storm 1000] [--restart-runs 3] [--workers 8]
+#                 [--out DIR] [--no-floor]
+#
+# Quick run: hack/bench.sh --workloads 50 --targets 3 --steady-minutes 1 --storm 100
+# The peer and its helpers are built with `go build` into the user's cache
+# directory, keyed by bench/peer-go's go.mod, go.sum and sources.
+# Each run records the load average before it: the machine is shared.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+source "$here/lib/log.sh"
+
+operators=labfleet,peer workloads=1000 targets=10 minutes=5 storm=1000 runs=3 workers=8 floor=true
+out=/tmp/labfleet-bench-$(date +%Y%m%d-%H%M%S)
+while (($#)); do
+  case $1 in
+    --operators) operators=$2; shift 2 ;; --workloads) workloads=$2; shift 2 ;;
+    --targets) targets=$2; shift 2 ;; --steady-minutes) minutes=$2; shift 2 ;;
+    --storm) storm=$2; shift 2 ;; --restart-runs) runs=$2; shift 2 ;; --workers) workers=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;; --no-floor) floor=false; shift ;;
+    *) die "unknown flag $1 (see the header of $0)" ;;
+  esac
+done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# The peer, benchctl and floor: rebuilt only when the module changes.
+peer_src="$root/bench/peer-go"
+key=$( (go version; cat "$peer_src/go.mod" "$peer_src/go.sum"; find "$peer_src" -name '*.go' | sort | xargs cat) |
+  sha256sum | cut -c1-16)
+peer_bin="$(labfleet_cache_dir)/bench/$key"
+if [[ ! -x $peer_bin/peer || ! -x $peer_bin/benchctl || ! -x $peer_bin/floor ]]; then
+  mkdir -p "$peer_bin"
+  step "bench: building the controller-runtime peer (cold: a few minutes; modules from the Go module proxy)"
+  (cd "$peer_src" && go mod download)
+  (cd "$peer_src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -o "$peer_bin/" ./cmd/...) &
+  pid=$! started=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    (( (SECONDS - started) % 20 == 0 )) && kill -0 "$pid" 2>/dev/null && step "bench: still building, $((SECONDS - started)) s"
+  done
+  wait "$pid" || die "building the peer failed"
+  step "bench: peer built in $((SECONDS - started)) s"
+fi
+export BENCHCTL="$peer_bin/benchctl"
+
+labfleet_bin="$root/build/operator/labfleet-operator"
+if [[ ,$operators, == *,labfleet,* && ! -x $labfleet_bin ]]; then
+  step "bench: building labfleet-operator"
+  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  ninja -C "$root/build" -j2 labfleet-operator
+fi
+
+clusters=()
+cleanup() {
+  for c in "${clusters[@]}"; do "$here/local-cluster.sh" down --dir "$c" >/dev/null 2>&1 || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# cluster NAME: a fresh control plane in $out/cluster-NAME; exports its env.
+cluster() {
+  local dir="$out/cluster-$1"
+  clusters+=("$dir")
+  "$here/local-cluster.sh" up --dir "$dir"
+  # shellcheck disable=SC1091
+  source "$dir/env.sh"
+  # Every pair has a ClusterIP Service: the cluster's service range must hold them all.
+  local cidr prefix capacity
+  cidr=$(kubectl get servicecidrs kubernetes -o jsonpath='{.spec.cidrs[0]}' 2>/dev/null || true)
+  if [[ $cidr == */* ]]; then
+    prefix=${cidr#*/}; capacity=$(( (1 << (32 - prefix)) - 3 ))
+    (( targets * workloads <= capacity )) ||
+      die "$((targets * workloads)) pairs need as many Services, the cluster's service range $cidr holds $capacity"
+  fi
+}
+
+results="$out/results.txt"
+: > "$results"
+scenarios="$root/bench/scenarios"
+for op in ${operators//,/ }; do
+  case $op in
+    labfleet) cmd=("$labfleet_bin" run --leader-elect=false --workers="$workers") ;;
+    peer) cmd=("$peer_bin/peer" run --leader-elect=false --workers="$workers" --kube-api-qps=-1) ;;
+    *) die "unknown operator $op (labfleet or peer)" ;;
+  esac
+  step "bench: $op: ${cmd[*]}"
+  echo "load $op $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
+  cluster "$op"
+  "$scenarios/convergence.sh" --name "$op" --targets "$targets" --workloads "$workloads" \
+    --log "$out/$op-convergence.log" -- "${cmd[@]}" | tee -a "$results"
+  "$scenarios/steady.sh" --name "$op" --minutes "$minutes" --log "$out/$op-steady.log" -- "${cmd[@]}" | tee -a "$results"
+  "$scenarios/restart.sh" --name "$op" --runs "$runs" --log "$out/$op-restart.log" -- "${cmd[@]}" | tee -a "$results"
+  "$scenarios/storm.sh" --name "$op" --count "$storm" --log "$out/$op-storm.log" -- "${cmd[@]}" | tee -a "$results"
+  "$here/local-cluster.sh" down --dir "$out/cluster-$op"
+done
+if $floor; then
+  cluster floor
+  echo "load floor $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
+  "$scenarios/floor.sh" --floor "$peer_bin/floor" --targets "$targets" --workloads "$workloads" | tee -a "$results"
+  "$here/local-cluster.sh" down --dir "$out/cluster-floor"
+fi
+
+echo
+echo "Results ($workloads workloads x $targets targets, steady $minutes min, storm $storm leases; logs in $out)"
+column -t "$results"

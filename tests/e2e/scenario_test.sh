@@ -20,7 +20,7 @@ kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/nu
 kubectl delete workloads,deploymenttargets,schedulingpolicies,environmentleases --all --wait=false >/dev/null 2>&1
 
 start_operator || exit 1
-ok "operator ready"
+pass "operator ready"
 
 # --- children appear with the resolved images in both namespaces
 kubectl apply -f "$root/samples/10-target-stg.yaml" -f "$root/samples/11-target-prod.yaml" \

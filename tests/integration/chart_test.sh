@@ -20,27 +20,10 @@ crd_names=(deploymenttargets.labfleet.dev workloads.labfleet.dev schedulingpolic
   environmentleases.labfleet.dev)
 installed_crds=false
 
-passed=0
-failed=0
+# shellcheck source=../lib/checks.sh
+source "${repo_root}/tests/lib/checks.sh"
+check_message_chars=600
 work_dir="$(mktemp -d)"
-
-pass() {
-  printf 'ok   %s\n' "$1"
-  passed=$((passed + 1))
-}
-
-# fail NAME MESSAGE: records a failed case; the message is folded onto one line.
-fail() {
-  printf 'FAIL %s: %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ' | cut -c1-600)"
-  failed=$((failed + 1))
-}
-
-# check NAME COMMAND...: passes when the command succeeds; its output is the failure message.
-check() {
-  local name="$1" out
-  shift
-  if out="$("$@" 2>&1)"; then pass "${name}"; else fail "${name}" "${out}"; fi
-}
 
 # expect_contains NAME FILE NEEDLE...: passes when every needle is in the file.
 expect_contains() {
@@ -270,7 +253,4 @@ can_i no create leases.coordination.k8s.io --namespace default
 can_i no create pods --namespace workshops-stg
 can_i no list events.events.k8s.io --namespace default
 
-echo "${passed} passed, ${failed} failed"
-if ((failed > 0)); then
-  exit 1
-fi
+summary

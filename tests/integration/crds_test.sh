@@ -18,20 +18,9 @@ crd_names=(deploymenttargets.labfleet.dev workloads.labfleet.dev schedulingpolic
 kinds="deploymenttargets,workloads,schedulingpolicies,environmentleases"
 immutable_lease="crds-test-immutable"
 
-passed=0
-failed=0
+# shellcheck source=../lib/checks.sh
+source "${repo_root}/tests/lib/checks.sh"
 work_dir="$(mktemp -d)"
-
-pass() {
-  printf 'ok   %s\n' "$1"
-  passed=$((passed + 1))
-}
-
-# fail NAME MESSAGE: records a failed case; the message is folded onto one line.
-fail() {
-  printf 'FAIL %s: %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ' | cut -c1-400)"
-  failed=$((failed + 1))
-}
 
 # expect_contains NAME HAYSTACK NEEDLE...: passes when every needle is in the haystack.
 expect_contains() {
@@ -183,7 +172,4 @@ else
   fail "lease-target-immutable" "create failed: ${out}"
 fi
 
-echo "${passed} passed, ${failed} failed"
-if ((failed > 0)); then
-  exit 1
-fi
+summary

@@ -16,20 +16,10 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 lease="it-leader"
 lease_ns="default"
 takeover_limit=25
-passed=0
-failed=0
+# shellcheck source=../lib/checks.sh
+source "${repo_root}/tests/lib/checks.sh"
 work_dir="$(mktemp -d)"
 pids=()
-
-pass() {
-  printf 'ok   %s\n' "$1"
-  passed=$((passed + 1))
-}
-
-fail() {
-  printf 'FAIL %s: %s\n' "$1" "$(printf '%s' "$2" | tr '\n' ' ' | cut -c1-400)"
-  failed=$((failed + 1))
-}
 
 cleanup() {
   local pid
@@ -107,7 +97,7 @@ elif [[ "${current}" == "${id_2}" ]]; then
   leader=2 follower=1
 else
   fail "one replica acquires the Lease" "holder '${current}'"
-  printf '%d passed, %d failed\n' "${passed}" "${failed}"
+  summary || true
   exit 1
 fi
 pass "one replica acquires the Lease (replica ${leader})"
@@ -167,5 +157,4 @@ else
   fail "the new holder reports leader_election_master_status 1" "'$(leader_status "${follower}")'"
 fi
 
-printf '%d passed, %d failed\n' "${passed}" "${failed}"
-[[ "${failed}" -eq 0 ]]
+summary

@@ -14,7 +14,9 @@ void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& up
         conditions.push_back({update.type, update.status, observed_generation, stamp, update.reason, update.message});
         return;
     }
-    if (existing->status != update.status) existing->last_transition_time = stamp;
+    // A condition read without a lastTransitionTime gets one: the CRDs require it.
+    if (existing->status != update.status || existing->last_transition_time == kube::WallTime{})
+        existing->last_transition_time = stamp;
     existing->status = update.status;
     existing->observed_generation = observed_generation;
     existing->reason = update.reason;

@@ -23,7 +23,8 @@ struct ConditionUpdate {
 
 /// Sets `update` in `conditions` with `observed_generation`: an existing
 /// condition of that type keeps its lastTransitionTime unless its status
-/// flips (then it becomes `now`); a new one gets `now`. Other types are kept.
+/// flips (then it becomes `now`); a new one, or one without a time, gets `now`.
+/// Other types are kept, in their order.
 void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& update,
                    std::int64_t observed_generation, kube::WallTime now);
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/v1alpha1/duration.hpp"
+#include "controllers/conditions.hpp"
 #include "kube/time_format.hpp"
 
 namespace labfleet::controllers {
@@ -23,20 +24,6 @@ WallTime ceil_seconds(WallTime t) { return std::chrono::ceil<std::chrono::second
 
 bool is_finished(LeasePhase phase) { return phase == LeasePhase::Expired || phase == LeasePhase::Released; }
 bool is_waiting(LeasePhase phase) { return phase == LeasePhase::Unset || phase == LeasePhase::Pending; }
-
-/// Sets `condition`, keeping lastTransitionTime unless its status flips
-/// (metav1 semantics); other conditions and their order are kept.
-void set_condition(std::vector<Condition>& list, Condition condition, WallTime now) {
-    for (auto& existing : list) {
-        if (existing.type != condition.type) continue;
-        const bool same = existing.status == condition.status && existing.last_transition_time != WallTime{};
-        condition.last_transition_time = same ? existing.last_transition_time : now;
-        existing = std::move(condition);
-        return;
-    }
-    condition.last_transition_time = now;
-    list.push_back(std::move(condition));
-}
 
 bool condition_true(const std::vector<Condition>& list, std::string_view type) {
     const Condition* found = api::v1alpha1::find_condition(list, type);
@@ -239,7 +226,7 @@ private:
         const std::int64_t generation = lease.metadata.generation;
         auto set = [&](const char* type, std::string status, std::string reason, std::string message) {
             set_condition(work.status.conditions,
-                          Condition{type, std::move(status), generation, {}, std::move(reason), std::move(message)},
+                          ConditionUpdate{type, std::move(status), std::move(reason), std::move(message)}, generation,
                           now_s_);
         };
 

@@ -5,25 +5,13 @@
 #include "controllers/desired_objects.hpp"
 #include "controllers/assignments.hpp"
 #include "controllers/fleet_view.hpp"
+#include "kube/json_fields.hpp"
 
 namespace labfleet::controllers {
 
 namespace {
-std::string string_at(const kube::Json& object, const char* pointer) {
-    const kube::Json::json_pointer ptr(pointer);
-    if (!object.is_object() || !object.contains(ptr)) return {};
-    const auto& value = object.at(ptr);
-    return value.is_string() ? value.get<std::string>() : std::string{};
-}
-
-std::string label_of(const kube::Json& object, const std::string& key) {
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) return {};
-    const auto labels = metadata->find("labels");
-    if (labels == metadata->end() || !labels->is_object()) return {};
-    const auto value = labels->find(key);
-    return value != labels->end() && value->is_string() ? value->get<std::string>() : std::string{};
-}
+using kube::label_of;
+using kube::string_at;
 
 /// Workloads with a cached child labelled labfleet.dev/target=`target`.
 void add_workloads_with_children_on(const Caches& caches, const std::string& target, std::set<std::string>& out) {

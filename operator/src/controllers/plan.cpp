@@ -17,6 +17,7 @@
 #include "controllers/desired_objects.hpp"
 #include "controllers/tag_resolution.hpp"
 #include "controllers/yaml_convert.hpp"
+#include "kube/json_fields.hpp"
 
 namespace labfleet::controllers {
 
@@ -42,10 +43,6 @@ kube::Result<T> decode(const PlanDocument& document) {
     return decoded;
 }
 
-std::string string_field(const kube::Json& object, const char* key) {
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 } // namespace
 
 kube::Result<std::vector<PlanDocument>> parse_plan_file(const std::string& source, const std::string& text) {
@@ -96,8 +93,8 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
     for (const auto& document : documents) {
         if (!document.object.is_object())
             return plan_error(where(document), {"", "expected a Kubernetes object"});
-        const std::string api_version = string_field(document.object, "apiVersion");
-        const std::string kind = string_field(document.object, "kind");
+        const std::string api_version = kube::string_field(document.object, "apiVersion");
+        const std::string kind = kube::string_field(document.object, "kind");
         if (api_version.rfind("labfleet.dev/", 0) != 0) {
             out.warnings.push_back(where(document) + ": skipped " + (kind.empty() ? "object" : kind) + " of " +
                                    (api_version.empty() ? "no apiVersion" : api_version));
@@ -107,7 +104,7 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
             return plan_error(where(document), {"apiVersion", "unsupported version " + api_version +
                                                                   " (expected labfleet.dev/v1alpha1)"});
         const std::string name = document.object.contains("metadata") && document.object["metadata"].is_object()
-                                     ? string_field(document.object["metadata"], "name")
+                                     ? kube::string_field(document.object["metadata"], "name")
                                      : "";
         if (kind == "Workload") {
             auto decoded = decode<v1::Workload>(document);

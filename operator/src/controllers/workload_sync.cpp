@@ -4,12 +4,15 @@
 
 #include "controllers/fleet_view.hpp"
 #include "controllers/object_diff.hpp"
+#include "kube/json_fields.hpp"
 #include "kube/store.hpp"
 
 namespace labfleet::controllers {
 
 namespace {
 using api::v1alpha1::WorkloadStatus;
+using kube::label_of;
+using kube::string_at;
 
 constexpr std::size_t max_named_in_message = 10;
 constexpr std::size_t max_message_length = 4096;
@@ -19,22 +22,6 @@ std::int64_t integer_at(const kube::Json& object, const char* pointer) {
     if (!object.contains(ptr)) return 0;
     const auto& value = object.at(ptr);
     return value.is_number_integer() ? value.get<std::int64_t>() : 0;
-}
-
-std::string string_at(const kube::Json& object, const char* pointer) {
-    const kube::Json::json_pointer ptr(pointer);
-    if (!object.contains(ptr)) return {};
-    const auto& value = object.at(ptr);
-    return value.is_string() ? value.get<std::string>() : std::string{};
-}
-
-std::string label_of(const kube::Json& object, const std::string& key) {
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) return {};
-    const auto labels = metadata->find("labels");
-    if (labels == metadata->end() || !labels->is_object()) return {};
-    const auto value = labels->find(key);
-    return value != labels->end() && value->is_string() ? value->get<std::string>() : std::string{};
 }
 
 std::string truncated(std::string message) {

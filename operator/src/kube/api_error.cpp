@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kube/json_fields.hpp"
+
 namespace labfleet::kube {
 
 namespace {
@@ -23,11 +25,6 @@ ErrorReason reason_for(int http_status, std::string_view status_reason) {
     if (status_reason == "Expired" || status_reason == "Gone") return ErrorReason::Gone;
     if (http_status >= 500) return ErrorReason::ServerError;
     return ErrorReason::BadRequest;
-}
-
-std::string string_field(const nlohmann::json& object, const char* name) {
-    auto it = object.find(name);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 } // namespace

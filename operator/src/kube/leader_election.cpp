@@ -7,17 +7,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <unistd.h>
 
+#include "kube/json_fields.hpp"
 #include "kube/rest.hpp"
 #include "kube/time_format.hpp"
 
 namespace labfleet::kube {
 
 namespace {
-
-std::string string_at(const Json& object, const char* name) {
-    auto it = object.find(name);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 int int_at(const Json& object, const char* name) {
     auto it = object.find(name);
@@ -29,13 +25,13 @@ int int_at(const Json& object, const char* name) {
 LeaseRecord LeaseRecord::from_lease(const Json& lease) {
     LeaseRecord record;
     if (auto metadata = lease.find("metadata"); metadata != lease.end() && metadata->is_object())
-        record.resource_version = string_at(*metadata, "resourceVersion");
+        record.resource_version = string_field(*metadata, "resourceVersion");
     auto spec = lease.find("spec");
     if (spec == lease.end() || !spec->is_object()) return record;
-    record.holder = string_at(*spec, "holderIdentity");
+    record.holder = string_field(*spec, "holderIdentity");
     record.lease_duration_seconds = int_at(*spec, "leaseDurationSeconds");
-    record.acquire_time = string_at(*spec, "acquireTime");
-    record.renew_time = string_at(*spec, "renewTime");
+    record.acquire_time = string_field(*spec, "acquireTime");
+    record.renew_time = string_field(*spec, "renewTime");
     record.lease_transitions = int_at(*spec, "leaseTransitions");
     return record;
 }

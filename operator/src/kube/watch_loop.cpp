@@ -10,18 +10,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "kube/list_page.hpp"
+#include "kube/overloaded.hpp"
 #include "kube/watch_event.hpp"
 
 namespace labfleet::kube {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 void apply_action(Store& store, watcher::StoreAction action) {
     std::visit(Overloaded{

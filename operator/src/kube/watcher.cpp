@@ -2,16 +2,11 @@
 
 #include <cassert>
 
+#include "kube/overloaded.hpp"
+
 namespace labfleet::kube::watcher {
 
 namespace {
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
 
 Step failure(State state, ApiError error) {
     if (needs_relist(error)) state = Empty{""};

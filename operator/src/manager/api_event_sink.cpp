@@ -3,16 +3,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "kube/json_fields.hpp"
 #include "kube/rest.hpp"
 
 namespace labfleet::manager {
 
 namespace {
-
-std::string string_at(const kube::Json& object, const char* name) {
-    auto it = object.find(name);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 boost::asio::awaitable<void> send_event(kube::Client& client, kube::EventAction action, kube::Logger log) {
     const auto events = kube::resources::events();
@@ -35,12 +31,12 @@ boost::asio::awaitable<void> send_event(kube::Client& client, kube::EventAction 
 kube::ObjectReference reference_to(const kube::Json& object) {
     kube::ObjectReference reference;
     if (!object.is_object()) return reference;
-    reference.api_version = string_at(object, "apiVersion");
-    reference.kind = string_at(object, "kind");
+    reference.api_version = kube::string_field(object, "apiVersion");
+    reference.kind = kube::string_field(object, "kind");
     if (auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object()) {
-        reference.name = string_at(*metadata, "name");
-        reference.ns = string_at(*metadata, "namespace");
-        reference.uid = string_at(*metadata, "uid");
+        reference.name = kube::string_field(*metadata, "name");
+        reference.ns = kube::string_field(*metadata, "namespace");
+        reference.uid = kube::string_field(*metadata, "uid");
     }
     return reference;
 }

@@ -7,16 +7,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 source "$LABFLEET_CLUSTER_DIR/env.sh"
 operator=${LABFLEET_OPERATOR:?path of labfleet-operator}
 work=$(mktemp -d)
-passed=0 failed=0
-
-ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
-fail() { printf 'FAIL %s\n' "$1"; failed=$((failed + 1)); }
-
-# check NAME COMMAND...: one assertion.
-check() {
-  local name=$1; shift
-  if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name"; fi
-}
+# shellcheck source=../../lib/checks.sh
+source "$root/tests/lib/checks.sh"
 
 # eventually NAME SECONDS COMMAND...: an assertion that must become true in time.
 eventually() {
@@ -26,7 +18,7 @@ eventually() {
     if ((SECONDS >= deadline)); then fail "$name (not true after ${seconds}s)"; return 0; fi
     sleep 0.2
   done
-  ok "$name"
+  pass "$name"
 }
 
 # equals EXPECTED COMMAND...: the command prints exactly EXPECTED.
@@ -78,6 +70,5 @@ finish() {
     tail -n 60 "$work/operator.log" 2>/dev/null || true
   fi
   rm -rf "$work"
-  echo "$passed passed, $failed failed"
-  ((failed == 0))
+  summary
 }

@@ -22,6 +22,14 @@ TEST_CASE("a new condition gets every field, the time in whole seconds", "[contr
     CHECK(conditions[0].message == "1/1 targets ready");
 }
 
+TEST_CASE("a condition read without a lastTransitionTime gets the current time", "[controllers][conditions]") {
+    std::vector<Condition> conditions{{"Ready", "True", 1, WallTime{}, "TargetsReady", "1/1"}};
+    set_condition(conditions, {"Ready", "True", "TargetsReady", "1/1"}, 1, t0 + 30s);
+    CHECK(conditions[0].last_transition_time == t0 + 30s);
+    set_condition(conditions, {"Ready", "True", "TargetsReady", "1/1"}, 1, t0 + 90s);
+    CHECK(conditions[0].last_transition_time == t0 + 30s);
+}
+
 TEST_CASE("lastTransitionTime moves only when the status flips", "[controllers][conditions]") {
     std::vector<Condition> conditions;
     set_condition(conditions, {"Ready", "False", "TargetsNotReady", "0/1"}, 1, t0);

@@ -2,24 +2,10 @@
 
 #include <limits>
 
-#include "api/v1alpha1/image_tag.hpp"
+#include "api/v1alpha1/tag_field.hpp"
 #include "kube/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
-
-namespace {
-std::optional<std::string> nested_tag(const FieldReader& parent, std::string_view key) {
-    const kube::Json* object = parent.object(key);
-    if (object == nullptr) return std::nullopt;
-    FieldReader reader(object, parent.path_of(key), parent.state());
-    return reader.required_string("tag");
-}
-
-void check_tag(std::vector<FieldError>& errors, const std::optional<std::string>& tag, std::string field) {
-    if (!tag) return;
-    if (auto error = tag_error(*tag)) errors.push_back({std::move(field), *error});
-}
-} // namespace
 
 std::string_view to_string(LeasePhase phase) {
     switch (phase) {
@@ -46,8 +32,8 @@ kube::Result<EnvironmentLease> EnvironmentLease::from_json(const kube::Json& jso
         FieldReader reader(item, index_path("spec.overrides", i++), state);
         LeaseOverride override_;
         override_.workload = reader.required_string("workload");
-        override_.workshop_tag = nested_tag(reader, "workshop");
-        override_.files_tag = nested_tag(reader, "files");
+        override_.workshop_tag = decode_nested_tag(reader, "workshop");
+        override_.files_tag = decode_nested_tag(reader, "files");
         out.spec.overrides.push_back(std::move(override_));
     }
     out.spec.release = spec.bool_or("release", false);

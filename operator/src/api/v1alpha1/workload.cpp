@@ -2,25 +2,13 @@
 
 #include <limits>
 
-#include "api/v1alpha1/image_tag.hpp"
 #include "api/v1alpha1/names.hpp"
+#include "api/v1alpha1/tag_field.hpp"
 
 namespace labfleet::api::v1alpha1 {
 
 namespace {
 constexpr std::int64_t max_generation = std::numeric_limits<std::int64_t>::max();
-
-std::optional<std::string> nested_tag(const FieldReader& parent, std::string_view key) {
-    const kube::Json* object = parent.object(key);
-    if (object == nullptr) return std::nullopt;
-    FieldReader reader(object, parent.path_of(key), parent.state());
-    return reader.required_string("tag");
-}
-
-void check_tag(std::vector<FieldError>& errors, const std::optional<std::string>& tag, std::string field) {
-    if (!tag) return;
-    if (auto error = tag_error(*tag)) errors.push_back({std::move(field), *error});
-}
 } // namespace
 
 kube::Result<Workload> Workload::from_json(const kube::Json& json) {
@@ -47,8 +35,8 @@ kube::Result<Workload> Workload::from_json(const kube::Json& json) {
         WorkloadOverride override_;
         override_.environment = reader.optional_string("environment");
         override_.target = reader.optional_string("target");
-        override_.workshop_tag = nested_tag(reader, "workshop");
-        override_.files_tag = nested_tag(reader, "files");
+        override_.workshop_tag = decode_nested_tag(reader, "workshop");
+        override_.files_tag = decode_nested_tag(reader, "files");
         out.spec.overrides.push_back(std::move(override_));
     }
     out.spec.replicas = static_cast<int>(spec.integer_or("replicas", 1, 0, 100));

@@ -1,0 +1,37 @@
+#include <catch2/catch.hpp>
+
+#include "kube/json_fields.hpp"
+
+using namespace labfleet::kube;
+
+namespace {
+const Json pod = Json::parse(R"({
+  "kind": "Pod", "replicas": 3,
+  "metadata": {"name": "web", "labels": {"app": "web", "tier": 7}},
+  "spec": {"target": "stg", "items": ["a"]}
+})");
+}
+
+TEST_CASE("string_field reads a string member and nothing else", "[kube][json_fields]") {
+    CHECK(string_field(pod, "kind") == "Pod");
+    CHECK(string_field(pod, "replicas").empty());
+    CHECK(string_field(pod, "missing").empty());
+    CHECK(string_field(Json::array({"kind"}), "kind").empty());
+    CHECK(string_field(Json(), "kind").empty());
+}
+
+TEST_CASE("string_at follows a JSON pointer to a string", "[kube][json_fields]") {
+    CHECK(string_at(pod, "/spec/target") == "stg");
+    CHECK(string_at(pod, "/metadata/name") == "web");
+    CHECK(string_at(pod, "/spec/items").empty());
+    CHECK(string_at(pod, "/spec/absent/deeper").empty());
+    CHECK(string_at(Json("text"), "/spec/target").empty());
+}
+
+TEST_CASE("label_of reads a string label, empty when absent", "[kube][json_fields]") {
+    CHECK(label_of(pod, "app") == "web");
+    CHECK(label_of(pod, "tier").empty());
+    CHECK(label_of(pod, "absent").empty());
+    CHECK(label_of(Json::parse(R"({"metadata": {"labels": null}})"), "app").empty());
+    CHECK(label_of(Json::object(), "app").empty());
+}

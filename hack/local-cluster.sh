@@ -202,7 +202,12 @@ case $command in
   env) bindir=$("$here/control-plane-bins.sh" --bindir); write_env; cat "$dir/env.sh" ;;
   restart-apiserver)
     bindir=$("$here/control-plane-bins.sh" --bindir)
-    [[ -f "$pids/kube-apiserver" ]] && kill -9 "$(cat "$pids/kube-apiserver")" 2>/dev/null || true
+    if [[ -f "$pids/kube-apiserver" ]]; then
+      pid=$(cat "$pids/kube-apiserver")
+      kill -9 "$pid" 2>/dev/null || true
+      # The port is free only once the process is gone: kill does not wait.
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
     start_apiserver
     step "cluster: kube-apiserver restarted" ;;
   compact)

@@ -96,7 +96,8 @@ cleanup() {
   delete_test_objects
   # CRDs are left alone unless this test installed them.
   if [[ "${installed_crds}" == true ]]; then
-    kubectl delete -f "${chart}/crds" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    # Wait until they are gone: a CRD still terminating refuses creates in the next test.
+    kubectl delete -f "${chart}/crds" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
   fi
   rm -rf "${work_dir}"
 }

@@ -1,9 +1,9 @@
 #include "kube/gated_client.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/detached.hpp>
 #include <catch2/catch.hpp>
+
+#include "support/run_coroutine.hpp"
 
 using namespace labfleet::kube;
 
@@ -22,16 +22,9 @@ public:
     }
 };
 
-asio::awaitable<void> send_into(Client& client, HttpRequest request, std::optional<Result<HttpResponse>>& out) {
-    out.emplace(co_await client.send(std::move(request)));
-}
-
 Result<HttpResponse> send_now(Client& client, HttpRequest request) {
     asio::io_context io;
-    std::optional<Result<HttpResponse>> result;
-    asio::co_spawn(io, send_into(client, std::move(request), result), asio::detached);
-    io.run();
-    return std::move(*result);
+    return labfleet::testing::run_coroutine(io, client.send(std::move(request)));
 }
 
 } // namespace

@@ -46,13 +46,13 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     } else {
         const DeploymentTarget& target = decoded.value();
         TargetFacts facts;
-        const auto workloads = decode_workloads(ctx_.caches.workloads).items;
+        const auto workloads = decode_workloads(ctx_.caches.workloads);
         const std::vector<DeploymentTarget> one{target};
         std::set<std::string> assigned;
-        for (const auto& policy : decode_policies(ctx_.caches.policies).items)
-            for (const auto& pair : assignments_of(policy, workloads, one)) assigned.insert(pair.workload);
+        for (const auto& policy : decode_policies(ctx_.caches.policies)->items)
+            for (const auto& pair : assignments_of(policy, workloads->items, one)) assigned.insert(pair.workload);
         facts.workloads = static_cast<std::int64_t>(assigned.size());
-        facts.leases = leases_of_target(decode_leases(ctx_.caches.leases).items, key);
+        facts.leases = leases_of_target(decode_leases_of(ctx_.caches, key), key);
         if (!target.spec.paused) {
             auto [state, error] = co_await ensure_namespace(target.spec.target_namespace);
             facts.namespace_state = state;

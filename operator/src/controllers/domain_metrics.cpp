@@ -25,11 +25,35 @@ DomainMetrics::DomainMetrics(prometheus::Registry& registry)
                       .Help("The image each workload runs on each target and why that tag won (value is always 1)")
                       .Register(registry)) {}
 
-void DomainMetrics::set_leases(const std::map<std::string, int>& count_by_phase) {
+void DomainMetrics::count_leases(kube::Store& leases) {
     for (const char* phase : {"Pending", "Active", "Expired", "Released"}) {
-        auto it = count_by_phase.find(phase);
-        leases_.Add({{"phase", phase}}).Set(it == count_by_phase.end() ? 0 : it->second);
+        auto& gauge = leases_.Add({{"phase", phase}});
+        gauge.Set(0);
+        lease_gauges_[phase] = &gauge;
     }
+    for (const auto& lease : leases.list())
+        if (auto* gauge = lease_gauge(*lease)) gauge->Increment();
+    auto add = [this](const kube::ObjectPtr& lease) {
+        if (auto* gauge = lease_gauge(*lease)) gauge->Increment();
+    };
+    auto remove = [this](const kube::ObjectPtr& lease) {
+        if (auto* gauge = lease_gauge(*lease)) gauge->Decrement();
+    };
+    leases.add_handlers({add, [add, remove](const kube::ObjectPtr& old_lease, const kube::ObjectPtr& new_lease) {
+                             remove(old_lease);
+                             add(new_lease);
+                         },
+                         remove});
+}
+
+prometheus::Gauge* DomainMetrics::lease_gauge(const kube::Json& lease) {
+    std::string_view phase = "Pending";
+    if (const auto status = lease.find("status"); status != lease.end() && status->is_object())
+        if (const auto value = status->find("phase"); value != status->end() && value->is_string())
+            phase = value->get_ref<const std::string&>();
+    if (phase.empty()) phase = "Pending";
+    const auto it = lease_gauges_.find(phase);
+    return it == lease_gauges_.end() ? nullptr : it->second;
 }
 
 void DomainMetrics::observe_expiry_lag(std::chrono::duration<double> lag) {

@@ -14,14 +14,18 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "kube/store.hpp"
+
 namespace labfleet::controllers {
 
 class DomainMetrics {
 public:
     explicit DomainMetrics(prometheus::Registry& registry);
 
-    /// labfleet_leases{phase}: the number of EnvironmentLeases in each phase.
-    void set_leases(const std::map<std::string, int>& count_by_phase);
+    /// labfleet_leases{phase}: the EnvironmentLeases of `leases` in each phase
+    /// (no status.phase counts as Pending), kept by `leases`' change handlers
+    /// in O(1) per change. `leases` must outlive this object's registry use.
+    void count_leases(kube::Store& leases);
     /// labfleet_lease_expiry_lag_seconds: release time minus expiresAt.
     void observe_expiry_lag(std::chrono::duration<double> lag);
     /// labfleet_assignments: (workload, target) pairs across all policies.
@@ -39,7 +43,11 @@ public:
     void forget_pair(const std::string& workload, const std::string& target);
 
 private:
+    /// The labfleet_leases gauge of a status.phase value; null for unknown ones.
+    prometheus::Gauge* lease_gauge(const kube::Json& lease);
+
     prometheus::Family<prometheus::Gauge>& leases_;
+    std::map<std::string, prometheus::Gauge*, std::less<>> lease_gauges_;
     prometheus::Family<prometheus::Histogram>& expiry_lag_;
     prometheus::Histogram& expiry_lag_histogram_;
     prometheus::Family<prometheus::Gauge>& assignments_;

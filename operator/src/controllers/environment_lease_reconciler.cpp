@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/assignments.hpp"
 #include "controllers/domain_metrics.hpp"
+#include "controllers/fleet_view.hpp"
 #include "kube/request.hpp"
 
 namespace labfleet::controllers {
@@ -16,14 +16,6 @@ namespace {
 
 using api::v1alpha1::EnvironmentLease;
 using api::v1alpha1::LeasePhase;
-
-const kube::Json* spec_target_of(const kube::Json& lease) {
-    const auto spec = lease.find("spec");
-    if (spec == lease.end() || !spec->is_object()) return nullptr;
-    const auto target = spec->find("target");
-    if (target == spec->end() || !target->is_string()) return nullptr;
-    return &*target;
-}
 
 std::int64_t observed_generation_of(const kube::Json& lease) {
     const auto status = lease.find("status");
@@ -41,10 +33,6 @@ std::string action_of(std::string_view reason) {
     if (reason == "LeaseReleased") return "Release";
     if (reason == "LeaseRequeued") return "Requeue";
     return std::string(reason);
-}
-
-std::string phase_label(LeasePhase phase) {
-    return phase == LeasePhase::Unset ? "Pending" : std::string(api::v1alpha1::to_string(phase));
 }
 
 /// A lease of the target being reconciled: its cached object and decoding.
@@ -73,9 +61,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     std::map<std::string, CachedLease> cached;
     std::vector<ObservedLease> leases;
     bool any_overrides = false;
-    for (const kube::ObjectPtr& object : ctx_.caches.leases.list()) {
-        const kube::Json* target_name = spec_target_of(*object);
-        if (target_name == nullptr || *target_name != key) continue;
+    for (const kube::ObjectPtr& object : ctx_.caches.leases.list_by_index(lease_target_index, key)) {
         auto decoded = EnvironmentLease::from_json(*object);
         if (!decoded) {
             log_.warn("lease not readable; skipped",
@@ -91,22 +77,17 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
 
     std::vector<std::string> assigned;
     if (target && any_overrides) {
-        std::vector<api::v1alpha1::Workload> workloads;
-        for (const auto& object : ctx_.caches.workloads.list())
-            if (auto decoded = api::v1alpha1::Workload::from_json(*object)) workloads.push_back(std::move(decoded).value());
-        std::vector<api::v1alpha1::SchedulingPolicy> policies;
-        for (const auto& object : ctx_.caches.policies.list())
-            if (auto decoded = api::v1alpha1::SchedulingPolicy::from_json(*object))
-                policies.push_back(std::move(decoded).value());
-        for (const auto& pair : compute_assignments(workloads, {*target}, policies).pairs)
+        // Invalid workloads and policies count as absent, as for the workload controller.
+        const auto workloads = decode_workloads(ctx_.caches.workloads);
+        const auto policies = decode_policies(ctx_.caches.policies);
+        const std::vector<api::v1alpha1::DeploymentTarget> one{*target};
+        for (const auto& pair : compute_assignments(workloads->items, one, policies->items).pairs)
             assigned.push_back(pair.workload);
     }
 
     const LeasePlan plan = plan_target_leases(target ? &*target : nullptr, leases, assigned, now,
                                               LeasePlannerOptions{options_.retention});
 
-    std::map<std::string, LeasePhase> written;
-    std::set<std::string> deleted;
     std::optional<kube::ReconcileResult> failure;
     for (const LeaseStatusChange& change : plan.changes) {
         const CachedLease& lease = cached.at(change.lease);
@@ -124,7 +105,6 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                                                     response.error().describe());
             break;
         }
-        written[change.lease] = change.status.phase;
         if (change.transition != LeaseTransition::None)
             log_.info("lease status", {{"target", key}, {"lease", change.lease},
                                        {"phase", api::v1alpha1::to_string(change.status.phase)}});
@@ -147,28 +127,8 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                                                         response.error().describe());
                 break;
             }
-            deleted.insert(name);
             log_.info("finished lease deleted after retention", {{"target", key}, {"lease", name}});
         }
-    }
-
-    if (ctx_.metrics != nullptr) {
-        std::map<std::string, int> by_phase = {{"Pending", 0}, {"Active", 0}, {"Expired", 0}, {"Released", 0}};
-        for (const kube::ObjectPtr& object : ctx_.caches.leases.list()) {
-            const std::string name = kube::Store::key_of(*object).name;
-            if (deleted.contains(name)) continue;
-            if (const auto it = written.find(name); it != written.end()) {
-                ++by_phase[phase_label(it->second)];
-                continue;
-            }
-            const auto status = object->find("status");
-            std::string phase = "Pending";
-            if (status != object->end() && status->is_object() && status->contains("phase") &&
-                (*status)["phase"].is_string())
-                phase = (*status)["phase"].get<std::string>();
-            if (by_phase.contains(phase)) ++by_phase[phase];
-        }
-        ctx_.metrics->set_leases(by_phase);
     }
 
     if (failure) co_return *failure;
@@ -179,31 +139,6 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
         delay = std::clamp(until, std::chrono::milliseconds{1}, options_.backstop);
     }
     co_return kube::ReconcileResult::requeue_after(delay);
-}
-
-std::vector<std::string> lease_target_keys(const kube::Json& lease) {
-    const kube::Json* target = spec_target_of(lease);
-    if (target == nullptr || target->get_ref<const std::string&>().empty()) return {};
-    return {target->get<std::string>()};
-}
-
-std::vector<std::string> target_keys(const kube::Json& target) {
-    std::string name = kube::Store::key_of(target).name;
-    if (name.empty()) return {};
-    return {std::move(name)};
-}
-
-std::vector<std::string> targets_with_lease_overrides(const kube::Store& leases) {
-    std::set<std::string> targets;
-    for (const kube::ObjectPtr& object : leases.list()) {
-        const kube::Json* target = spec_target_of(*object);
-        if (target == nullptr) continue;
-        const auto& spec = (*object)["spec"];
-        const auto overrides = spec.find("overrides");
-        if (overrides != spec.end() && overrides->is_array() && !overrides->empty())
-            targets.insert(target->get<std::string>());
-    }
-    return {targets.begin(), targets.end()};
 }
 
 } // namespace labfleet::controllers

@@ -6,8 +6,8 @@
 // (environment_lease_planner) and applies the plan: status writes as PUT
 // /status carrying the cached resourceVersion (a stale cache gets Conflict and
 // a retry after the cache caught up, never a double grant), Events once a
-// write succeeded, deletions of expired history, the labfleet_leases and
-// labfleet_lease_expiry_lag_seconds metrics. It requeues the target at its
+// write succeeded, deletions of expired history, and the
+// labfleet_lease_expiry_lag_seconds metric. It requeues the target at its
 // next deadline (the work queue's timer heap is the TTL sweeper), at most
 // `backstop` later, in case a watch event was missed.
 
@@ -48,13 +48,5 @@ private:
     Options options_;
     kube::Logger log_;
 };
-
-/// Lease store changes → the key of the lease's target (spec.target).
-std::vector<std::string> lease_target_keys(const kube::Json& lease);
-/// DeploymentTarget store changes → its own name.
-std::vector<std::string> target_keys(const kube::Json& target);
-/// Workload or SchedulingPolicy changes may change which overrides are valid:
-/// the targets of every lease in `leases` that has overrides.
-std::vector<std::string> targets_with_lease_overrides(const kube::Store& leases);
 
 } // namespace labfleet::controllers

@@ -1,5 +1,6 @@
 #include "controllers/fleet_view.hpp"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -25,46 +26,71 @@ struct MemoEntry {
     std::optional<T> decoded;  // nullopt: rejected
 };
 
-/// Decodes every object of `store`, reusing the decode of each unchanged
-/// snapshot from the previous call: reconciles read whole kinds on every run,
-/// and re-decoding N objects per reconcile made a burst of N changes cost N².
-/// Single-threaded, like the stores; one memo per (store, kind).
-template <class T, bool Validate>
-Decoded<T> decode_all(const kube::Store& store) {
-    static std::map<const kube::Store*, std::map<const kube::Json*, MemoEntry<T>>> memos;
-    auto& previous = memos[&store];
+/// The last decode of one store: valid while the store's revision is unchanged.
+template <class T>
+struct Memo {
+    std::uint64_t revision = 0;
+    std::shared_ptr<const Decoded<T>> result;
+    std::map<const kube::Json*, MemoEntry<T>> entries;
+};
+
+/// Decodes (and validates) every object of `store`, reusing the decode of each
+/// unchanged snapshot. Single-threaded, like the stores; one memo per (store,
+/// kind), found by address and trusted only at the same revision (revisions
+/// are never shared between stores, so a store at a reused address misses).
+template <class T>
+std::shared_ptr<const Decoded<T>> decode_all(const kube::Store& store) {
+    static std::map<const kube::Store*, Memo<T>> memos;
+    auto& memo = memos[&store];
+    if (memo.result && memo.revision == store.revision()) return memo.result;
+
     std::map<const kube::Json*, MemoEntry<T>> current;
-    Decoded<T> out;
+    auto out = std::make_shared<Decoded<T>>();
     for (const auto& object : store.list()) {
-        auto reused = previous.find(object.get());
+        auto reused = memo.entries.find(object.get());
         MemoEntry<T> entry;
-        if (reused != previous.end()) {
+        if (reused != memo.entries.end()) {
             entry = std::move(reused->second);
         } else {
             entry.raw = object;
             auto decoded = T::from_json(*object);
-            if (decoded.ok() && (!Validate || validate(decoded.value()).empty())) entry.decoded = std::move(decoded).value();
+            if (decoded.ok() && validate(decoded.value()).empty()) entry.decoded = std::move(decoded).value();
         }
-        if (entry.decoded) out.items.push_back(*entry.decoded);
-        else out.rejected.push_back(name_of(*object));
+        if (entry.decoded) out->items.push_back(*entry.decoded);
+        else out->rejected.push_back(name_of(*object));
         current.emplace(object.get(), std::move(entry));
     }
-    previous = std::move(current);
-    return out;
+    memo.entries = std::move(current);
+    memo.revision = store.revision();
+    memo.result = std::move(out);
+    return memo.result;
 }
+
 } // namespace
 
-Decoded<api::v1alpha1::Workload> decode_workloads(const kube::Store& store) {
-    return decode_all<api::v1alpha1::Workload, true>(store);
+std::vector<std::string> lease_target_of(const kube::Json& lease) {
+    const auto spec = lease.find("spec");
+    if (spec == lease.end() || !spec->is_object()) return {};
+    const auto target = spec->find("target");
+    if (target == spec->end() || !target->is_string() || target->get_ref<const std::string&>().empty()) return {};
+    return {target->get<std::string>()};
 }
-Decoded<api::v1alpha1::DeploymentTarget> decode_targets(const kube::Store& store) {
-    return decode_all<api::v1alpha1::DeploymentTarget, true>(store);
+
+std::shared_ptr<const Decoded<api::v1alpha1::Workload>> decode_workloads(const kube::Store& store) {
+    return decode_all<api::v1alpha1::Workload>(store);
 }
-Decoded<api::v1alpha1::SchedulingPolicy> decode_policies(const kube::Store& store) {
-    return decode_all<api::v1alpha1::SchedulingPolicy, true>(store);
+std::shared_ptr<const Decoded<api::v1alpha1::DeploymentTarget>> decode_targets(const kube::Store& store) {
+    return decode_all<api::v1alpha1::DeploymentTarget>(store);
 }
-Decoded<api::v1alpha1::EnvironmentLease> decode_leases(const kube::Store& store) {
-    return decode_all<api::v1alpha1::EnvironmentLease, false>(store);
+std::shared_ptr<const Decoded<api::v1alpha1::SchedulingPolicy>> decode_policies(const kube::Store& store) {
+    return decode_all<api::v1alpha1::SchedulingPolicy>(store);
+}
+
+std::vector<api::v1alpha1::EnvironmentLease> decode_leases_of(const Caches& caches, const std::string& target) {
+    std::vector<api::v1alpha1::EnvironmentLease> out;
+    for (const auto& object : caches.leases.list_by_index(lease_target_index, target))
+        if (auto decoded = api::v1alpha1::EnvironmentLease::from_json(*object)) out.push_back(std::move(decoded).value());
+    return out;
 }
 
 const api::v1alpha1::EnvironmentLease* active_lease_for(const std::vector<api::v1alpha1::EnvironmentLease>& leases,

@@ -1,9 +1,10 @@
 #pragma once
 // FleetView: typed reads of the informer caches shared by the reconcilers and
 // the key mappers — every decodable object of a kind, the names of those that
-// are not (so callers can leave what they own alone), the lease holding a
-// target, and the targets a policy set assigns one workload to.
+// are not (so callers can leave what they own alone), the leases of a target,
+// the lease holding it, and the targets a policy set assigns one workload to.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "api/v1alpha1/environment_lease.hpp"
 #include "api/v1alpha1/scheduling_policy.hpp"
 #include "api/v1alpha1/workload.hpp"
+#include "controllers/context.hpp"
 #include "kube/store.hpp"
 
 namespace labfleet::controllers {
@@ -23,12 +25,23 @@ struct Decoded {
     std::vector<std::string> rejected;  // names of objects that failed decode() or validate()
 };
 
-Decoded<api::v1alpha1::Workload> decode_workloads(const kube::Store& store);
-Decoded<api::v1alpha1::DeploymentTarget> decode_targets(const kube::Store& store);
-Decoded<api::v1alpha1::SchedulingPolicy> decode_policies(const kube::Store& store);
-/// Leases are decoded without validate(): a lease with a bad override still
-/// holds its target.
-Decoded<api::v1alpha1::EnvironmentLease> decode_leases(const kube::Store& store);
+/// Every object of the store, decoded and validated. Decoded once per store
+/// revision (and once per unchanged object across revisions): reconciles read
+/// whole kinds on every run, so a burst of N changes would otherwise cost N².
+/// The result is an immutable snapshot, safe to hold across co_await.
+std::shared_ptr<const Decoded<api::v1alpha1::Workload>> decode_workloads(const kube::Store& store);
+std::shared_ptr<const Decoded<api::v1alpha1::DeploymentTarget>> decode_targets(const kube::Store& store);
+std::shared_ptr<const Decoded<api::v1alpha1::SchedulingPolicy>> decode_policies(const kube::Store& store);
+
+/// The name of the lease cache's index by spec.target (Caches adds it).
+inline constexpr const char* lease_target_index = "spec.target";
+/// A lease's spec.target, as the index files it (none when unset): also
+/// the key of the lease controller, which is keyed by target.
+std::vector<std::string> lease_target_of(const kube::Json& lease);
+/// The leases whose spec.target is `target`, ordered by name, read through
+/// the index. Decoded without validate(): a lease with a bad override still
+/// holds its target. Undecodable ones are left out.
+std::vector<api::v1alpha1::EnvironmentLease> decode_leases_of(const Caches& caches, const std::string& target);
 
 /// The lease whose status.phase is Active and spec.target is `target`
 /// (the first by name should the lease controller ever leave two), or null.

@@ -26,10 +26,10 @@ void add_workloads_with_children_on(const Caches& caches, const std::string& tar
 /// Workloads the cached policies assign to `target`.
 void add_workloads_assigned_to(const Caches& caches, const api::v1alpha1::DeploymentTarget& target,
                                std::set<std::string>& out) {
-    const auto workloads = decode_workloads(caches.workloads).items;
+    const auto workloads = decode_workloads(caches.workloads);
     const std::vector<api::v1alpha1::DeploymentTarget> one{target};
-    for (const auto& policy : decode_policies(caches.policies).items)
-        for (const auto& pair : assignments_of(policy, workloads, one)) out.insert(pair.workload);
+    for (const auto& policy : decode_policies(caches.policies)->items)
+        for (const auto& pair : assignments_of(policy, workloads->items, one)) out.insert(pair.workload);
 }
 
 std::vector<std::string> as_vector(std::set<std::string> keys) { return {keys.begin(), keys.end()}; }
@@ -51,18 +51,12 @@ std::vector<std::string> workload_keys_for_target(const Caches& caches, const ku
 
 std::vector<std::string> workload_keys_for_policy(const Caches& caches, const kube::Json& policy) {
     auto decoded = api::v1alpha1::SchedulingPolicy::from_json(policy);
-    std::set<std::string> keys;
-    for (const auto& object : caches.workloads.list()) {
-        const std::string name = string_at(*object, "/metadata/name");
-        if (name.empty()) continue;
-        if (decoded.ok()) {
-            auto workload = api::v1alpha1::Workload::from_json(*object);
-            // An unreadable workload still gets its Degraded status from its own events.
-            if (!workload.ok() || !decoded->spec.workload_selector.matches(workload->metadata.labels)) continue;
-        }
-        keys.insert(name);
-    }
-    return as_vector(std::move(keys));
+    if (!decoded.ok()) return all_keys(caches.workloads);
+    // Unreadable or invalid workloads get their Degraded status from their own events.
+    std::vector<std::string> keys;
+    for (const auto& workload : decode_workloads(caches.workloads)->items)
+        if (decoded->spec.workload_selector.matches(workload.metadata.labels)) keys.push_back(workload.metadata.name);
+    return keys;
 }
 
 std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kube::Json& lease) {
@@ -77,6 +71,11 @@ std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kub
     return as_vector(std::move(keys));
 }
 
+bool lease_holding_changed(const kube::Json& old_lease, const kube::Json& new_lease) {
+    return kube::spec_or_labels_changed(old_lease, new_lease) ||
+           string_at(old_lease, "/status/phase") != string_at(new_lease, "/status/phase");
+}
+
 std::vector<std::string> all_keys(const kube::Store& store) {
     std::vector<std::string> keys;
     keys.reserve(store.size());
@@ -84,10 +83,16 @@ std::vector<std::string> all_keys(const kube::Store& store) {
     return keys;
 }
 
-std::vector<std::string> target_keys_for_lease(const kube::Json& lease) {
-    std::string target = string_at(lease, "/spec/target");
-    if (target.empty()) return {};
-    return {std::move(target)};
+std::vector<std::string> targets_with_lease_overrides(const kube::Store& leases) {
+    std::set<std::string> targets;
+    for (const kube::ObjectPtr& object : leases.list()) {
+        const kube::Json::json_pointer overrides_at("/spec/overrides");
+        if (!object->contains(overrides_at)) continue;
+        const kube::Json& overrides = object->at(overrides_at);
+        if (!overrides.is_array() || overrides.empty()) continue;
+        for (auto& target : lease_target_of(*object)) targets.insert(std::move(target));
+    }
+    return as_vector(std::move(targets));
 }
 
 kube::KeyMapper map_child_to_workload() { return [](const kube::Json& child) { return workload_keys_for_child(child); }; }
@@ -103,6 +108,9 @@ kube::KeyMapper map_lease_to_workloads(Caches caches) {
 kube::KeyMapper map_to_all_keys(const kube::Store& store) {
     return [&store](const kube::Json&) { return all_keys(store); };
 }
-kube::KeyMapper map_lease_to_target() { return [](const kube::Json& lease) { return target_keys_for_lease(lease); }; }
+kube::KeyMapper map_lease_to_target() { return lease_target_of; }
+kube::KeyMapper map_to_targets_with_lease_overrides(const kube::Store& leases) {
+    return [&leases](const kube::Json&) { return targets_with_lease_overrides(leases); };
+}
 
 } // namespace labfleet::controllers

@@ -22,8 +22,8 @@ std::vector<std::string> workload_keys_for_child(const kube::Json& child);
 /// object's labels and environment), plus those with children labelled with
 /// it (they may have to prune). Unreadable target: only the latter.
 std::vector<std::string> workload_keys_for_target(const Caches& caches, const kube::Json& target);
-/// A SchedulingPolicy → the workloads its workloadSelector selects; every
-/// workload when the selector does not parse (what it selected is unknown).
+/// A SchedulingPolicy → the (valid) workloads its workloadSelector selects;
+/// every workload when the policy does not decode (what it selected is unknown).
 std::vector<std::string> workload_keys_for_policy(const Caches& caches, const kube::Json& policy);
 /// An EnvironmentLease → the workloads assigned to (or with children on) its spec.target.
 std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kube::Json& lease);
@@ -34,8 +34,13 @@ std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kub
 /// may alter any policy's assignments, and a policy or workload change any
 /// target's workload count.
 std::vector<std::string> all_keys(const kube::Store& store);
-/// An EnvironmentLease → its spec.target.
-std::vector<std::string> target_keys_for_lease(const kube::Json& lease);
+/// Workload or SchedulingPolicy changes may change which lease overrides are
+/// valid: the targets of every lease in `leases` that has overrides.
+std::vector<std::string> targets_with_lease_overrides(const kube::Store& leases);
+
+/// An UpdateFilter for lease watches: spec, deletion or status.phase changed
+/// (which lease holds a target, or waits for it); not conditions or queue positions.
+bool lease_holding_changed(const kube::Json& old_lease, const kube::Json& new_lease);
 
 // --- The same, as kube::KeyMapper closures for Controller::watch ---
 kube::KeyMapper map_child_to_workload();
@@ -44,6 +49,9 @@ kube::KeyMapper map_policy_to_workloads(Caches caches);
 kube::KeyMapper map_lease_to_workloads(Caches caches);
 /// Ignores the changed object: every key of `store`.
 kube::KeyMapper map_to_all_keys(const kube::Store& store);
+/// An EnvironmentLease → its spec.target (lease_target_of).
 kube::KeyMapper map_lease_to_target();
+/// Ignores the changed object: targets_with_lease_overrides(leases).
+kube::KeyMapper map_to_targets_with_lease_overrides(const kube::Store& leases);
 
 } // namespace labfleet::controllers

@@ -39,8 +39,8 @@ boost::asio::awaitable<ReconcileResult> SchedulingPolicyReconciler::reconcile(st
     if (errors.empty()) {
         current = decoded->status;
         desired = policy_status(current, decoded->metadata.generation,
-                                assignments_of(decoded.value(), decode_workloads(ctx_.caches.workloads).items,
-                                               decode_targets(ctx_.caches.targets).items),
+                                assignments_of(decoded.value(), decode_workloads(ctx_.caches.workloads)->items,
+                                               decode_targets(ctx_.caches.targets)->items),
                                 ctx_.clock.now());
     } else {
         current = read_policy_status_leniently(*object);
@@ -67,9 +67,9 @@ boost::asio::awaitable<ReconcileResult> SchedulingPolicyReconciler::reconcile(st
 
 void SchedulingPolicyReconciler::publish_assignment_count() {
     if (!ctx_.metrics) return;
-    const auto set = compute_assignments(decode_workloads(ctx_.caches.workloads).items,
-                                         decode_targets(ctx_.caches.targets).items,
-                                         decode_policies(ctx_.caches.policies).items);
+    const auto set = compute_assignments(decode_workloads(ctx_.caches.workloads)->items,
+                                         decode_targets(ctx_.caches.targets)->items,
+                                         decode_policies(ctx_.caches.policies)->items);
     ctx_.metrics->set_assignments(static_cast<int>(set.pairs.size()));
 }
 

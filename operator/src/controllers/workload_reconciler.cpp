@@ -70,13 +70,14 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     const auto targets = decode_targets(ctx_.caches.targets);
     const auto policies = decode_policies(ctx_.caches.policies);
     WorkloadWorld world;
-    world.assigned_targets = targets_assigned_to(workload, targets.items, policies.items);
-    world.leases = decode_leases(ctx_.caches.leases).items;
+    world.assigned_targets = targets_assigned_to(workload, targets->items, policies->items);
+    for (const auto& target : world.assigned_targets)
+        for (auto& lease : decode_leases_of(ctx_.caches, target.metadata.name)) world.leases.push_back(std::move(lease));
     world.children = cached_children(ctx_.caches, key);
-    world.unreadable_targets = {targets.rejected.begin(), targets.rejected.end()};
-    for (const auto& target : targets.items)
+    world.unreadable_targets = {targets->rejected.begin(), targets->rejected.end()};
+    for (const auto& target : targets->items)
         if (target.spec.paused) world.paused_targets.insert(target.metadata.name);
-    world.assignments_known = policies.rejected.empty();
+    world.assignments_known = policies->rejected.empty();
 
     const WorkloadSync sync = plan_workload_sync(workload, world);
     std::vector<std::string> failures;        // every failed write, for the retry

@@ -39,7 +39,7 @@ struct CachedChild {
 /// What the reconciler knows about the world of one workload.
 struct WorkloadWorld {
     std::vector<api::v1alpha1::DeploymentTarget> assigned_targets;  // ordered by name
-    std::vector<api::v1alpha1::EnvironmentLease> leases;
+    std::vector<api::v1alpha1::EnvironmentLease> leases;  // of the assigned targets (others are ignored)
     std::vector<CachedChild> children;
     /// Targets in the cache that fail decoding or validation: their children are left alone.
     std::set<std::string> unreadable_targets;

@@ -23,6 +23,23 @@ std::string_view result_label(const ReconcileResult& result) {
 
 std::string key_of_object(const Json& object) { return Store::key_of(object).str(); }
 
+bool spec_or_labels_changed(const Json& old_object, const Json& new_object) {
+    auto member = [](const Json& object, const char* name) -> const Json* {
+        if (!object.is_object()) return nullptr;
+        const auto it = object.find(name);
+        return it == object.end() ? nullptr : &*it;
+    };
+    auto same = [](const Json* a, const Json* b) { return a == nullptr ? b == nullptr : b != nullptr && *a == *b; };
+    const Json* old_metadata = member(old_object, "metadata");
+    const Json* new_metadata = member(new_object, "metadata");
+    const Json empty;
+    const Json& a = old_metadata ? *old_metadata : empty;
+    const Json& b = new_metadata ? *new_metadata : empty;
+    return !same(member(old_object, "spec"), member(new_object, "spec")) ||
+           !same(member(a, "labels"), member(b, "labels")) ||
+           !same(member(a, "deletionTimestamp"), member(b, "deletionTimestamp"));
+}
+
 Controller::Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
                        Reconciler& reconciler, RuntimeMetrics* metrics)
     : executor_(executor),
@@ -39,11 +56,12 @@ Controller::Controller(asio::any_io_executor executor, const Clock& clock, Contr
     }
 }
 
-void Controller::watch_primary(Store& store) {
-    watch(store, [](const Json& object) { return std::vector<std::string>{key_of_object(object)}; });
+void Controller::watch_primary(Store& store, UpdateFilter relevant) {
+    watch(store, [](const Json& object) { return std::vector<std::string>{key_of_object(object)}; },
+          std::move(relevant));
 }
 
-void Controller::watch(Store& store, KeyMapper map) {
+void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant) {
     // Changes replayed by a relist are queued at low priority so that live
     // changes are served first (an initial flood never starves them).
     auto enqueue_mapped = [this, &store, map](const Json& object) {
@@ -52,7 +70,8 @@ void Controller::watch(Store& store, KeyMapper map) {
     };
     store.add_handlers({
         [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
-        [enqueue_mapped](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+        [enqueue_mapped, relevant](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+            if (relevant && !relevant(*old_object, *new_object)) return;
             enqueue_mapped(*old_object);
             enqueue_mapped(*new_object);
         },

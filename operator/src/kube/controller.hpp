@@ -31,6 +31,14 @@ struct ControllerOptions {
 
 /// Maps a changed object to the keys to reconcile.
 using KeyMapper = std::function<std::vector<std::string>(const Json& object)>;
+/// Whether an update matters to a watch (controller-runtime's predicates):
+/// false drops it before mapping. Adds and deletes always matter.
+using UpdateFilter = std::function<bool(const Json& old_object, const Json& new_object)>;
+
+/// An UpdateFilter passing changes of spec, metadata.labels or
+/// metadata.deletionTimestamp, and dropping status-only ones: a secondary
+/// watch that derives keys from what users declare needs nothing else.
+bool spec_or_labels_changed(const Json& old_object, const Json& new_object);
 
 class Controller {
 public:
@@ -38,10 +46,12 @@ public:
     Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
                Reconciler& reconciler, RuntimeMetrics* metrics = nullptr);
 
-    /// Queues the object's own key on every change of `store`'s objects.
-    void watch_primary(Store& store);
-    /// Queues `map(object)` on every change (old and new state on update).
-    void watch(Store& store, KeyMapper map);
+    /// Queues the object's own key on every change of `store`'s objects,
+    /// except updates `relevant` (when given) drops.
+    void watch_primary(Store& store, UpdateFilter relevant = {});
+    /// Queues `map(object)` on every change (old and new state on update),
+    /// except updates `relevant` (when given) drops.
+    void watch(Store& store, KeyMapper map, UpdateFilter relevant = {});
     /// Queues every key currently in `store` (start of leadership).
     void enqueue_all(const Store& store);
     void enqueue(const std::string& key, Priority priority = Priority::Normal) { queue_.add(key, priority); }

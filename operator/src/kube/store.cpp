@@ -1,5 +1,7 @@
 #include "kube/store.hpp"
 
+#include <atomic>
+
 namespace labfleet::kube {
 
 namespace {
@@ -9,6 +11,12 @@ const Json* labels_of(const Json& object) {
     if (metadata == object.end() || !metadata->is_object()) return nullptr;
     auto labels = metadata->find("labels");
     return labels != metadata->end() && labels->is_object() ? &*labels : nullptr;
+}
+
+/// Revisions come from one counter for all stores, so none two share one.
+std::uint64_t next_revision() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
 }
 
 std::string string_in_metadata(const Json& object, const char* field) {
@@ -32,7 +40,16 @@ ObjectKey Store::key_of(const Json& object) {
     return {string_in_metadata(object, "namespace"), string_in_metadata(object, "name")};
 }
 
+Store::Store() : revision_(next_revision()) {}
+
+void Store::changed() { revision_ = next_revision(); }
+
 void Store::add_handlers(StoreHandlers handlers) { handlers_.push_back(std::move(handlers)); }
+
+void Store::add_index(std::string name, IndexFunction index) {
+    indexes_[std::move(name)] = Index{std::move(index), {}};
+    reindex_all();
+}
 
 ObjectPtr Store::get(const ObjectKey& key) const {
     auto it = objects_.find(key);
@@ -55,23 +72,49 @@ std::vector<ObjectPtr> Store::list_by_label(std::string_view key, std::string_vi
     return result;
 }
 
-void Store::index_labels(const ObjectKey& key, const Json& object) {
-    const Json* labels = labels_of(object);
-    if (labels == nullptr) return;
-    for (const auto& [name, value] : labels->items())
-        if (value.is_string()) label_index_[LabelKey{name, value.get<std::string>()}].insert(key);
+std::vector<ObjectPtr> Store::list_by_index(std::string_view name, std::string_view value) const {
+    std::vector<ObjectPtr> result;
+    const auto index = indexes_.find(name);
+    if (index == indexes_.end()) return result;
+    const auto it = index->second.keys_by_value.find(value);
+    if (it == index->second.keys_by_value.end()) return result;
+    result.reserve(it->second.size());
+    for (const auto& object_key : it->second) result.push_back(objects_.at(object_key));
+    return result;
 }
 
-void Store::unindex_labels(const ObjectKey& key, const Json& object) {
-    const Json* labels = labels_of(object);
-    if (labels == nullptr) return;
-    for (const auto& [name, value] : labels->items()) {
-        if (!value.is_string()) continue;
-        auto it = label_index_.find(LabelKey{name, value.get<std::string>()});
-        if (it == label_index_.end()) continue;
-        it->second.erase(key);
-        if (it->second.empty()) label_index_.erase(it);
+void Store::index(const ObjectKey& key, const Json& object) {
+    if (const Json* labels = labels_of(object))
+        for (const auto& [name, value] : labels->items())
+            if (value.is_string()) label_index_[LabelKey{name, value.get<std::string>()}].insert(key);
+    for (auto& [name, index] : indexes_)
+        for (auto& value : index.values_of(object)) index.keys_by_value[std::move(value)].insert(key);
+}
+
+void Store::unindex(const ObjectKey& key, const Json& object) {
+    if (const Json* labels = labels_of(object)) {
+        for (const auto& [name, value] : labels->items()) {
+            if (!value.is_string()) continue;
+            auto it = label_index_.find(LabelKey{name, value.get<std::string>()});
+            if (it == label_index_.end()) continue;
+            it->second.erase(key);
+            if (it->second.empty()) label_index_.erase(it);
+        }
     }
+    for (auto& [name, index] : indexes_) {
+        for (const auto& value : index.values_of(object)) {
+            auto it = index.keys_by_value.find(value);
+            if (it == index.keys_by_value.end()) continue;
+            it->second.erase(key);
+            if (it->second.empty()) index.keys_by_value.erase(it);
+        }
+    }
+}
+
+void Store::reindex_all() {
+    label_index_.clear();
+    for (auto& [name, index] : indexes_) index.keys_by_value.clear();
+    for (const auto& [key, object] : objects_) index(key, *object);
 }
 
 void Store::record_resource_version(const Json& object) {
@@ -111,8 +154,8 @@ void Store::init_done(std::string resource_version) {
         if (!incoming.contains(key)) deleted.push_back(object);
 
     objects_ = std::move(incoming);
-    label_index_.clear();
-    for (const auto& [key, object] : objects_) index_labels(key, *object);
+    reindex_all();
+    changed();
     resource_version_ = std::move(resource_version);
     synced_ = true;
 
@@ -134,16 +177,17 @@ void Store::apply(ObjectPtr object) {
     if (key.name.empty()) return;
     record_resource_version(*object);
     auto [it, inserted] = objects_.try_emplace(key, object);
+    changed();
     if (inserted) {
-        index_labels(key, *object);
+        index(key, *object);
         for (const auto& handlers : handlers_)
             if (handlers.on_add) handlers.on_add(object);
         return;
     }
     ObjectPtr old = std::move(it->second);
     it->second = object;
-    unindex_labels(key, *old);
-    index_labels(key, *object);
+    unindex(key, *old);
+    index(key, *object);
     for (const auto& handlers : handlers_)
         if (handlers.on_update) handlers.on_update(old, object);
 }
@@ -153,8 +197,9 @@ void Store::remove(const ObjectPtr& object) {
     record_resource_version(*object);
     auto it = objects_.find(key_of(*object));
     if (it == objects_.end()) return;
-    unindex_labels(it->first, *it->second);
+    unindex(it->first, *it->second);
     objects_.erase(it);
+    changed();
     for (const auto& handlers : handlers_)
         if (handlers.on_delete) handlers.on_delete(object);
 }

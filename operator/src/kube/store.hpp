@@ -1,12 +1,14 @@
 #pragma once
 // Store: the informer cache of one kind. Objects are immutable snapshots
 // (ObjectPtr) keyed by namespace/name, indexed by label for selector queries.
-// A relist is buffered between init_begin and init_done and swapped in at
-// once, so objects deleted while the watch was down vanish (and are announced
+// Named indexes (like client-go's indexers) answer "which objects have
+// field value X" without a scan. A relist is buffered between init_begin and
+// init_done and swapped in at once, so objects deleted while the watch was down vanish (and are announced
 // as deletes). Handlers hear every change so controllers can queue keys.
 // Single-threaded: used only on the runtime's io_context thread.
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,19 +32,32 @@ struct StoreHandlers {
     std::function<void(const ObjectPtr&)> on_delete;
 };
 
+/// The values an object is indexed under (none: not in the index).
+using IndexFunction = std::function<std::vector<std::string>(const Json& object)>;
+
 class Store {
 public:
+    Store();
+
     /// Registers handlers; they also hear changes made by later relists.
     void add_handlers(StoreHandlers handlers);
+    /// Adds (or replaces) the index `name`, indexing what is cached already.
+    void add_index(std::string name, IndexFunction index);
 
     ObjectPtr get(const ObjectKey& key) const;  // null when absent
     /// Every object, ordered by key.
     std::vector<ObjectPtr> list() const;
     /// Objects whose label `key` equals `value`, ordered by key.
     std::vector<ObjectPtr> list_by_label(std::string_view key, std::string_view value) const;
+    /// Objects the index `name` files under `value`, ordered by key; none
+    /// for an index never added.
+    std::vector<ObjectPtr> list_by_index(std::string_view name, std::string_view value) const;
     std::size_t size() const { return objects_.size(); }
     /// The last resourceVersion seen (list, event or bookmark); "" before the first list.
     const std::string& resource_version() const { return resource_version_; }
+    /// Changes with every change of the cached objects; two different states,
+    /// even of two different stores, never share a revision (memo key).
+    std::uint64_t revision() const { return revision_; }
     /// True once a first full list has been swapped in.
     bool synced() const { return synced_; }
     /// True while handlers hear the changes of a relist swap (not live
@@ -68,16 +83,24 @@ public:
 
 private:
     using LabelKey = std::pair<std::string, std::string>;
+    struct Index {
+        IndexFunction values_of;
+        std::map<std::string, std::set<ObjectKey>, std::less<>> keys_by_value;
+    };
 
-    void index_labels(const ObjectKey& key, const Json& object);
-    void unindex_labels(const ObjectKey& key, const Json& object);
+    void index(const ObjectKey& key, const Json& object);
+    void unindex(const ObjectKey& key, const Json& object);
+    void reindex_all();
     void record_resource_version(const Json& object);
+    void changed();
 
     std::map<ObjectKey, ObjectPtr> objects_;
     std::map<LabelKey, std::set<ObjectKey>, std::less<>> label_index_;
+    std::map<std::string, Index, std::less<>> indexes_;
     std::optional<std::map<ObjectKey, ObjectPtr>> relist_;
     std::vector<StoreHandlers> handlers_;
     std::string resource_version_;
+    std::uint64_t revision_ = 0;
     bool synced_ = false;
     bool relisting_ = false;
 };

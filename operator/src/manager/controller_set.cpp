@@ -4,6 +4,7 @@
 
 #include "controllers/deployment_target_reconciler.hpp"
 #include "controllers/environment_lease_reconciler.hpp"
+#include "controllers/fleet_view.hpp"
 #include "controllers/key_mappers.hpp"
 #include "controllers/scheduling_policy_reconciler.hpp"
 #include "controllers/workload_reconciler.hpp"
@@ -49,30 +50,31 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     auto& caches = context.caches;
     auto& p = *parts_;
 
+    // Secondary watches skip status-only updates (the filters): a target's or
+    // workload's status churn changes no assignment, and a lease matters to
+    // others only through its spec and phase.
+    const kube::UpdateFilter declared = kube::spec_or_labels_changed;
     p.workloads.watch_primary(caches.workloads);
     for (auto* children : {&caches.config_maps, &caches.deployments, &caches.services})
         p.workloads.watch(*children, map_child_to_workload());
-    p.workloads.watch(caches.targets, map_target_to_workloads(caches));
-    p.workloads.watch(caches.policies, map_policy_to_workloads(caches));
-    p.workloads.watch(caches.leases, map_lease_to_workloads(caches));
+    p.workloads.watch(caches.targets, map_target_to_workloads(caches), declared);
+    p.workloads.watch(caches.policies, map_policy_to_workloads(caches), declared);
+    p.workloads.watch(caches.leases, map_lease_to_workloads(caches), lease_holding_changed);
 
     p.policies.watch_primary(caches.policies);
-    p.policies.watch(caches.workloads, map_to_all_keys(caches.policies));
-    p.policies.watch(caches.targets, map_to_all_keys(caches.policies));
+    p.policies.watch(caches.workloads, map_to_all_keys(caches.policies), declared);
+    p.policies.watch(caches.targets, map_to_all_keys(caches.policies), declared);
 
     p.targets.watch_primary(caches.targets);
-    p.targets.watch(caches.leases, map_lease_to_target());
-    p.targets.watch(caches.workloads, map_to_all_keys(caches.targets));
-    p.targets.watch(caches.policies, map_to_all_keys(caches.targets));
+    p.targets.watch(caches.leases, map_lease_to_target(), lease_holding_changed);
+    p.targets.watch(caches.workloads, map_to_all_keys(caches.targets), declared);
+    p.targets.watch(caches.policies, map_to_all_keys(caches.targets), declared);
 
     p.leases.watch(caches.leases, map_lease_to_target());
-    p.leases.watch_primary(caches.targets);
+    p.leases.watch_primary(caches.targets, declared);
     // Which workloads a target has decides whether a lease's overrides are valid.
-    auto targets_with_overrides = [&leases = caches.leases](const kube::Json&) {
-        return targets_with_lease_overrides(leases);
-    };
-    p.leases.watch(caches.workloads, targets_with_overrides);
-    p.leases.watch(caches.policies, targets_with_overrides);
+    p.leases.watch(caches.workloads, map_to_targets_with_lease_overrides(caches.leases), declared);
+    p.leases.watch(caches.policies, map_to_targets_with_lease_overrides(caches.leases), declared);
 
     controllers_ = {&p.workloads, &p.policies, &p.targets, &p.leases};
 }
@@ -86,7 +88,7 @@ void ControllerSet::start() {
     parts_->targets.enqueue_all(caches.targets);
     parts_->leases.enqueue_all(caches.targets);
     for (const auto& lease : caches.leases.list())
-        for (const auto& key : target_keys_for_lease(*lease)) parts_->leases.enqueue(key, kube::Priority::Low);
+        for (const auto& key : lease_target_of(*lease)) parts_->leases.enqueue(key, kube::Priority::Low);
     for (auto* controller : controllers_) {
         ++running_;
         boost::asio::co_spawn(executor_, controller->run(), [this](std::exception_ptr error) {

@@ -94,6 +94,7 @@ public:
           context_{writer_, clock_, informers_.caches(), events_, &domain_metrics_},
           controllers_(io_.get_executor(), context_, metrics_, options),
           log_(kube::default_logger().named("manager")) {
+        domain_metrics_.count_leases(informers_.leases.store());
         if (options.leader_elect) {
             kube::LeaderElectionConfig election{identity_,
                                                 {leader_namespace(), options.leader_election_id},

@@ -102,29 +102,88 @@ TEST_CASE("policy and target controllers: every key, and a lease's target", "[co
     World w;
     CHECK(all_keys(w.policies) == Keys{"solo-stg", "team-a-qa"});
     CHECK(map_to_all_keys(w.targets)(Json::object()) == Keys{"qa-1", "stg-1"});
-    CHECK(target_keys_for_lease(lease_json("pr-1", "qa-1", "Active")) == Keys{"qa-1"});
+    CHECK(lease_target_of(lease_json("pr-1", "qa-1", "Active")) == Keys{"qa-1"});
     CHECK(map_lease_to_target()(Json{{"spec", Json::object()}}).empty());
+    CHECK(map_lease_to_target()(Json{{"metadata", {{"name", "x"}}}}).empty());
+}
+
+TEST_CASE("workload and policy changes reach the targets of leases with overrides", "[controllers][mappers]") {
+    World w;
+    w.put(w.leases, lease_json("plain", "qa-1", "Active"));
+    Json with_overrides = lease_json("pr-1", "stg-1", "Pending");
+    with_overrides["spec"]["overrides"] = Json::array({{{"workload", "solo"}, {"files", {{"tag", "x"}}}}});
+    w.put(w.leases, with_overrides);
+    CHECK(targets_with_lease_overrides(w.leases) == Keys{"stg-1"});
+    CHECK(map_to_targets_with_lease_overrides(w.leases)(Json::object()) == Keys{"stg-1"});
+}
+
+TEST_CASE("update filters drop status-only changes", "[controllers][mappers]") {
+    const Json lease = lease_json("pr-1", "qa-1", "Pending");
+    Json repositioned = lease;
+    repositioned["status"]["queuePosition"] = 2;
+    Json granted = lease;
+    granted["status"]["phase"] = "Active";
+    Json renewed = lease;
+    renewed["spec"]["duration"] = "2h";
+    CHECK_FALSE(lease_holding_changed(lease, repositioned));
+    CHECK(lease_holding_changed(lease, granted));
+    CHECK(lease_holding_changed(lease, renewed));
+
+    const Json target = target_json("qa-1", "qa");
+    Json with_status = target;
+    with_status["status"] = {{"workloads", 3}};
+    Json relabelled = target;
+    relabelled["metadata"]["labels"]["env"] = "stg";
+    Json deleting = target;
+    deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+    CHECK_FALSE(labfleet::kube::spec_or_labels_changed(target, with_status));
+    CHECK(labfleet::kube::spec_or_labels_changed(target, relabelled));
+    CHECK(labfleet::kube::spec_or_labels_changed(target, deleting));
+    CHECK(labfleet::kube::spec_or_labels_changed(Json::object(), target));
 }
 
 TEST_CASE("fleet view: decoding, the active lease, assigned targets", "[controllers][fleet]") {
     World w;
     w.put(w.targets, Json{{"metadata", {{"name", "broken"}}}, {"spec", {{"environment", "qa"}}}});
     const auto targets = decode_targets(w.targets);
-    CHECK(targets.items.size() == 2);
-    CHECK(targets.rejected == Keys{"broken"});
+    CHECK(targets->items.size() == 2);
+    CHECK(targets->rejected == Keys{"broken"});
 
     w.put(w.leases, lease_json("pr-1", "qa-1", "Pending"));
     w.put(w.leases, lease_json("pr-2", "qa-1", "Active"));
     w.put(w.leases, lease_json("pr-3", "stg-1", "Active"));
-    const auto leases = decode_leases(w.leases).items;
+    const auto leases = decode_leases_of(w.caches, "qa-1");
+    REQUIRE(leases.size() == 2);
+    CHECK(leases[0].metadata.name == "pr-1");
+    CHECK(decode_leases_of(w.caches, "stg-1").size() == 1);
     const auto* active = active_lease_for(leases, "qa-1");
     REQUIRE(active);
     CHECK(active->metadata.name == "pr-2");
     CHECK(active_lease_for(leases, "nowhere") == nullptr);
 
-    const auto workloads = decode_workloads(w.workloads).items;
-    const auto policies = decode_policies(w.policies).items;
-    const auto assigned = targets_assigned_to(workloads[0], targets.items, policies);  // intro
+    const auto workloads = decode_workloads(w.workloads);
+    const auto policies = decode_policies(w.policies);
+    const auto assigned = targets_assigned_to(workloads->items[0], targets->items, policies->items);  // intro
     REQUIRE(assigned.size() == 1);
     CHECK(assigned[0].metadata.name == "qa-1");
+}
+
+TEST_CASE("fleet view: a kind is decoded once per store revision", "[controllers][fleet]") {
+    World w;
+    const auto first = decode_workloads(w.workloads);
+    CHECK(decode_workloads(w.workloads) == first);  // same snapshot while nothing changed
+    w.put(w.workloads, workload_json("extra", {{"team", "b"}}));
+    const auto second = decode_workloads(w.workloads);
+    CHECK(second != first);
+    CHECK(second->items.size() == first->items.size() + 1);
+    CHECK(first->items.size() == 3);  // an older snapshot stays as it was
+
+    SECTION("a store at the address of a destroyed one is not served its memo") {
+        auto store = std::make_unique<Store>();
+        store->apply(std::make_shared<const Json>(workload_json("a", {})));
+        CHECK(decode_workloads(*store)->items.size() == 1);
+        store.reset();
+        store = std::make_unique<Store>();
+        CHECK(decode_workloads(*store)->items.empty());
+    }
 }

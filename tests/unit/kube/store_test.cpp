@@ -132,6 +132,52 @@ TEST_CASE("the label index follows adds, updates, deletes and swaps") {
     CHECK(store.list_by_label("nope", "x").empty());
 }
 
+TEST_CASE("a named index files objects under the values its function returns, through every change") {
+    Store store;
+    store.apply(object("early", "1", {{"team", "x"}}));
+    // One value per label value, so an object can be filed under several.
+    store.add_index("teams", [](const Json& o) {
+        std::vector<std::string> values;
+        for (const auto& [key, value] : o["metadata"]["labels"].items()) values.push_back(value.get<std::string>());
+        return values;
+    });
+    CHECK(names(store.list_by_index("teams", "x")) == std::vector<std::string>{"early"});
+
+    store.apply(object("a", "2", {{"team", "x"}, {"other", "y"}}));
+    CHECK(names(store.list_by_index("teams", "x")) == std::vector<std::string>{"a", "early"});
+    CHECK(names(store.list_by_index("teams", "y")) == std::vector<std::string>{"a"});
+
+    store.apply(object("a", "3", {{"team", "z"}}));
+    CHECK(names(store.list_by_index("teams", "x")) == std::vector<std::string>{"early"});
+    CHECK(store.list_by_index("teams", "y").empty());
+    CHECK(names(store.list_by_index("teams", "z")) == std::vector<std::string>{"a"});
+
+    store.remove(object("early", "4"));
+    CHECK(store.list_by_index("teams", "x").empty());
+
+    relist(store, {object("b", "5", {{"team", "z"}})}, "6");
+    CHECK(names(store.list_by_index("teams", "z")) == std::vector<std::string>{"b"});
+    CHECK(store.list_by_index("nope", "z").empty());
+}
+
+TEST_CASE("the revision changes with every change and is never shared between stores") {
+    Store first;
+    Store second;
+    CHECK(first.revision() != second.revision());
+    const auto before = first.revision();
+    first.apply(object("a", "1"));
+    const auto after_add = first.revision();
+    CHECK(after_add != before);
+    first.apply(object("a", "2"));
+    CHECK(first.revision() != after_add);
+    const auto after_update = first.revision();
+    first.remove(object("missing", "3"));
+    CHECK(first.revision() == after_update);  // nothing cached changed
+    first.remove(object("a", "4"));
+    CHECK(first.revision() != after_update);
+    CHECK(first.revision() != second.revision());
+}
+
 TEST_CASE("objects without a name are not cached") {
     Store store;
     relist(store, {std::make_shared<const Json>(Json{{"metadata", Json::object()}}), nullptr}, "1");

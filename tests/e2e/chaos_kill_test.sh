@@ -100,7 +100,7 @@ check "the operator never exited by itself between kills" test "$died_early" -eq
 
 start_replica 1 --leader-elect=false
 eventually "the last start becomes ready" 60 replica_ready 1
-eventually "after the chaos the children are exactly the plan's (names, images, data, owners)" 180 \
+eventually "after the chaos the children are exactly the plan's (names, images, data, owners)" $((120 + workloads * targets)) \
   children_match "$work/crs" "$prefix"
 check "children: exact comparison with the plan" children_match "$work/crs" "$prefix"
 planned_count() { expected_children "$work/crs" "$prefix" | wc -l; }

@@ -114,6 +114,7 @@ eventually "every lease was granted and has expired" 120 \
   equals "$(printf 'Expired %.0s' $(seq "$leases") | sed 's/ $//')" phases
 kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null; sampler_pid=""
 check "the lease sampler took samples" test "$(wc -l <"$work/lease-samples")" -ge 10
+check "the sampler saw a lease Active" grep -q ' active=1 ' "$work/lease-samples"
 check "never two Active leases on the target (samples: $(wc -l <"$work/lease-samples"))" \
   bash -c "! grep -v ' active=[01] ' '$work/lease-samples'"
 # A lease granted twice would show two different acquiredAt values over time.

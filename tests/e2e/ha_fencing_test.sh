@@ -81,15 +81,18 @@ eventually "the leader converges the fleet" 120 children_match "$work/crs" "$pre
 # The sampler: every ~0.5 s both replicas' object writes and leader status
 # ("-" when a replica does not answer: stopped, killed or restarting).
 sample() {
-  local n w l line
+  local n text w l line
   while :; do
-    line=$(date +%s.%N | cut -c1-14)
-    for n in 1 2; do w=$(object_writes "$n" 2>/dev/null) || w=-; line+=" $w"; done
+    line=$(date +%s.%N | cut -c1-14) w="" l=""
     for n in 1 2; do
-      if ! replica_scrape "$n" >/dev/null 2>&1; then l=-; elif replica_leads "$n" "$lease_id"; then l=1; else l=0; fi
-      line+=" $l"
+      if text=$(replica_scrape "$n"); then
+        w+=" $(writes_in "$text" 'POST|PATCH|DELETE')"
+        if leads_in "$text" "$lease_id"; then l+=" 1"; else l+=" 0"; fi
+      else
+        w+=" -" l+=" -"
+      fi
     done
-    echo "$line"
+    echo "$line$w$l"
     sleep 0.5
   done
 }
@@ -137,7 +140,8 @@ check "SIGCONT: the new leader keeps the Lease" equals "$(replica_identity "$oth
 # --- (b) kill -9 the leader
 start_replica "$first" "${election[@]}"
 eventually "the restarted replica becomes ready as a follower" 60 replica_ready "$first"
-check "the restarted replica does not lead" equals "$other" leader
+check "the restarted replica does not take the Lease" equals "$(replica_identity "$other")" holder
+check "the restarted replica does not report itself leader" bash -c "! curl -fsS -m 5 127.0.0.1:${replica_metrics[$first]}/metrics | grep -Eq '^leader_election_master_status.name=\"$lease_id\". 1'"
 kill -9 "${replica_pid[$other]}"
 wait "${replica_pid[$other]}" 2>/dev/null
 replica_pid[$other]=""

@@ -7,10 +7,12 @@
 declare -A replica_pid=() replica_metrics=() replica_probe=()
 
 # start_replica N [FLAGS...]: starts replica N in the background and returns at once.
+# A restarted replica keeps its ports, so a sampler started earlier (in a
+# subshell, with copies of these arrays) still finds it.
 start_replica() {
   local n=$1; shift
-  replica_metrics[$n]=$(free_port)
-  replica_probe[$n]=$(free_port)
+  [[ -n ${replica_metrics[$n]:-} ]] || replica_metrics[$n]=$(free_port)
+  [[ -n ${replica_probe[$n]:-} ]] || replica_probe[$n]=$(free_port)
   "$operator" run --kubeconfig="$operator_kubeconfig" --leader-election-namespace="$leader_namespace" \
     --log-format=json --metrics-bind-address="127.0.0.1:${replica_metrics[$n]}" \
     --health-probe-bind-address="127.0.0.1:${replica_probe[$n]}" "$@" >>"$work/replica-$n.log" 2>&1 &
@@ -45,18 +47,31 @@ stop_all_replicas() {
 replica_scrape() { curl -fsS -m 2 "127.0.0.1:${replica_metrics[$1]}/metrics" 2>/dev/null; }
 
 # replica_writes N [METHODS]: replica N's requests with those methods so far, from
-# rest_client_requests_total (default POST|PUT|PATCH|DELETE); empty when it does not answer.
+# rest_client_requests_total (default POST|PUT|PATCH|DELETE); fails when it does not answer.
 replica_writes() {
-  local methods=${2:-POST|PUT|PATCH|DELETE} text
+  local text
   text=$(replica_scrape "$1") || return 1
+  writes_in "$text" "${2:-}"
+}
+
+# writes_in METRICS_TEXT [METHODS]: the same count from an already scraped /metrics text.
+writes_in() {
+  local methods=${2:-POST|PUT|PATCH|DELETE}
   awk -v m="^($methods)\$" '/^rest_client_requests_total\{/ {
       if (match($0, /method="[A-Z]+"/)) { method = substr($0, RSTART + 8, RLENGTH - 9); if (method ~ m) sum += $NF } }
-    END { printf "%d\n", sum }' <<<"$text"
+    END { printf "%d\n", sum }' <<<"$1"
 }
 
 # replica_leads N LEASE_NAME: replica N reports leader_election_master_status 1 for LEASE_NAME.
 replica_leads() {
-  replica_scrape "$1" | grep -Eq "^leader_election_master_status\{name=\"$2\"\} 1(\.0*)?$"
+  local text
+  text=$(replica_scrape "$1") || return 1
+  leads_in "$text" "$2"
+}
+
+# leads_in METRICS_TEXT LEASE_NAME: the same from an already scraped /metrics text.
+leads_in() {
+  grep -Eq "^leader_election_master_status\{name=\"$2\"\} 1(\.0*)?$" <<<"$1"
 }
 
 # replica_identity N: the leader-election identity replica N logged at its latest start.

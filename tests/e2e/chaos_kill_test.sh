@@ -32,7 +32,8 @@ cleanup() {
   check "no replica was refused a request (no 403)" replicas_refused_nothing
   ((failed > 0)) && show_replica_logs 40
   delete_fleet "$prefix"
-  finish
+  # A status returned from an EXIT trap is lost: exit with the summary's.
+  finish || exit 1
 }
 trap cleanup EXIT
 echo "chaos: $kills kills, $workloads workloads x $targets targets, $leases leases, seed $seed"
@@ -126,16 +127,19 @@ import json, sys
 items = sorted(json.load(sys.stdin)[\"items\"], key=lambda i: (i[\"metadata\"][\"creationTimestamp\"], i[\"metadata\"][\"name\"]))
 acquired = [i[\"status\"][\"acquiredAt\"] for i in items]
 sys.exit(0 if acquired == sorted(acquired) else \"acquiredAt out of queue order: %s\" % acquired)'"
-# LeaseGranted occurrences per lease: Event objects plus their series counts.
+# LeaseGranted occurrences per lease of this run (by uid: Events of an earlier
+# run's same-named leases live on): Event objects plus their series counts.
 granted_events() {
-  kubectl get events.events.k8s.io -A -o json | python3 -c '
+  kubectl get environmentleases -l "labfleet.dev/e2e=$prefix" -o json >"$work/leases.json" &&
+    kubectl get events.events.k8s.io -A -o json | python3 -c '
 import json, sys
+uids = {i["metadata"]["uid"]: i["metadata"]["name"] for i in json.load(open(sys.argv[1]))["items"]}
 counts = {}
 for e in json.load(sys.stdin)["items"]:
-    name = (e.get("regarding") or {}).get("name", "")
-    if e.get("reason") == "LeaseGranted" and name.startswith(sys.argv[1] + "-l"):
+    name = uids.get((e.get("regarding") or {}).get("uid", ""))
+    if e.get("reason") == "LeaseGranted" and name:
         counts[name] = counts.get(name, 0) + ((e.get("series") or {}).get("count") or 1)
-print(" ".join("%s=%d" % kv for kv in sorted(counts.items())))' "$prefix"
+print(" ".join("%s=%d" % kv for kv in sorted(counts.items())))' "$work/leases.json"
 }
 expected_events=$(for ((l = 1; l <= leases; l++)); do printf '%s ' "$prefix-l$l=1"; done | sed 's/ $//')
 eventually "exactly one LeaseGranted event per lease" 30 equals "$expected_events" granted_events

@@ -71,7 +71,7 @@ Json LeaderElection::lease_to_write(ElectionStep step, const std::optional<Lease
     return lease;
 }
 
-void LeaderElection::written() { leading_until_ = clock_.steady_now() + config_.renew_deadline; }
+void LeaderElection::written(MonoTime sent_at) { leading_until_ = sent_at + config_.renew_deadline; }
 
 bool LeaderElection::is_leader() const { return leading_until_ && clock_.steady_now() < *leading_until_; }
 
@@ -90,7 +90,7 @@ Json LeaderElection::release_lease(const LeaseRecord& observed) const {
 }
 
 LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config, const Clock& clock)
-    : client_(client), election_(std::move(config), clock) {}
+    : client_(client), clock_(clock), election_(std::move(config), clock) {}
 
 asio::awaitable<bool> LeaderElector::round() {
     const auto& config = election_.config();
@@ -102,10 +102,11 @@ asio::awaitable<bool> LeaderElector::round() {
     const ElectionStep step = election_.decide(observed);
     if (step == ElectionStep::Wait) co_return false;
     Json lease = election_.lease_to_write(step, observed);
+    const MonoTime sent_at = clock_.steady_now();
     const bool ok = step == ElectionStep::Create
                         ? (co_await rest::create(client_, resources::leases(), config.lease.ns, std::move(lease))).ok()
                         : (co_await rest::replace(client_, resources::leases(), std::move(lease))).ok();
-    if (ok) election_.written();
+    if (ok) election_.written(sent_at);
     co_return ok;
 }
 

@@ -60,9 +60,13 @@ public:
     ElectionStep decide(const std::optional<LeaseRecord>& observed);
     /// The Lease spec to write for `step` (Create, Acquire or Renew).
     Json lease_to_write(ElectionStep step, const std::optional<LeaseRecord>& observed) const;
-    /// A successful write of Create/Acquire/Renew: we lead until
-    /// now + renew_deadline unless renewed again.
-    void written();
+    /// A successful write of Create/Acquire/Renew, sent at `sent_at`: we
+    /// lead until sent_at + renew_deadline unless renewed again. Counted from
+    /// the send, not the reply: the API server may have stored the write at
+    /// any moment after it was sent, and the others time the Lease from
+    /// there, so a late reply (a slow server, or this process paused
+    /// mid-request) must not extend our leadership past theirs.
+    void written(MonoTime sent_at);
     /// The spec that gives the Lease up on graceful shutdown.
     Json release_lease(const LeaseRecord& observed) const;
     /// Leader right now: the last successful write is within renew_deadline.
@@ -96,6 +100,7 @@ private:
     asio::awaitable<bool> round();
 
     Client& client_;
+    const Clock& clock_;
     LeaderElection election_;
     bool stopping_ = false;
 };

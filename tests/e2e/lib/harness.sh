@@ -33,6 +33,7 @@ free_port() {
 
 operator_pid=""
 metrics_port=""
+probe_port=""
 # The operator's own credentials and leader-election namespace; by default the
 # admin kubeconfig and `default` (rbac_scenario_test.sh runs it as the chart's
 # service account).
@@ -41,7 +42,7 @@ leader_namespace=${LABFLEET_LEADER_NAMESPACE:-default}
 # start_operator [FLAGS...]: runs the operator in the background (logs in $work).
 start_operator() {
   metrics_port=$(free_port)
-  local probe_port; probe_port=$(free_port)
+  probe_port=$(free_port)
   "$operator" run --kubeconfig="$operator_kubeconfig" --leader-elect \
     --leader-election-namespace="$leader_namespace" --log-format=text \
     --metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$probe_port" \

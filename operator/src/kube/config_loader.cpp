@@ -79,7 +79,8 @@ Error merge_list(const YAML::Node& root, const std::string& file, const char* li
         const YAML::Node body = entry[item];
         if (body.IsDefined() && !body.IsNull() && !body.IsMap())
             return ConfigError{file, path + "." + item, "must be a mapping"};
-        into.try_emplace(*name, Entry{file, path + "." + item, body});
+        // An absent body is kept as null: yaml-cpp throws on reading a missing node.
+        into.try_emplace(*name, Entry{file, path + "." + item, body.IsDefined() ? body : YAML::Node()});
     }
     return std::nullopt;
 }

@@ -70,7 +70,7 @@ for target in "${targets[@]}"; do
     printf '%s: FAILED (exit %d) after %s executions; the report (whole log: %s):\n' \
       "$target" "$status" "${runs:-?}" "$log" >&2
     # The first report with its top frames, else the end of the log.
-    report=$(grep -m 1 -A 24 -E '^==[0-9]+==ERROR|runtime error:|^SUMMARY|ERROR: libFuzzer' "$log" || true)
+    report=$(grep -m 1 -A 24 -E '^==[0-9]+==ERROR|runtime error:|^terminate called|ERROR: libFuzzer' "$log" || true)
     printf '%s\n' "${report:-$(tail -n 30 "$log")}" >&2
     for artifact in $(sed -n 's/.*Test unit written to //p' "$log"); do
       printf '\nreproducer %s (%d bytes, first 1 KiB, non-printing bytes shown by cat -v):\n' \

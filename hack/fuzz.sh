@@ -38,7 +38,7 @@ fi
 "$root/hack/deps.sh"
 step "fuzz: configuring in $build_dir"
 CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build_dir" -G Ninja -DLABFLEET_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" >/dev/null
 step "fuzz: compiling with $jobs jobs"
 ninja -C "$build_dir" -j "$jobs" "${targets[@]}" | awk '/^\[/ { if (++n % 10 == 0) { print; fflush() } next } { print; fflush() }'
 

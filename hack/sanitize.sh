@@ -6,8 +6,10 @@
 #   hack/sanitize.sh [Catch2 arguments...]     e.g. hack/sanitize.sh '[watcher]'
 #
 # The build is cached in $LABFLEET_SANITIZE_BUILD_DIR (default build-asan),
-# apart from the main build. It is -O1 with asserts on: faster to build than
-# -O2, and an assert reached under the sanitizers is a finding too.
+# apart from the main build. It is -O0 with line tables only and asserts on:
+# it builds in about half the time of -O1 -g (the tests run in seconds
+# either way), the reports still name file:line, and an assert reached under
+# the sanitizers is a finding too.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/hack/lib/log.sh"
@@ -20,7 +22,7 @@ step "sanitize: configuring in $build_dir"
 # instrumentation multiplies (Asio's awaitable frame operator delete, the
 # std::function inside <regex>); they are not about our code.
 cmake -S "$root" -B "$build_dir" -G Ninja -DLABFLEET_BUILD_TESTS=ON -DLABFLEET_SANITIZE=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O0 -g1" \
   "-DCMAKE_CXX_FLAGS=-fno-sanitize-recover=undefined -Wno-mismatched-new-delete -Wno-maybe-uninitialized" \
   >/dev/null
 step "sanitize: compiling the unit tests with $jobs jobs"

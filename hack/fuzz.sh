@@ -7,8 +7,9 @@
 #
 #   --seconds N  run each target N seconds (default 30, what CI runs)
 #   --grow       merge the inputs that add coverage into tests/fuzz/corpus/
-#                (review and commit them); otherwise the repository's corpus
-#                is only read and new inputs stay in the build directory
+#                (often hundreds: review, keep a few and commit those);
+#                otherwise the repository's corpus is only read and new
+#                inputs stay in the build directory
 #   TARGET       e.g. watch_stream_fuzz; default all of tests/fuzz/*_fuzz.cpp
 #
 # The build is cached in $LABFLEET_FUZZ_BUILD_DIR (default build-fuzz).

@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl ca-certificates curl
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
   prometheus-cpp-dev catch2 prometheus python3 python3-yaml
+  clang-14 libclang-rt-14-dev  # hack/fuzz.sh: libFuzzer and the sanitizer runtimes come with clang-rt
 )
 
 missing=()

@@ -20,3 +20,14 @@ step "build: compiling with $jobs jobs"
 ninja -C "$build_dir" -j "$jobs" | awk '/^\[/ { if (++n % 10 == 0) { print; fflush() } next } { print; fflush() }'
 step "test: running ctest"
 ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
+
+# Then the unit tests under ASan + UBSan and a short run of every fuzz target,
+# each in its own build directory (build-asan, build-fuzz) so the main build is
+# untouched. LABFLEET_SKIP_SANITIZERS=1 leaves them out; LABFLEET_FUZZ_SECONDS
+# sets the time per target.
+if [[ ${LABFLEET_SKIP_SANITIZERS:-0} != 1 ]]; then
+  step "test: unit tests under ASan + UBSan (hack/sanitize.sh)"
+  "$root/hack/sanitize.sh"
+  step "test: fuzz targets, ${LABFLEET_FUZZ_SECONDS:-30}s each (hack/fuzz.sh)"
+  "$root/hack/fuzz.sh" --seconds "${LABFLEET_FUZZ_SECONDS:-30}"
+fi

@@ -79,20 +79,17 @@ Error merge_list(const YAML::Node& root, const std::string& file, const char* li
         const YAML::Node body = entry[item];
         if (body.IsDefined() && !body.IsNull() && !body.IsMap())
             return ConfigError{file, path + "." + item, "must be a mapping"};
-        into.try_emplace(*name, Entry{file, path + "." + item, body});
+        // An absent body is kept as null: yaml-cpp throws on reading a missing node.
+        into.try_emplace(*name, Entry{file, path + "." + item, body.IsDefined() ? body : YAML::Node()});
     }
     return std::nullopt;
 }
 
-Error merge_file(const std::string& file, MissingFile missing, MergedConfig& merged) {
-    auto content = read_file(file);
-    if (content.index() == 1) {
-        if (missing == MissingFile::Skip && !fs::exists(file)) return std::nullopt;
-        return ConfigError{file, "", "cannot read: " + std::get<1>(content)};
-    }
+/// Merges one kubeconfig whose contents are `text`; `file` names it.
+Error merge_text(std::string_view text, const std::string& file, MergedConfig& merged) {
     YAML::Node root;
     try {
-        root = YAML::Load(std::get<0>(content));
+        root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
         return ConfigError{file, "", std::string("invalid YAML: ") + e.what()};
     }
@@ -113,6 +110,15 @@ Error merge_file(const std::string& file, MissingFile missing, MergedConfig& mer
     if (Error e = merge_list(root, file, "users", "user", merged.users)) return e;
     if (Error e = merge_list(root, file, "contexts", "context", merged.contexts)) return e;
     return std::nullopt;
+}
+
+Error merge_file(const std::string& file, MissingFile missing, MergedConfig& merged) {
+    auto content = read_file(file);
+    if (content.index() == 1) {
+        if (missing == MissingFile::Skip && !fs::exists(file)) return std::nullopt;
+        return ConfigError{file, "", "cannot read: " + std::get<1>(content)};
+    }
+    return merge_text(std::get<0>(content), file, merged);
 }
 
 /// PEM (or token) material given inline as base64 `data_field` or as a file `path_field`.
@@ -270,6 +276,12 @@ ConfigResult load_kubeconfig(const std::vector<std::string>& files, std::string_
         for (const std::string& file : files) list += (list.empty() ? "" : ", ") + file;
         return ConfigError{"", "", "no kubeconfig file found (looked for " + list + ")"};
     }
+    return resolve(merged, context);
+}
+
+ConfigResult load_kubeconfig_text(std::string_view text, const std::string& file, std::string_view context) {
+    MergedConfig merged;
+    if (Error e = merge_text(text, file, merged)) return *e;
     return resolve(merged, context);
 }
 

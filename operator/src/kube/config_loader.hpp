@@ -70,6 +70,10 @@ enum class MissingFile { Fail, Skip };
 ConfigResult load_kubeconfig(const std::vector<std::string>& files, std::string_view context = {},
                              MissingFile missing = MissingFile::Fail);
 
+/// load_kubeconfig of one kubeconfig given as `text` rather than read from
+/// disk; `file` names it in messages and anchors the relative paths inside it.
+ConfigResult load_kubeconfig_text(std::string_view text, const std::string& file, std::string_view context = {});
+
 /// The in-cluster config: KUBERNETES_SERVICE_HOST/PORT and the service
 /// account's token (kept as token_file, so the transport re-reads rotated
 /// tokens), ca.crt and namespace.

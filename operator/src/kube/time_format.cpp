@@ -118,8 +118,13 @@ std::optional<WallTime> parse_rfc3339(std::string_view text) {
     }
     if (pos != text.size()) return std::nullopt;
 
-    const auto local = sys_days{date} + hours{*hour} + minutes{*minute} + seconds{*second} + fraction;
-    return time_point_cast<WallTime::duration>(local - offset);
+    // Whole seconds first: WallTime counts nanoseconds in 64 bits (about the
+    // years 1678 to 2262), so a valid date outside that range cannot be held.
+    const seconds since_epoch =
+        (sys_days{date} + hours{*hour} + minutes{*minute} + seconds{*second} - offset).time_since_epoch();
+    constexpr seconds limit = duration_cast<seconds>(WallTime::duration::max()) - seconds{1};
+    if (since_epoch > limit || since_epoch < -limit) return std::nullopt;
+    return WallTime{duration_cast<WallTime::duration>(since_epoch + fraction)};
 }
 
 } // namespace labfleet::kube

@@ -121,6 +121,38 @@ TEST_CASE("load_kubeconfig errors name the file and the key") {
     CHECK(absent.rfind("kubeconfig " + data("absent.yaml") + ": cannot read", 0) == 0);
 }
 
+TEST_CASE("load_kubeconfig_text parses text like a file of that name") {
+    const std::string file = data("basic.yaml");
+    const ConfigResult r = load_kubeconfig_text("current-context: c\n"
+                                                "clusters: [{name: k, cluster: {server: 'https://k:6443',"
+                                                " certificate-authority: certs/prod-ca.crt}}]\n"
+                                                "contexts: [{name: c, context: {cluster: k}}]\n",
+                                                file);
+    REQUIRE(r.ok());
+    CHECK(r->server == "https://k:6443");
+    CHECK(r->ca_pem == "prod-ca\n");  // relative to the named file's directory
+    CHECK(r->source == "kubeconfig " + file + " (context c)");
+    CHECK(error_of(load_kubeconfig_text("clusters: {", "inline")).rfind("kubeconfig inline: invalid YAML", 0) == 0);
+    CHECK(error_of(load_kubeconfig_text("", "inline")) ==
+          "kubeconfig inline: current-context: not set and no context given");
+}
+
+TEST_CASE("load_kubeconfig treats a list entry without its body like an empty one") {
+    CHECK(error_of(load_kubeconfig_text("current-context: c\ncontexts: [{name: c}]\n", "inline")) ==
+          "kubeconfig inline: contexts[0].context.cluster: missing");
+    CHECK(error_of(load_kubeconfig_text("current-context: c\nclusters: [{name: k}]\n"
+                                        "contexts: [{name: c, context: {cluster: k}}]\n",
+                                        "inline")) == "kubeconfig inline: clusters[0].cluster.server: missing");
+    const ConfigResult r = load_kubeconfig_text("current-context: c\n"
+                                                "clusters: [{name: k, cluster: {server: 'https://k'}}]\n"
+                                                "users: [{name: u}]\n"
+                                                "contexts: [{name: c, context: {cluster: k, user: u}}]\n",
+                                                "inline");
+    REQUIRE(r.ok());
+    CHECK(r->token.empty());
+    CHECK(r->client_cert_pem.empty());
+}
+
 TEST_CASE("load_in_cluster_config uses the service account with a re-readable token") {
     const ConfigResult r = load_in_cluster_config(
         fake_env({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}));

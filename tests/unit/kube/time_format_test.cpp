@@ -50,3 +50,14 @@ TEST_CASE("parse_rfc3339 refuses malformed or out-of-range text") {
         CHECK_FALSE(parse_rfc3339(bad).has_value());
     }
 }
+
+TEST_CASE("parse_rfc3339 refuses valid dates a WallTime cannot hold instead of overflowing") {
+    // Nanoseconds in 64 bits reach from 1677-09-21 to 2262-04-11.
+    for (const char* far : {"1012-05-03T00:00:00Z", "0000-01-01T00:00:00Z", "1677-09-21T00:00:00Z",
+                            "2262-04-12T00:00:00Z", "9999-12-31T23:59:59.999999999-23:59"}) {
+        INFO(far);
+        CHECK_FALSE(parse_rfc3339(far).has_value());
+    }
+    CHECK(parse_rfc3339("1700-01-01T00:00:00Z") == at(-8'520'336'000));
+    CHECK(parse_rfc3339("2262-04-10T00:00:00Z") == at(9'223'200'000));
+}

@@ -1,0 +1,115 @@
+// Fuzzes a list+watch exchange as the watch loop sees it: the input is
+// newline-delimited, split the way the HTTPS watch stream splits a response
+// body (trailing '\r' dropped, empty lines skipped, a last line without '\n'
+// still delivered). The watcher state machine asks for each line: a list
+// request consumes one as a List body (parse_list_page), a read consumes one
+// as a watch event (parse_watch_event); the store applies what it says.
+//
+// Checked beyond "no crash": the store never holds an object without a name,
+// and its resourceVersion is the one of the last event or list that set it.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "kube/list_page.hpp"
+#include "kube/object_trim.hpp"
+#include "kube/overloaded.hpp"
+#include "kube/store.hpp"
+#include "kube/watch_event.hpp"
+#include "kube/watcher.hpp"
+
+namespace {
+
+using namespace labfleet::kube;
+
+/// Lines of the body, like BeastWatchStream::next_line over a finished response.
+class Lines {
+public:
+    explicit Lines(std::string_view body) : rest_(body) {}
+
+    std::optional<std::string_view> next() {
+        while (!rest_.empty()) {
+            const std::size_t newline = rest_.find('\n');
+            std::string_view line = rest_.substr(0, newline);
+            rest_ = newline == std::string_view::npos ? std::string_view() : rest_.substr(newline + 1);
+            if (newline != std::string_view::npos && !line.empty() && line.back() == '\r') line.remove_suffix(1);
+            if (newline != std::string_view::npos && line.empty()) continue;
+            return line;
+        }
+        return std::nullopt;
+    }
+
+private:
+    std::string_view rest_;
+};
+
+bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+void apply(Store& store, watcher::StoreAction action) {
+    std::visit(Overloaded{
+                   [&](watcher::action::InitBegin&) { store.init_begin(); },
+                   [&](watcher::action::InitApply& a) { store.init_apply(std::move(a.objects)); },
+                   [&](watcher::action::InitDone& a) { store.init_done(std::move(a.resource_version)); },
+                   [&](watcher::action::Apply& a) { store.apply(std::move(a.object)); },
+                   [&](watcher::action::Delete& a) { store.remove(a.object); },
+                   [&](watcher::action::Bookmark& a) { store.bookmark(std::move(a.resource_version)); },
+               },
+               action);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const ObjectTrim trim({last_applied_pointer});
+    static const ResourceType type = resources::config_maps();
+    static const watcher::RequestConfig config{};
+
+    Lines lines(std::string_view(reinterpret_cast<const char*>(data), size));
+    Store store;
+    std::size_t handled = 0;
+    store.add_handlers({[&](const ObjectPtr&) { ++handled; },
+                        [&](const ObjectPtr&, const ObjectPtr&) { ++handled; },
+                        [&](const ObjectPtr&) { ++handled; }});
+    watcher::State state = watcher::initial_state();
+    bool ended = false;
+
+    while (!ended) {
+        std::optional<watcher::Input> input;
+        const watcher::Request request = watcher::next_request(state, config);
+        if (std::holds_alternative<ListOptions>(request)) {
+            const auto body = lines.next();
+            if (!body) break;  // no more responses: the run is over
+            auto page = parse_list_page(*body, type, trim);
+            if (page) input = watcher::ListPageReceived{std::move(page).value()};
+            else input = watcher::ListFailed{page.error()};
+        } else if (std::holds_alternative<WatchOptions>(request)) {
+            input = watcher::WatchOpened{};
+        } else {
+            std::optional<std::string_view> line;
+            do line = lines.next();
+            while (line && is_blank(*line));
+            if (!line) {
+                input = watcher::WatchEnded{};
+                ended = true;
+            } else if (auto event = parse_watch_event(*line, trim); !event) {
+                input = watcher::WatchFailed{event.error()};
+            } else {
+                input = watcher::EventReceived{std::move(event).value()};
+            }
+        }
+        watcher::Step result = watcher::step(std::move(state), std::move(*input));
+        state = std::move(result.state);
+        for (auto& action : result.actions) apply(store, std::move(action));
+    }
+
+    for (const ObjectPtr& object : store.list()) {
+        if (Store::key_of(*object).name.empty()) std::abort();  // an unnamed object was cached
+    }
+    (void)watcher::state_name(state);
+    return 0;
+}

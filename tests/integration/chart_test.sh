@@ -18,7 +18,6 @@ sa="system:serviceaccount:${ns}:${release}-labfleet"
 lease_name="labfleet-operator"
 crd_names=(deploymenttargets.labfleet.dev workloads.labfleet.dev schedulingpolicies.labfleet.dev
   environmentleases.labfleet.dev)
-installed_crds=false
 
 # shellcheck source=../lib/checks.sh
 source "${repo_root}/tests/lib/checks.sh"
@@ -94,11 +93,9 @@ crds_present() {
 
 cleanup() {
   delete_test_objects
-  # CRDs are left alone unless this test installed them.
-  if [[ "${installed_crds}" == true ]]; then
-    # Wait until they are gone: a CRD still terminating refuses creates in the next test.
-    kubectl delete -f "${chart}/crds" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1 || true
-  fi
+  # CRDs this test installed stay: they equal crds/, which every later test
+  # applies, and deleting them could leave one terminating (refusing creates)
+  # when the next test starts.
   rm -rf "${work_dir}"
 }
 trap cleanup EXIT
@@ -212,7 +209,7 @@ fi
 # can-i resolves resource names through discovery, so the chart's CRDs must be installed.
 if crds_present; then
   pass "chart CRDs present"
-elif installed_crds=true && out="$(kubectl apply -f "${chart}/crds" 2>&1)" &&
+elif out="$(kubectl apply -f "${chart}/crds" 2>&1)" &&
   out="$(kubectl wait --for condition=established --timeout=60s "${crd_names[@]/#/crd/}" 2>&1)"; then
   # Discovery is cached per kubeconfig; a fresh lookup makes can-i see the new kinds.
   kubectl api-resources --api-group=labfleet.dev >/dev/null 2>&1 || true

@@ -63,6 +63,8 @@ stop_operator() {
   operator_pid=""
 }
 
+# finish: the run's end, for an EXIT trap. It exits 1 itself when a check
+# failed: the status a trap function returns is lost.
 finish() {
   stop_operator
   check "the API server refused no request of the operator (no 403)" bash -c "! grep -q '(403)' '$work/operator.log'"
@@ -71,5 +73,5 @@ finish() {
     tail -n 60 "$work/operator.log" 2>/dev/null || true
   fi
   rm -rf "$work"
-  summary
+  summary || exit 1
 }

@@ -130,7 +130,12 @@ private:
 
     void open_servers() {
         auto metrics = std::make_unique<ProbeServer>(io_.get_executor(), options_.metrics_bind_address);
-        metrics->serve_metrics([this] { return metrics_.serialize(); });
+        metrics->serve_metrics([this] {
+            // A leader whose lease ran out (say, the process was paused) reports 0 at
+            // once, as its write gate does, not only when the elector next looks.
+            if (leading_ && !may_write()) metrics_.set_leader(options_.leader_election_id, false);
+            return metrics_.serialize();
+        });
         ProbeServer* probes = metrics.get();
         if (options_.health_probe_bind_address != options_.metrics_bind_address) {
             servers_.push_back(std::move(metrics));

@@ -51,7 +51,23 @@ void ApiEventSink::record(const kube::Json& regarding, kube::EventType type, std
     auto decided = recorder_.record(reference_to(regarding), type, reason, note, action);
     log_.info("event", {{"regarding", reference_to(regarding).name}, {"reason", reason}, {"note", note}});
     if (decided.kind == kube::EventAction::Kind::Drop) return;
-    boost::asio::co_spawn(executor_, send_event(client_, std::move(decided), log_), boost::asio::detached);
+    if (pending_.size() >= max_pending) {
+        log_.debug("event queue full; oldest event dropped", {{"event", pending_.front().ns + "/" + pending_.front().name}});
+        pending_.pop_front();
+    }
+    pending_.push_back(std::move(decided));
+    if (senders_ >= max_senders) return;
+    ++senders_;
+    boost::asio::co_spawn(executor_, drain(), boost::asio::detached);
+}
+
+boost::asio::awaitable<void> ApiEventSink::drain() {
+    while (!pending_.empty()) {
+        kube::EventAction action = std::move(pending_.front());
+        pending_.pop_front();
+        co_await send_event(client_, std::move(action), log_);
+    }
+    --senders_;
 }
 
 } // namespace labfleet::manager

@@ -3,8 +3,16 @@
 // through the EventRecorder (repeats become a series on one Event) and the
 // write runs in the background, so recording never delays a reconcile; a
 // failed write is logged and dropped (events are best-effort, as in client-go).
+// Writes go out through a bounded queue drained by two senders, like
+// client-go's broadcaster: a burst of events (1,000 leases expiring at once)
+// never opens a connection per event or crowds out the controllers' writes;
+// past `max_pending`, the oldest waiting event is dropped.
+
+#include <cstddef>
+#include <deque>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 
 #include "kube/client.hpp"
 #include "kube/event_recorder.hpp"
@@ -22,7 +30,14 @@ public:
     void record(const kube::Json& regarding, kube::EventType type, std::string reason, std::string note,
                 std::string action) override;
 
+    static constexpr std::size_t max_pending = 1000;
+    static constexpr int max_senders = 2;
+
 private:
+    boost::asio::awaitable<void> drain();
+
+    std::deque<kube::EventAction> pending_;
+    int senders_ = 0;
     boost::asio::any_io_executor executor_;
     kube::Client& client_;
     kube::EventRecorder recorder_;

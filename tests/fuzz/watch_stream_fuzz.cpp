@@ -18,7 +18,6 @@
 
 #include "kube/list_page.hpp"
 #include "kube/object_trim.hpp"
-#include "kube/overloaded.hpp"
 #include "kube/store.hpp"
 #include "kube/watch_event.hpp"
 #include "kube/watcher.hpp"
@@ -49,18 +48,6 @@ private:
 };
 
 bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r\n") == std::string_view::npos; }
-
-void apply(Store& store, watcher::StoreAction action) {
-    std::visit(Overloaded{
-                   [&](watcher::action::InitBegin&) { store.init_begin(); },
-                   [&](watcher::action::InitApply& a) { store.init_apply(std::move(a.objects)); },
-                   [&](watcher::action::InitDone& a) { store.init_done(std::move(a.resource_version)); },
-                   [&](watcher::action::Apply& a) { store.apply(std::move(a.object)); },
-                   [&](watcher::action::Delete& a) { store.remove(a.object); },
-                   [&](watcher::action::Bookmark& a) { store.bookmark(std::move(a.resource_version)); },
-               },
-               action);
-}
 
 } // namespace
 
@@ -104,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         watcher::Step result = watcher::step(std::move(state), std::move(*input));
         state = std::move(result.state);
-        for (auto& action : result.actions) apply(store, std::move(action));
+        for (auto& action : result.actions) watcher::apply(store, std::move(action));
     }
 
     for (const ObjectPtr& object : store.list()) {

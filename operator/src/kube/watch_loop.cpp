@@ -10,24 +10,11 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "kube/list_page.hpp"
-#include "kube/overloaded.hpp"
 #include "kube/watch_event.hpp"
 
 namespace labfleet::kube {
 
 namespace {
-
-void apply_action(Store& store, watcher::StoreAction action) {
-    std::visit(Overloaded{
-                   [&](watcher::action::InitBegin&) { store.init_begin(); },
-                   [&](watcher::action::InitApply& a) { store.init_apply(std::move(a.objects)); },
-                   [&](watcher::action::InitDone& a) { store.init_done(std::move(a.resource_version)); },
-                   [&](watcher::action::Apply& a) { store.apply(std::move(a.object)); },
-                   [&](watcher::action::Delete& a) { store.remove(a.object); },
-                   [&](watcher::action::Bookmark& a) { store.bookmark(std::move(a.resource_version)); },
-               },
-               action);
-}
 
 bool is_blank(std::string_view line) {
     return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
@@ -121,7 +108,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
         watcher::Step result = watcher::step(std::move(state), std::move(input));
         state = std::move(result.state);
         if (!std::holds_alternative<watcher::Watching>(state)) stream.reset();
-        for (auto& action : result.actions) apply_action(store, std::move(action));
+        for (auto& action : result.actions) watcher::apply(store, std::move(action));
 
         const MonoTime now = clock.steady_now();
         status->last_step = now;

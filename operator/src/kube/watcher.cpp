@@ -127,4 +127,16 @@ std::string_view state_name(const State& state) {
                       state);
 }
 
+void apply(Store& store, StoreAction action) {
+    std::visit(Overloaded{
+                   [&](action::InitBegin&) { store.init_begin(); },
+                   [&](action::InitApply& a) { store.init_apply(std::move(a.objects)); },
+                   [&](action::InitDone& a) { store.init_done(std::move(a.resource_version)); },
+                   [&](action::Apply& a) { store.apply(std::move(a.object)); },
+                   [&](action::Delete& a) { store.remove(a.object); },
+                   [&](action::Bookmark& a) { store.bookmark(std::move(a.resource_version)); },
+               },
+               action);
+}
+
 } // namespace labfleet::kube::watcher

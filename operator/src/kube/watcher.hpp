@@ -29,6 +29,7 @@
 #include "kube/json.hpp"
 #include "kube/list_page.hpp"
 #include "kube/request.hpp"
+#include "kube/store.hpp"
 #include "kube/watch_event.hpp"
 
 namespace labfleet::kube {
@@ -86,6 +87,8 @@ struct Bookmark { std::string resource_version; bool operator==(const Bookmark&)
 } // namespace action
 using StoreAction = std::variant<action::InitBegin, action::InitApply, action::InitDone, action::Apply,
                                  action::Delete, action::Bookmark>;
+/// Carries out `action` on `store` (the watch loop's and the fuzzer's one way).
+void apply(Store& store, StoreAction action);
 
 /// The outcome of one step.
 struct Step {

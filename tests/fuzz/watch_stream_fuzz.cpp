@@ -1,13 +1,13 @@
-// Fuzzes a list+watch exchange as the watch loop sees it: the input is
-// newline-delimited, split the way the HTTPS watch stream splits a response
-// body (trailing '\r' dropped, empty lines skipped, a last line without '\n'
-// still delivered). The watcher state machine asks for each line: a list
-// request consumes one as a List body (parse_list_page), a read consumes one
-// as a watch event (parse_watch_event); the store applies what it says.
+// Fuzzes a list+watch exchange as the watch loop sees it: the input is a
+// response body, arriving in chunks and cut into lines by the HTTPS stream's
+// LineSplitter. The watcher state machine asks for each line: a list request
+// consumes one as a List body (parse_list_page), a read consumes one as a
+// watch event (parse_watch_event); the store applies what it says.
 //
 // Checked beyond "no crash": the store never holds an object without a name,
 // and its resourceVersion is the one of the last event or list that set it.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -16,6 +16,7 @@
 #include <string_view>
 #include <variant>
 
+#include "kube/line_splitter.hpp"
 #include "kube/list_page.hpp"
 #include "kube/object_trim.hpp"
 #include "kube/store.hpp"
@@ -26,28 +27,32 @@ namespace {
 
 using namespace labfleet::kube;
 
-/// Lines of the body, like BeastWatchStream::next_line over a finished response.
-class Lines {
+/// The body as the watch stream receives it: in chunks (sized by the input's
+/// length, so splits land anywhere as the fuzzer grows and shrinks it), cut
+/// by the same LineSplitter the HTTPS stream uses.
+class Body {
 public:
-    explicit Lines(std::string_view body) : rest_(body) {}
+    explicit Body(std::string_view input) : rest_(input), chunk_(input.size() % 64 + 1) {}
 
-    std::optional<std::string_view> next() {
-        while (!rest_.empty()) {
-            const std::size_t newline = rest_.find('\n');
-            std::string_view line = rest_.substr(0, newline);
-            rest_ = newline == std::string_view::npos ? std::string_view() : rest_.substr(newline + 1);
-            if (newline != std::string_view::npos && !line.empty() && line.back() == '\r') line.remove_suffix(1);
-            if (newline != std::string_view::npos && line.empty()) continue;
-            return line;
+    std::optional<std::string> next() {
+        for (;;) {
+            if (auto line = lines_.next()) return line;
+            if (lines_.finished()) return std::nullopt;
+            if (rest_.empty()) {
+                lines_.finish();
+                continue;
+            }
+            const std::size_t n = std::min(chunk_, rest_.size());
+            lines_.append(rest_.substr(0, n));
+            rest_.remove_prefix(n);
         }
-        return std::nullopt;
     }
 
 private:
+    LineSplitter lines_;
     std::string_view rest_;
+    std::size_t chunk_;
 };
-
-bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 } // namespace
 
@@ -56,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const ResourceType type = resources::config_maps();
     static const watcher::RequestConfig config{};
 
-    Lines lines(std::string_view(reinterpret_cast<const char*>(data), size));
+    Body lines(std::string_view(reinterpret_cast<const char*>(data), size));
     Store store;
     std::size_t handled = 0;
     store.add_handlers({[&](const ObjectPtr&) { ++handled; },
@@ -77,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else if (std::holds_alternative<WatchOptions>(request)) {
             input = watcher::WatchOpened{};
         } else {
-            std::optional<std::string_view> line;
+            std::optional<std::string> line;
             do line = lines.next();
             while (line && is_blank(*line));
             if (!line) {

@@ -9,16 +9,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "kube/line_splitter.hpp"
 #include "kube/list_page.hpp"
 #include "kube/watch_event.hpp"
 
 namespace labfleet::kube {
 
 namespace {
-
-bool is_blank(std::string_view line) {
-    return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
 
 /// Marks the status stopped however the coroutine ends (return, exception, destruction).
 struct RunningFlag {

@@ -24,6 +24,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "kube/line_splitter.hpp"
+
 namespace labfleet::kube::net {
 
 namespace {
@@ -236,23 +238,9 @@ public:
 
     asio::awaitable<Result<std::optional<std::string>>> next_line() override {
         for (;;) {
-            if (auto newline = pending_.find('\n', scanned_); newline != std::string::npos) {
-                std::string line = pending_.substr(0, newline);
-                pending_.erase(0, newline + 1);
-                scanned_ = 0;
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                if (line.empty()) continue;
-                co_return std::optional<std::string>(std::move(line));
-            }
-            scanned_ = pending_.size();
-            if (done_) {
-                if (pending_.empty()) co_return std::optional<std::string>();
-                std::string last = std::move(pending_);
-                pending_.clear();
-                scanned_ = 0;
-                co_return std::optional<std::string>(std::move(last));
-            }
-            if (pending_.size() > max_watch_line) {
+            if (auto line = lines_.next()) co_return std::move(line);
+            if (lines_.finished()) co_return std::optional<std::string>();
+            if (lines_.buffered() > max_watch_line) {
                 ApiError error;
                 error.reason = ErrorReason::Decode;
                 error.message = "watch event line longer than " + std::to_string(max_watch_line) + " bytes";
@@ -265,13 +253,12 @@ public:
             auto [ec, consumed] = co_await connection_->async_read_some(*parser_);
             if (ec == http::error::need_buffer) ec = {};
             if (ec) {
-                done_ = true;
-                pending_.clear();
+                lines_.abandon();
                 co_return step_error("read watch stream", ec, idle_timeout_);
             }
-            pending_.append(read_buffer_.data(), read_buffer_.size() - body.size);
+            lines_.append(std::string_view(read_buffer_.data(), read_buffer_.size() - body.size));
             if (parser_->is_done()) {
-                done_ = true;
+                lines_.finish();
                 connection_.reset();
             }
         }
@@ -282,9 +269,7 @@ private:
     std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
     milliseconds idle_timeout_;
     std::array<char, 16 * 1024> read_buffer_{};
-    std::string pending_;
-    std::size_t scanned_ = 0;  // pending_[0, scanned_) holds no newline
-    bool done_ = false;
+    LineSplitter lines_;
 };
 
 } // namespace

@@ -20,7 +20,6 @@ source "$here/lib/fleet.sh"
 
 prefix=rec
 election_id=$prefix-recovery-$$
-registry=registry.example.com:5000/e2e
 cluster() { "$root/hack/local-cluster.sh" "$1" --dir "$LABFLEET_CLUSTER_DIR" >/dev/null 2>&1; }
 cleanup() {
   [[ -n $operator_pid ]] && kill -CONT "$operator_pid" 2>/dev/null
@@ -31,9 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-kubectl apply -f "$root/crds/" >/dev/null
-kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
-delete_fleet "$prefix"
+prepare_fleet "$prefix" || { fail "prepare the fleet"; exit 1; }
 # All six workloads are written to $work/all; the cluster (and $work/crs, the
 # plan's input) starts with the first three.
 write_fleet "$work/all" "$prefix" 6 2
@@ -87,7 +84,7 @@ check "pause+restart+compact: the operator process is still the same one" same_p
 eventually "pause+restart+compact: /readyz is 200 again" 90 ready
 eventually "pause+restart+compact: the unselected workload is pruned, the tag change and the new workload converge" 120 \
   children_match "$work/crs" "$prefix"
-check "pause+restart+compact: the changed tag is applied" equals "$registry/workshops/$prefix-w02-files:9.9.9" \
+check "pause+restart+compact: the changed tag is applied" equals "$fleet_registry/workshops/$prefix-w02-files:9.9.9" \
   kubectl -n "$prefix-t0" get deploy "$prefix-w02-files" -o jsonpath='{.spec.template.spec.containers[0].image}'
 check "the operator never lost leadership" bash -c "! grep -q 'leadership lost' '$work/operator.log'"
 check "the operator is still the same process at the end" same_process

@@ -37,11 +37,7 @@ cleanup() {
 trap cleanup EXIT
 echo "chaos: $kills kills, $workloads workloads x $targets targets, $leases leases, seed $seed"
 
-kubectl apply -f "$root/crds/" >/dev/null
-kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
-delete_fleet "$prefix"
-eventually "no fleet left from an earlier run" 120 \
-  bash -c "! kubectl get workloads,deploymenttargets,namespaces -o name | grep -q '/$prefix-'"
+prepare_fleet "$prefix" || { fail "prepare the fleet"; exit 1; }
 
 write_fleet "$work/crs" "$prefix" "$workloads" "$targets"
 kubectl apply -f "$work/crs/" >/dev/null || { fail "apply the fleet"; exit 1; }

@@ -19,7 +19,6 @@ prefix=ha
 lease_id=ha-fencing-$$
 election=(--leader-elect=true --leader-election-id="$lease_id" --leader-election-lease-duration=8s
   --leader-election-renew-deadline=5s --leader-election-retry-period=1s)
-registry=registry.example.com:5000/e2e
 sampler_pid=""
 
 cleanup() {
@@ -34,14 +33,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-kubectl apply -f "$root/crds/" >/dev/null
-kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
-delete_fleet "$prefix"
+prepare_fleet "$prefix" || { fail "prepare the fleet"; exit 1; }
 write_fleet "$work/crs" "$prefix" 4 1
 kubectl apply -f "$work/crs/" >/dev/null || { fail "apply the fleet"; exit 1; }
 
 files_image() { kubectl -n "$prefix-t0" get deploy "$1-files" -o jsonpath='{.spec.template.spec.containers[0].image}'; }
-has_files_image() { equals "$registry/workshops/$1-files:$2" files_image "$1"; }
+has_files_image() { equals "$fleet_registry/workshops/$1-files:$2" files_image "$1"; }
 set_files_tag() {
   kubectl patch workload "$1" --type=merge -p "{\"spec\":{\"images\":{\"files\":{\"tag\":\"$2\"}}}}" >/dev/null
 }

@@ -5,6 +5,21 @@
 # made and never meets another test's objects. Source after harness.sh.
 # shellcheck shell=bash
 
+# The registry every fleet target names: children's images start with it.
+fleet_registry=registry.example.com:5000/e2e
+
+# prepare_fleet PREFIX: the CRDs installed and Established, and no PREFIX
+# fleet left from an earlier run (its namespaces gone too, so a new one with
+# the same names is not refused while they terminate).
+prepare_fleet() {
+  local prefix=$1
+  kubectl apply -f "$root/crds/" >/dev/null &&
+    kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null || return 1
+  delete_fleet "$prefix"
+  eventually "no $prefix fleet left from an earlier run" 120 \
+    bash -c "! kubectl get workloads,deploymenttargets,namespaces -o name | grep -q '/$prefix-'"
+}
+
 # write_fleet DIR PREFIX WORKLOADS TARGETS: writes the targets, workloads and
 # policy into DIR, one file per object (DIR/KIND-NAME.yaml), so a test can
 # add or remove one object and `plan -f DIR` still renders the expectation. Workloads vary how their tags resolve (channel, pinned,
@@ -13,7 +28,7 @@
 write_fleet() {
   local dir=$1 prefix=$2 workloads=$3 targets=$4
   mkdir -p "$dir"
-  python3 - "$dir" "$prefix" "$workloads" "$targets" <<'PY'
+  FLEET_REGISTRY=$fleet_registry python3 - "$dir" "$prefix" "$workloads" "$targets" <<'PY'
 import os, sys, yaml
 out, prefix, workloads, targets = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 label = {"labfleet.dev/e2e": prefix}
@@ -23,7 +38,7 @@ for t in range(targets):
     docs.append({"apiVersion": "labfleet.dev/v1alpha1", "kind": "DeploymentTarget",
                  "metadata": {"name": f"{prefix}-t{t}", "labels": dict(label)},
                  "spec": {"environment": environments[t % 4], "namespace": f"{prefix}-t{t}",
-                          "registry": "registry.example.com:5000/e2e", "channel": environments[t % 4],
+                          "registry": os.environ["FLEET_REGISTRY"], "channel": environments[t % 4],
                           "leases": {"defaultDuration": "1h", "maxDuration": "2h", "notifyBefore": "1s"}}})
 for w in range(workloads):
     name = f"{prefix}-w{w:02d}"

@@ -18,6 +18,8 @@ struct HttpRequest {
     std::string target;        // path and query, e.g. "/api/v1/namespaces/a/configmaps?limit=500"
     std::string content_type;  // empty when there is no body
     std::string body;
+    /// A write others should wait for (a lease expiry): see UrgentFirstClient.
+    bool urgent = false;
     bool operator==(const HttpRequest&) const = default;
 };
 

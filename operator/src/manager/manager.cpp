@@ -22,6 +22,7 @@
 #include "kube/metrics.hpp"
 #include "kube/metrics_client.hpp"
 #include "kube/net/https_client.hpp"
+#include "kube/urgent_first_client.hpp"
 #include "manager/api_event_sink.hpp"
 #include "manager/controller_set.hpp"
 #include "manager/probe_server.hpp"
@@ -88,7 +89,8 @@ public:
           metrics_(host_of(config_.server)),
           domain_metrics_(metrics_.registry()),
           api_(std::make_unique<kube::net::HttpsClient>(config_, io_.get_executor()), metrics_),
-          writer_(api_, [this] { return may_write(); }, options.dry_run),
+          gate_(api_, [this] { return may_write(); }, options.dry_run),
+          writer_(gate_),
           informers_(api_, clock_),
           events_(io_.get_executor(), writer_, clock_, {.reporting_instance = identity_}),
           context_{writer_, clock_, informers_.caches(), events_, &domain_metrics_},
@@ -221,7 +223,8 @@ private:
     kube::RuntimeMetrics metrics_;
     controllers::DomainMetrics domain_metrics_;
     kube::MetricsClient api_;
-    kube::GatedClient writer_;
+    kube::GatedClient gate_;
+    kube::UrgentFirstClient writer_;  // over the gate: a write that waited is still checked for leadership
     Informers informers_;
     ApiEventSink events_;
     controllers::Context context_;

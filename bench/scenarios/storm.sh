@@ -5,7 +5,9 @@
 # measured: expiry lag p50/p99 from the operator's
 # labfleet_lease_expiry_lag_seconds histogram (interpolated like
 # histogram_quantile), its highest bucket, and the status-level lag
-# (releasedAt - expiresAt, whole seconds). --lead (s) must cover the renewals
+# (releasedAt - expiresAt, whole seconds), and the lag a watcher sees (each
+# lease's first watch event in phase Expired, less expiresAt: the figure to
+# quote, exact and the same for every operator). --lead (s) must cover the renewals
 # and the operator writing every new expiresAt; the scenario fails otherwise.
 # --no-renew: every lease is created with duration --lead instead, so the
 # expiries spread over as long as the grants took (expiresAt_spread_s).
@@ -33,10 +35,14 @@ if $renew; then
   at=$(( $(date +%s) + lead ))
   step "storm[$name]: all Active; every lease now expires at $(date -u -d @"$at" +%T)"
   "$BENCHCTL" renew --at "$at"
+  watched=$(mktemp)
+  "$BENCHCTL" watch-expired --at "$at" --count "$count" --timeout 20m >"$watched" &
+  watcher=$!
   "$BENCHCTL" wait-expires --at "$at"
 else
   "$BENCHCTL" seed-storm --count "$count" --duration "${lead}s"
 fi
 "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout 20m
-printf 'storm %s %s %s\n' "$name" "$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)" \
-  "$("$BENCHCTL" lease-report)"
+$renew && { wait "$watcher" || die "watching the expiries failed"; }
+printf 'storm %s %s %s %s\n' "$name" "$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)" \
+  "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")"

@@ -20,6 +20,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"labfleet.dev/bench/peer-go/api"
@@ -34,6 +36,7 @@ const usage = `benchctl COMMAND [flags]
   wait-leases     --count K --phase P [--timeout 10m]         until K storm leases are in phase P
   renew           --at UNIX                                   set each Active storm lease to expire at UNIX
   wait-expires    --at UNIX                                   until every storm lease shows expiresAt UNIX (fails at UNIX)
+  watch-expired   --at UNIX --count K [--timeout 10m]         watches the storm leases; prints when each turned Expired, after UNIX
   lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
   histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
   count                                                       objects in the cluster the operators cache`
@@ -64,7 +67,7 @@ func main() {
 		check(histogram(*url, *name))
 		return
 	}
-	c, _ := seed.Client()
+	c, cfg := seed.Client()
 	switch cmd {
 	case "seed-fleet":
 		create(ctx, c, *targets, *concurrency, func(i int) client.Object {
@@ -89,6 +92,8 @@ func main() {
 		check(renew(ctx, c, *at, *concurrency))
 	case "wait-expires":
 		check(waitExpires(ctx, c, *at))
+	case "watch-expired":
+		check(watchExpired(ctx, cfg, *at, *count, *timeout))
 	case "lease-report":
 		check(leaseReport(ctx, c))
 	case "count":
@@ -239,6 +244,65 @@ func waitExpires(ctx context.Context, c client.Client, at int64) error {
 		time.Sleep(500 * time.Millisecond)
 	}
 	return fmt.Errorf("the deadline %d passed before every lease showed it: raise --lead", at)
+}
+
+// watchExpired measures the expiry lag as a user sees it: it watches the
+// storm leases and notes, for each, when a watch event first shows it
+// Expired, less the common expiresAt `at`. The same for every operator, and
+// exact to the millisecond, unlike the whole-second releasedAt or a
+// histogram's buckets. It must start before `at`.
+func watchExpired(ctx context.Context, cfg *rest.Config, at int64, n int, timeout time.Duration) error {
+	s := runtime.NewScheme()
+	_ = api.AddToScheme(s)
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: s})
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	expiry := time.Unix(at, 0)
+	seen := map[string]time.Duration{}
+	note := func(l *api.EnvironmentLease) {
+		if _, ok := seen[l.Name]; !ok && strings.HasPrefix(l.Name, "storm-l") && l.Status.Phase == api.PhaseExpired {
+			seen[l.Name] = time.Since(expiry)
+		}
+	}
+	for len(seen) < n {
+		var list api.EnvironmentLeaseList
+		if err := c.List(ctx, &list); err != nil {
+			return err
+		}
+		for i := range list.Items {
+			note(&list.Items[i])
+		}
+		w, err := c.Watch(ctx, &api.EnvironmentLeaseList{}, &client.ListOptions{Raw: &metav1.ListOptions{
+			ResourceVersion: list.ResourceVersion, AllowWatchBookmarks: true}})
+		if err != nil {
+			return err
+		}
+		for ev := range w.ResultChan() {
+			if l, ok := ev.Object.(*api.EnvironmentLease); ok {
+				note(l)
+			}
+			if len(seen) >= n || time.Now().After(deadline) {
+				break
+			}
+		}
+		w.Stop()
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d leases seen Expired after %s", len(seen), n, timeout)
+		}
+	}
+	lags := make([]time.Duration, 0, len(seen))
+	for _, lag := range seen {
+		lags = append(lags, lag)
+	}
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	rank := func(p float64) float64 {
+		return float64(lags[int(math.Ceil(p*float64(len(lags))))-1].Microseconds()) / 1000
+	}
+	fmt.Printf("watched=%d watched_p50_ms=%.0f watched_p99_ms=%.0f watched_max_ms=%.0f\n", len(lags), rank(0.5),
+		rank(0.99), rank(1))
+	return nil
 }
 
 func leaseReport(ctx context.Context, c client.Client) error {

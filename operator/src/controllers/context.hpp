@@ -15,7 +15,9 @@ class DomainMetrics;
 
 /// The informer caches, one per kind. Children (ConfigMaps, Deployments,
 /// Services) are cached only when labelled app.kubernetes.io/managed-by=labfleet.
-/// Making a Caches adds the indexes the controllers read (leases by target).
+/// Making a Caches adds the indexes the controllers read: leases by target
+/// (lease_target_index), children by their workload and target labels (each
+/// index named after its label: workload_label, target_label).
 struct Caches {
     Caches(kube::Store& workloads, kube::Store& targets, kube::Store& policies, kube::Store& leases,
            kube::Store& config_maps, kube::Store& deployments, kube::Store& services);

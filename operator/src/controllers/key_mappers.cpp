@@ -17,7 +17,7 @@ using kube::string_at;
 void add_workloads_with_children_on(const Caches& caches, const std::string& target, std::set<std::string>& out) {
     if (target.empty()) return;
     for (const kube::Store* store : {&caches.config_maps, &caches.deployments, &caches.services})
-        for (const auto& child : store->list_by_label(target_label, target)) {
+        for (const auto& child : store->list_by_index(target_label, target)) {
             const std::string workload = label_of(*child, workload_label);
             if (!workload.empty()) out.insert(workload);
         }

@@ -44,7 +44,7 @@ std::vector<CachedChild> cached_children(const Caches& caches, const std::string
                                                         {ChildKind::Deployment, &caches.deployments},
                                                         {ChildKind::Service, &caches.services}};
     for (const auto& [kind, store] : stores)
-        for (auto& object : store->list_by_label(workload_label, workload)) out.push_back({kind, std::move(object)});
+        for (auto& object : store->list_by_index(workload_label, workload)) out.push_back({kind, std::move(object)});
     return out;
 }
 

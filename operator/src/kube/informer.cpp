@@ -24,8 +24,9 @@ void loop_finished(std::exception_ptr failure) {
 
 } // namespace
 
-Informer::Informer(Client& client, const Clock& clock, ResourceType type, WatchLoopOptions options)
-    : client_(client), clock_(clock), type_(std::move(type)), options_(std::move(options)) {}
+Informer::Informer(Client& client, const Clock& clock, ResourceType type, WatchLoopOptions options,
+                   StoreOptions store)
+    : client_(client), clock_(clock), type_(std::move(type)), options_(std::move(options)), store_(store) {}
 
 Informer::~Informer() { stop(); }
 

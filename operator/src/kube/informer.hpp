@@ -19,7 +19,8 @@ namespace labfleet::kube {
 class Informer {
 public:
     /// `client` and `clock` must outlive the informer.
-    Informer(Client& client, const Clock& clock, ResourceType type, WatchLoopOptions options = {});
+    Informer(Client& client, const Clock& clock, ResourceType type, WatchLoopOptions options = {},
+             StoreOptions store = {});
     /// Stops the loop; the io_context must still run (or be destroyed) before the loop's frame goes.
     ~Informer();
     Informer(const Informer&) = delete;

@@ -6,13 +6,6 @@ namespace labfleet::kube {
 
 namespace {
 
-const Json* labels_of(const Json& object) {
-    auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) return nullptr;
-    auto labels = metadata->find("labels");
-    return labels != metadata->end() && labels->is_object() ? &*labels : nullptr;
-}
-
 /// Revisions come from one counter for all stores, so none two share one.
 std::uint64_t next_revision() {
     static std::atomic<std::uint64_t> counter{0};
@@ -36,71 +29,88 @@ std::string_view resource_version_of(const Json& object) {
                                                           : std::string_view();
 }
 
+IndexFunction index_by_label(std::string key) {
+    return [key = std::move(key)](const Json& object) -> std::vector<std::string> {
+        const auto metadata = object.find("metadata");
+        if (metadata == object.end() || !metadata->is_object()) return {};
+        const auto labels = metadata->find("labels");
+        if (labels == metadata->end() || !labels->is_object()) return {};
+        const auto value = labels->find(key);
+        if (value == labels->end() || !value->is_string()) return {};
+        return {value->get<std::string>()};
+    };
+}
+
 ObjectKey Store::key_of(const Json& object) {
     return {string_in_metadata(object, "namespace"), string_in_metadata(object, "name")};
 }
 
-Store::Store() : revision_(next_revision()) {}
+Store::Store(StoreOptions options) : options_(options), revision_(next_revision()) {}
 
 void Store::changed() { revision_ = next_revision(); }
+
+Store::Entry Store::make_entry(const ObjectPtr& object) const {
+    Entry entry;
+    entry.resource_version = resource_version_of(*object);
+    if (!options_.packed) {
+        entry.object = object;
+        return entry;
+    }
+    Json::to_msgpack(*object, entry.packed);
+    entry.packed.shrink_to_fit();
+    return entry;
+}
+
+ObjectPtr Store::load(const Entry& entry) const {
+    if (!options_.packed) return entry.object;
+    return std::make_shared<const Json>(Json::from_msgpack(entry.packed));
+}
 
 void Store::add_handlers(StoreHandlers handlers) { handlers_.push_back(std::move(handlers)); }
 
 void Store::add_index(std::string name, IndexFunction index) {
-    indexes_[std::move(name)] = Index{std::move(index), {}};
+    Index& added = indexes_[std::move(name)] = Index{std::move(index), {}, {}};
     reindex_all();
+    if (relist_)
+        for (const auto& [key, entry] : *relist_) file(added.relisted, key, added.values_of(*load(entry)));
 }
 
 ObjectPtr Store::get(const ObjectKey& key) const {
     auto it = objects_.find(key);
-    return it == objects_.end() ? nullptr : it->second;
+    return it == objects_.end() ? nullptr : load(it->second);
 }
 
 std::vector<ObjectPtr> Store::list() const {
     std::vector<ObjectPtr> result;
     result.reserve(objects_.size());
-    for (const auto& [key, object] : objects_) result.push_back(object);
-    return result;
-}
-
-std::vector<ObjectPtr> Store::list_by_label(std::string_view key, std::string_view value) const {
-    std::vector<ObjectPtr> result;
-    auto it = label_index_.find(LabelKey{std::string(key), std::string(value)});
-    if (it == label_index_.end()) return result;
-    result.reserve(it->second.size());
-    for (const auto& object_key : it->second) result.push_back(objects_.at(object_key));
+    for (const auto& [key, entry] : objects_) result.push_back(load(entry));
     return result;
 }
 
 std::vector<ObjectPtr> Store::list_by_index(std::string_view name, std::string_view value) const {
-    std::vector<ObjectPtr> result;
     const auto index = indexes_.find(name);
-    if (index == indexes_.end()) return result;
+    if (index == indexes_.end()) return {};
     const auto it = index->second.keys_by_value.find(value);
-    if (it == index->second.keys_by_value.end()) return result;
-    result.reserve(it->second.size());
-    for (const auto& object_key : it->second) result.push_back(objects_.at(object_key));
+    if (it == index->second.keys_by_value.end()) return {};
+    return load_all(it->second);
+}
+
+std::vector<ObjectPtr> Store::load_all(const std::set<ObjectKey>& keys) const {
+    std::vector<ObjectPtr> result;
+    result.reserve(keys.size());
+    for (const auto& key : keys) result.push_back(load(objects_.at(key)));
     return result;
 }
 
+void Store::file(Keys& keys, const ObjectKey& key, std::vector<std::string> values) {
+    for (auto& value : values) keys[std::move(value)].insert(key);
+}
+
 void Store::index(const ObjectKey& key, const Json& object) {
-    if (const Json* labels = labels_of(object))
-        for (const auto& [name, value] : labels->items())
-            if (value.is_string()) label_index_[LabelKey{name, value.get<std::string>()}].insert(key);
-    for (auto& [name, index] : indexes_)
-        for (auto& value : index.values_of(object)) index.keys_by_value[std::move(value)].insert(key);
+    for (auto& [name, index] : indexes_) file(index.keys_by_value, key, index.values_of(object));
 }
 
 void Store::unindex(const ObjectKey& key, const Json& object) {
-    if (const Json* labels = labels_of(object)) {
-        for (const auto& [name, value] : labels->items()) {
-            if (!value.is_string()) continue;
-            auto it = label_index_.find(LabelKey{name, value.get<std::string>()});
-            if (it == label_index_.end()) continue;
-            it->second.erase(key);
-            if (it->second.empty()) label_index_.erase(it);
-        }
-    }
     for (auto& [name, index] : indexes_) {
         for (const auto& value : index.values_of(object)) {
             auto it = index.keys_by_value.find(value);
@@ -112,61 +122,72 @@ void Store::unindex(const ObjectKey& key, const Json& object) {
 }
 
 void Store::reindex_all() {
-    label_index_.clear();
     for (auto& [name, index] : indexes_) index.keys_by_value.clear();
-    for (const auto& [key, object] : objects_) index(key, *object);
+    for (const auto& [key, entry] : objects_) index(key, *load(entry));
 }
 
 void Store::record_resource_version(const Json& object) {
     if (auto version = resource_version_of(object); !version.empty()) resource_version_ = version;
 }
 
-void Store::init_begin() { relist_.emplace(); }
+void Store::init_begin() {
+    relist_.emplace();
+    for (auto& [name, index] : indexes_) index.relisted.clear();
+}
 
 void Store::init_apply(std::vector<ObjectPtr> objects) {
-    if (!relist_) relist_.emplace();
+    if (!relist_) init_begin();
     for (auto& object : objects) {
         if (!object) continue;
         ObjectKey key = key_of(*object);
         if (key.name.empty()) continue;
-        (*relist_)[std::move(key)] = std::move(object);
+        // Indexed now, while decoded: a packed relist is not decoded again for it.
+        for (auto& [name, index] : indexes_) file(index.relisted, key, index.values_of(*object));
+        (*relist_)[std::move(key)] = make_entry(object);
     }
 }
 
 void Store::init_done(std::string resource_version) {
-    std::map<ObjectKey, ObjectPtr> incoming = relist_ ? std::move(*relist_) : std::map<ObjectKey, ObjectPtr>{};
+    if (!relist_) init_begin();
+    std::map<ObjectKey, Entry> incoming = std::move(*relist_);
     relist_.reset();
 
-    std::vector<ObjectPtr> added;
-    std::vector<std::pair<ObjectPtr, ObjectPtr>> updated;
+    // Keys, not objects: a packed store decodes each one only while its handlers run.
+    std::vector<ObjectKey> added;
+    std::vector<std::pair<ObjectPtr, ObjectKey>> updated;
     std::vector<ObjectPtr> deleted;
-    for (auto& [key, object] : incoming) {
+    for (auto& [key, entry] : incoming) {
         auto old = objects_.find(key);
         if (old == objects_.end()) {
-            added.push_back(object);
-        } else if (resource_version_of(*old->second) == resource_version_of(*object)) {
-            object = old->second;  // unchanged: keep the cached snapshot, say nothing
+            added.push_back(key);
+        } else if (old->second.resource_version == entry.resource_version) {
+            entry = std::move(old->second);  // unchanged: keep the cached snapshot, say nothing
         } else {
-            updated.emplace_back(old->second, object);
+            updated.emplace_back(load(old->second), key);
         }
     }
-    for (const auto& [key, object] : objects_)
-        if (!incoming.contains(key)) deleted.push_back(object);
+    for (const auto& [key, entry] : objects_)
+        if (!incoming.contains(key)) deleted.push_back(load(entry));
 
     objects_ = std::move(incoming);
-    reindex_all();
+    for (auto& [name, index] : indexes_) index.keys_by_value = std::exchange(index.relisted, {});
     changed();
     resource_version_ = std::move(resource_version);
     synced_ = true;
 
     relisting_ = true;
-    for (const auto& handlers : handlers_) {
-        if (handlers.on_delete)
-            for (const auto& object : deleted) handlers.on_delete(object);
-        if (handlers.on_update)
-            for (const auto& [old_object, new_object] : updated) handlers.on_update(old_object, new_object);
-        if (handlers.on_add)
-            for (const auto& object : added) handlers.on_add(object);
+    for (const auto& object : deleted)
+        for (const auto& handlers : handlers_)
+            if (handlers.on_delete) handlers.on_delete(object);
+    for (const auto& [old_object, key] : updated) {
+        const ObjectPtr object = load(objects_.at(key));
+        for (const auto& handlers : handlers_)
+            if (handlers.on_update) handlers.on_update(old_object, object);
+    }
+    for (const auto& key : added) {
+        const ObjectPtr object = load(objects_.at(key));
+        for (const auto& handlers : handlers_)
+            if (handlers.on_add) handlers.on_add(object);
     }
     relisting_ = false;
 }
@@ -176,16 +197,18 @@ void Store::apply(ObjectPtr object) {
     ObjectKey key = key_of(*object);
     if (key.name.empty()) return;
     record_resource_version(*object);
-    auto [it, inserted] = objects_.try_emplace(key, object);
+    auto [it, inserted] = objects_.try_emplace(key);
+    Entry entry = make_entry(object);
     changed();
     if (inserted) {
+        it->second = std::move(entry);
         index(key, *object);
         for (const auto& handlers : handlers_)
             if (handlers.on_add) handlers.on_add(object);
         return;
     }
-    ObjectPtr old = std::move(it->second);
-    it->second = object;
+    const ObjectPtr old = load(it->second);
+    it->second = std::move(entry);
     unindex(key, *old);
     index(key, *object);
     for (const auto& handlers : handlers_)
@@ -197,7 +220,7 @@ void Store::remove(const ObjectPtr& object) {
     record_resource_version(*object);
     auto it = objects_.find(key_of(*object));
     if (it == objects_.end()) return;
-    unindex(it->first, *it->second);
+    unindex(it->first, *load(it->second));
     objects_.erase(it);
     changed();
     for (const auto& handlers : handlers_)

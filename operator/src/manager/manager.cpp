@@ -61,15 +61,20 @@ struct Informers {
           targets(client, clock, api::v1alpha1::deployment_targets()),
           policies(client, clock, api::v1alpha1::scheduling_policies()),
           leases(client, clock, api::v1alpha1::environment_leases()),
-          config_maps(client, clock, kube::resources::config_maps(), children()),
-          deployments(client, clock, kube::resources::deployments(), children()),
-          services(client, clock, kube::resources::services(), children()) {}
+          config_maps(client, clock, kube::resources::config_maps(), children(), packed),
+          // A Deployment's status conditions (two long messages) are never read.
+          deployments(client, clock, kube::resources::deployments(), children({"/status/conditions"}), packed),
+          services(client, clock, kube::resources::services(), children(), packed) {}
 
-    static kube::WatchLoopOptions children() {
+    static kube::WatchLoopOptions children(const std::vector<std::string>& also_trimmed = {}) {
         kube::WatchLoopOptions options;
         options.label_selector = managed_by_selector;
+        options.trim_pointers.insert(options.trim_pointers.end(), also_trimmed.begin(), also_trimmed.end());
         return options;
     }
+    /// Children are three per (workload, target) pair and each reconcile
+    /// reads only its own: kept packed, they cost a fifth of the memory.
+    static constexpr kube::StoreOptions packed{.packed = true};
     std::vector<kube::Informer*> all() {
         return {&workloads, &targets, &policies, &leases, &config_maps, &deployments, &services};
     }

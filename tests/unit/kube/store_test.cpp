@@ -109,27 +109,56 @@ TEST_CASE("watch events add, update and delete with notifications and RV trackin
     CHECK(recorder.seen == std::vector<std::string>{"add a", "update a 2->3", "update a 3->3", "delete a"});
 }
 
-TEST_CASE("the label index follows adds, updates, deletes and swaps") {
-    Store store;
+TEST_CASE("a label index follows adds, updates, deletes and swaps, packed or not") {
+    const bool packed = GENERATE(false, true);
+    INFO("packed " << packed);
+    Store store({.packed = packed});
+    store.add_index("env", index_by_label("env"));
+    store.add_index("tier", index_by_label("tier"));
     relist(store, {object("a", "1", {{"env", "dev"}}), object("b", "2", {{"env", "prod"}, {"tier", "web"}})}, "5");
-    CHECK(names(store.list_by_label("env", "dev")) == std::vector<std::string>{"a"});
-    CHECK(names(store.list_by_label("tier", "web")) == std::vector<std::string>{"b"});
+    CHECK(names(store.list_by_index("env", "dev")) == std::vector<std::string>{"a"});
+    CHECK(names(store.list_by_index("tier", "web")) == std::vector<std::string>{"b"});
 
     store.apply(object("a", "6", {{"env", "prod"}}));
-    CHECK(store.list_by_label("env", "dev").empty());
-    CHECK(names(store.list_by_label("env", "prod")) == std::vector<std::string>{"a", "b"});
+    CHECK(store.list_by_index("env", "dev").empty());
+    CHECK(names(store.list_by_index("env", "prod")) == std::vector<std::string>{"a", "b"});
 
     store.apply(object("c", "7", {{"env", "dev"}}));
     store.remove(object("b", "8"));
-    CHECK(names(store.list_by_label("env", "prod")) == std::vector<std::string>{"a"});
-    CHECK(store.list_by_label("tier", "web").empty());
-    CHECK(names(store.list_by_label("env", "dev")) == std::vector<std::string>{"c"});
+    CHECK(names(store.list_by_index("env", "prod")) == std::vector<std::string>{"a"});
+    CHECK(store.list_by_index("tier", "web").empty());
+    CHECK(names(store.list_by_index("env", "dev")) == std::vector<std::string>{"c"});
 
-    relist(store, {object("c", "9", {{"env", "qa"}})}, "10");
-    CHECK(store.list_by_label("env", "dev").empty());
-    CHECK(store.list_by_label("env", "prod").empty());
-    CHECK(names(store.list_by_label("env", "qa")) == std::vector<std::string>{"c"});
-    CHECK(store.list_by_label("nope", "x").empty());
+    relist(store, {object("c", "9", {{"env", "qa"}}), object("d", "10")}, "10");
+    CHECK(store.list_by_index("env", "dev").empty());
+    CHECK(store.list_by_index("env", "prod").empty());
+    CHECK(names(store.list_by_index("env", "qa")) == std::vector<std::string>{"c"});
+    CHECK(store.list_by_index("nope", "x").empty());
+}
+
+TEST_CASE("a packed store hands out equal, fresh snapshots and notifies like an unpacked one") {
+    Store plain;
+    Store packed({.packed = true});
+    Recorder plain_seen;
+    Recorder packed_seen;
+    plain.add_handlers(plain_seen.handlers());
+    packed.add_handlers(packed_seen.handlers());
+    for (Store* store : {&plain, &packed}) {
+        relist(*store, {object("a", "1", {{"env", "dev"}}), object("b", "2"), object("c", "3")}, "10");
+        store->apply(object("d", "11"));
+        store->apply(object("a", "12", {{"env", "prod"}}));
+        store->remove(object("b", "13"));
+        relist(*store, {object("a", "12", {{"env", "prod"}}), object("c", "14"), object("e", "15")}, "20");
+    }
+    CHECK(packed_seen.seen == plain_seen.seen);
+    CHECK(packed.packed());
+    REQUIRE(names(packed.list()) == std::vector<std::string>{"a", "c", "e"});
+    for (const auto& key : {ObjectKey{"n", "a"}, ObjectKey{"n", "c"}, ObjectKey{"n", "e"}}) {
+        REQUIRE(packed.get(key));
+        CHECK(*packed.get(key) == *plain.get(key));
+    }
+    CHECK(packed.get({"n", "a"}) != packed.get({"n", "a"}));  // a new snapshot per read
+    CHECK(packed.resource_version() == "20");
 }
 
 TEST_CASE("a named index files objects under the values its function returns, through every change") {
@@ -225,12 +254,12 @@ Json deployment(int i) {
 }
 
 /// Heap bytes per cached object for `count` objects, measured with mallinfo2.
-double bytes_per_object(int count, const ObjectTrim* trim) {
+double bytes_per_object(int count, const ObjectTrim* trim, StoreOptions options = {}) {
     std::vector<Json> sources;
     for (int i = 0; i < count; ++i) sources.push_back(deployment(i));
     const auto before = mallinfo2().uordblks;
     {
-        Store store;
+        Store store(options);
         store.init_begin();
         std::vector<ObjectPtr> objects;
         for (auto& source : sources) {
@@ -254,4 +283,13 @@ TEST_CASE("measure: heap bytes per cached object with and without trimming", "[m
     WARN("bytes per cached Deployment: untrimmed " << full << ", trimmed " << trimmed);
     if (full <= 0) return;  // allocator statistics unavailable (e.g. under a sanitizer)
     CHECK(trimmed < full / 2);
+}
+
+TEST_CASE("measure: a packed store holds a cached object in a fraction of the parsed form's memory", "[measure]") {
+    const ObjectTrim trim({last_applied_pointer});
+    const double parsed = bytes_per_object(500, &trim);
+    const double packed = bytes_per_object(500, &trim, {.packed = true});
+    WARN("bytes per cached trimmed Deployment: parsed " << parsed << ", packed " << packed);
+    if (parsed <= 0) return;  // allocator statistics unavailable (e.g. under a sanitizer)
+    CHECK(packed < parsed / 3);
 }

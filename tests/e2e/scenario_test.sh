@@ -44,6 +44,9 @@ eventually "Workload status lists both targets" 30 \
   equals "2" bash -c "kubectl get wl kubernetes-101 -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[\"status\"][\"targets\"]))'"
 eventually "Workload becomes Ready (KWOK runs the pods)" 60 \
   equals "True" kubectl get wl git-basics -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+# NAME READY TARGETS SUSPENDED AGE: the table the API server prints from the CRD's columns.
+eventually "kubectl get wl shows 2/2 in its Targets column" 30 \
+  equals "2/2" bash -c "kubectl get wl git-basics --no-headers | awk '{print \$3}'"
 eventually "policy reports 4 assignments" 30 equals "4" kubectl get sp public-catalog -o jsonpath='{.status.assignmentCount}'
 eventually "target reports its workloads" 30 equals "2" kubectl get dt stg -o jsonpath='{.status.workloads}'
 

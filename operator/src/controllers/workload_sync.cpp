@@ -138,6 +138,7 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
 
     std::vector<ConditionUpdate> updates;
     const std::size_t total = sync.targets.size();
+    status.ready_targets = std::to_string(total - waiting.size()) + "/" + std::to_string(total);
     if (total == 0) {
         const std::string why = "no SchedulingPolicy assigns this workload to a DeploymentTarget";
         updates.push_back({"Ready", "False", "NoTargets", why});
@@ -182,6 +183,7 @@ api::v1alpha1::WorkloadStatus invalid_workload_status(api::v1alpha1::WorkloadSta
 bool workload_status_changed(const api::v1alpha1::WorkloadStatus& current,
                              const api::v1alpha1::WorkloadStatus& desired) {
     return current.observed_generation != desired.observed_generation || current.targets != desired.targets ||
+           current.ready_targets != desired.ready_targets ||
            !same_conditions_ignoring_time(current.conditions, desired.conditions);
 }
 

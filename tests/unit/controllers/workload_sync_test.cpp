@@ -246,6 +246,7 @@ TEST_CASE("status: targets, ready counting and conditions", "[controllers][workl
     CHECK(status.targets[0].source == "channel");
     CHECK(status.targets[0].ready_replicas == 1);
     CHECK(status.targets[1].ready_replicas == 0);
+    CHECK(status.ready_targets == "1/2");
 
     const auto* ready = find_condition(status.conditions, "Ready");
     const auto* progressing = find_condition(status.conditions, "Progressing");
@@ -272,11 +273,15 @@ TEST_CASE("status: all ready, then nothing to write on the next pass", "[control
     const auto first = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
     CHECK(find_condition(first.conditions, "Ready")->status == "True");
     CHECK(find_condition(first.conditions, "Progressing")->status == "False");
+    CHECK(first.ready_targets == "2/2");
     CHECK(workload_status_changed(f.w.status, first));
 
     f.w.status = first;  // what the cache shows after our write
     const auto second = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0 + 10min);
     CHECK_FALSE(workload_status_changed(f.w.status, second));
+    auto summary_only = second;
+    summary_only.ready_targets = "1/2";
+    CHECK(workload_status_changed(f.w.status, summary_only));
     CHECK(find_condition(second.conditions, "Ready")->last_transition_time == t0);
 
     f.w.metadata.generation = 4;  // a spec edit that changes nothing below still bumps observedGeneration
@@ -288,6 +293,7 @@ TEST_CASE("status: no targets is not Ready, with the reason", "[controllers][wor
     f.world.assigned_targets = {};
     const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
     CHECK(status.targets.empty());
+    CHECK(status.ready_targets == "0/0");
     CHECK(find_condition(status.conditions, "Ready")->reason == "NoTargets");
     CHECK(find_condition(status.conditions, "Ready")->status == "False");
 }

@@ -56,6 +56,7 @@ kube::Result<Workload> Workload::from_json(const kube::Json& json) {
         target.ready_replicas = reader.integer_or("readyReplicas", 0, 0, std::numeric_limits<std::int32_t>::max());
         out.status.targets.push_back(std::move(target));
     }
+    out.status.ready_targets = status.string_or("readyTargets", "");
 
     if (state.failed()) return to_api_error(*state.error());
     return out;
@@ -100,7 +101,8 @@ kube::Json to_json(const WorkloadStatus& status) {
     }
     return {{"observedGeneration", status.observed_generation},
             {"conditions", to_json(status.conditions)},
-            {"targets", std::move(targets)}};
+            {"targets", std::move(targets)},
+            {"readyTargets", status.ready_targets}};
 }
 
 } // namespace labfleet::api::v1alpha1

@@ -61,6 +61,8 @@ struct WorkloadStatus {
     std::int64_t observed_generation = 0;
     std::vector<Condition> conditions;
     std::vector<WorkloadTargetStatus> targets;
+    /// "ready/assigned" targets, e.g. "2/3": the printer column's summary.
+    std::string ready_targets;
     friend bool operator==(const WorkloadStatus&, const WorkloadStatus&) = default;
 };
 

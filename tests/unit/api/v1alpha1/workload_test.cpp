@@ -36,7 +36,7 @@ TEST_CASE("Workload reads overrides, free-form workshop and status", "[api][work
     json["spec"]["overrides"] = Json::parse(R"([{"environment": "qa", "files": {"tag": "qa-1"}},
         {"target": "qa-2", "workshop": {"tag": "t"}, "files": {"tag": "f"}}])");
     json["status"] = Json::parse(R"({"observedGeneration": 1, "targets": [{"name": "qa-1", "environment": "qa",
-        "workshopImage": "a:b", "filesImage": "c:d", "source": "lease/l1", "readyReplicas": 1}]})");
+        "workshopImage": "a:b", "filesImage": "c:d", "source": "lease/l1", "readyReplicas": 1}], "readyTargets": "1/1"})");
     const auto w = decode<Workload>(json);
     CHECK(w.spec.images.files.port == 9000);
     CHECK(w.spec.images.files.tag == "v2");
@@ -51,6 +51,7 @@ TEST_CASE("Workload reads overrides, free-form workshop and status", "[api][work
     CHECK(w.spec.overrides[1].workshop_tag == "t");
     REQUIRE(w.status.targets.size() == 1);
     CHECK(w.status.targets[0].source == "lease/l1");
+    CHECK(w.status.ready_targets == "1/1");
     CHECK(validate(w).empty());
     Json round = json;
     round["status"] = to_json(w.status);

@@ -3,10 +3,11 @@
 // (ObjectPtr) keyed by namespace/name. Named indexes (like client-go's
 // indexers) answer "which objects have field or label value X" without a
 // scan. A packed store keeps each object as MessagePack bytes and hands out
-// a fresh snapshot on every read: a fifth of the memory, for big caches read
-// a few objects at a time (a fleet's children). A relist is buffered between init_begin and
-// init_done and swapped in at once, so objects deleted while the watch was down vanish (and are announced
-// as deletes). Handlers hear every change so controllers can queue keys.
+// a fresh snapshot on every read: about a seventh of the memory, for big
+// caches read a few objects at a time (a fleet's children). A relist is
+// buffered between init_begin and init_done and swapped in at once, so
+// objects deleted while the watch was down vanish (and are announced as
+// deletes). Handlers hear every change so controllers can queue keys.
 // Single-threaded: used only on the runtime's io_context thread.
 
 #include <cstddef>
@@ -67,7 +68,6 @@ public:
     /// Changes with every change of the cached objects; two different states,
     /// even of two different stores, never share a revision (memo key).
     std::uint64_t revision() const { return revision_; }
-    bool packed() const { return options_.packed; }
     /// True once a first full list has been swapped in.
     bool synced() const { return synced_; }
     /// True while handlers hear the changes of a relist swap (not live

@@ -77,7 +77,7 @@ struct Informers {
         return options;
     }
     /// Children are three per (workload, target) pair and each reconcile
-    /// reads only its own: kept packed, they cost a fifth of the memory.
+    /// reads only its own: kept packed, they cost about a seventh of the memory.
     static constexpr kube::StoreOptions packed{.packed = true};
     std::vector<kube::Informer*> all() {
         return {&workloads, &targets, &policies, &leases, &config_maps, &deployments, &services};

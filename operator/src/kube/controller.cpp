@@ -1,7 +1,8 @@
 #include "kube/controller.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -108,6 +109,11 @@ asio::awaitable<void> Controller::worker() {
         --active_workers_;
         if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
         finish(*key, result, started);
+        // A reconcile with nothing to write never suspends, and get() does
+        // not while keys wait: without this, a full queue (every workload
+        // after a restart) would run to its end before a watch event, a
+        // probe or a leader-lease renewal got the thread.
+        co_await asio::post(executor_, asio::use_awaitable);
     }
 }
 

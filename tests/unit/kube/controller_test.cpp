@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
 
 using namespace labfleet::kube;
@@ -101,4 +102,25 @@ TEST_CASE("controller queues relisted objects behind live changes") {
     CHECK(controller.queue().try_get() == "live");
     CHECK(controller.queue().try_get() == "listed-1");
     CHECK(controller.queue().try_get() == "listed-2");
+}
+
+TEST_CASE("controller workers let other work run between reconciles that never suspend") {
+    asio::io_context io;
+    FakeClock clock;
+    ScriptedReconciler reconciler;  // co_returns at once: no write, no suspension
+    Controller controller(io.get_executor(), clock, {"test", 2, {}}, reconciler);
+    reconciler.controller = &controller;
+    reconciler.stop_after = 100;
+    Store store;
+    controller.watch_primary(store);
+    for (int i = 0; i < 100; ++i) store.apply(std::make_shared<const Json>(object("w" + std::to_string(i))));
+
+    std::size_t reconciled_when_probed = 0;
+    asio::co_spawn(io, controller.run(), asio::detached);
+    asio::post(io, [&] { reconciled_when_probed = reconciler.calls.size(); });  // a probe, a watch event
+    io.run_for(1s);
+
+    CHECK(reconciler.calls.size() == 100);
+    CHECK(reconciled_when_probed > 0);
+    CHECK(reconciled_when_probed < 10);
 }

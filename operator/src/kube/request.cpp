@@ -91,6 +91,7 @@ HttpRequest watch(const ResourceType& type, const std::string& ns, const WatchOp
         .add("resourceVersion", options.resource_version)
         .add("timeoutSeconds", options.timeout_seconds);
     if (options.allow_bookmarks) query.add("allowWatchBookmarks", "true");
+    if (options.send_initial_events) query.add("sendInitialEvents", "true").add("resourceVersionMatch", "NotOlderThan");
     return {Method::Get, collection_path(type, ns) + query.str(), "", ""};
 }
 

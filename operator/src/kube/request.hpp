@@ -37,6 +37,9 @@ struct WatchOptions {
     std::string resource_version;
     int timeout_seconds = 290;    // server-side timeout of the watch
     bool allow_bookmarks = true;
+    /// A streaming list: the server first sends every object as ADDED, then a
+    /// BOOKMARK annotated k8s.io/initial-events-end (resourceVersionMatch=NotOlderThan).
+    bool send_initial_events = false;
 };
 
 enum class PatchType { Merge, Json, Apply };

@@ -19,6 +19,13 @@ const std::string* string_at(const Json& object, const char* field) {
     return it != object.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
 }
 
+bool marks_initial_events_end(const Json& metadata) {
+    auto annotations = metadata.find("annotations");
+    if (annotations == metadata.end() || !annotations->is_object()) return false;
+    const std::string* value = string_at(*annotations, "k8s.io/initial-events-end");
+    return value != nullptr && *value == "true";
+}
+
 } // namespace
 
 ApiError decode_error(std::string_view what, std::string_view detail) {
@@ -52,6 +59,7 @@ Result<WatchEvent> parse_watch_event(std::string_view line, const ObjectTrim& tr
     WatchEvent decoded;
     decoded.type = *type;
     decoded.resource_version = *resource_version;
+    decoded.initial_events_end = *type == WatchEventType::Bookmark && marks_initial_events_end(*metadata);
     Json owned = std::move(*object);
     trim.apply(owned);
     decoded.object = std::make_shared<const Json>(std::move(owned));

@@ -19,6 +19,8 @@ struct WatchEvent {
     ObjectPtr object;
     /// metadata.resourceVersion of the object: where a resumed watch starts.
     std::string resource_version;
+    /// A BOOKMARK annotated k8s.io/initial-events-end: a streaming list's last initial event.
+    bool initial_events_end = false;
 };
 
 /// Decodes `{"type":..., "object":{...}}`. ERROR → the ApiError of its Status;

@@ -31,6 +31,11 @@ private:
     std::shared_ptr<WatchStatus> status_;
 };
 
+/// The states whose next step reads the open stream.
+bool reads_stream(const watcher::State& state) {
+    return std::holds_alternative<watcher::InitStream>(state) || std::holds_alternative<watcher::Watching>(state);
+}
+
 } // namespace
 
 bool WatchStatus::alive(MonoTime now, std::chrono::milliseconds window) const {
@@ -46,7 +51,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
     const RunningFlag running(status);
     const ObjectTrim trim(options.trim_pointers);
     const watcher::RequestConfig config{options.label_selector, options.field_selector, options.page_size,
-                                        static_cast<int>(options.server_timeout.count())};
+                                        static_cast<int>(options.server_timeout.count()), options.streaming_list};
     Backoff backoff(clock, options.backoff);
     asio::steady_timer timer(co_await asio::this_coro::executor);
     watcher::State state = watcher::initial_state(options.initial_list_from_cache);
@@ -78,7 +83,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
                 input = watcher::WatchOpened{};
             }
         } else {
-            assert(stream && "Watching without a stream");
+            assert(stream && "reading events without a stream");
             for (;;) {
                 auto line = co_await stream->next_line();
                 if (!line) {
@@ -104,7 +109,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
 
         watcher::Step result = watcher::step(std::move(state), std::move(input));
         state = std::move(result.state);
-        if (!std::holds_alternative<watcher::Watching>(state)) stream.reset();
+        if (!reads_stream(state)) stream.reset();
         for (auto& action : result.actions) watcher::apply(store, std::move(action));
 
         const MonoTime now = clock.steady_now();

@@ -34,6 +34,9 @@ struct WatchLoopOptions {
     std::chrono::milliseconds min_watch_duration{std::chrono::seconds{1}};
     /// First list from the watch cache (resourceVersion "0"), as client-go does.
     bool initial_list_from_cache = true;
+    /// Sync with a streaming list (watch with sendInitialEvents) rather than
+    /// paged lists; falls back to pages if the server refuses it.
+    bool streaming_list = false;
     /// JSON pointers dropped before caching, on top of metadata.managedFields.
     std::vector<std::string> trim_pointers{last_applied_pointer};
     BackoffPolicy backoff;

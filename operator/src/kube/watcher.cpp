@@ -46,6 +46,27 @@ Step event_received(Watching watching, WatchEvent event) {
     return result;
 }
 
+/// An event of a streaming list's initial events: buffered until the bookmark that ends them.
+Step initial_event_received(InitStream stream, WatchEvent event) {
+    Step result{Empty{}, {}, false, std::nullopt};
+    switch (event.type) {
+    case WatchEventType::Added:
+    case WatchEventType::Modified:
+        ++stream.items_so_far;
+        result.actions.emplace_back(action::InitApply{{std::move(event.object)}});
+        break;
+    case WatchEventType::Deleted:
+        return failure(Empty{""}, decode_error("streaming list", "DELETED among the initial events"));
+    case WatchEventType::Bookmark:
+        if (!event.initial_events_end) break;
+        result.actions.emplace_back(action::InitDone{event.resource_version});
+        result.state = Watching{std::move(event.resource_version)};
+        return result;
+    }
+    result.state = stream;
+    return result;
+}
+
 } // namespace
 
 State initial_state(bool list_from_cache) { return Empty{list_from_cache ? "0" : ""}; }
@@ -57,6 +78,10 @@ bool needs_relist(const ApiError& error) {
     return false;
 }
 
+bool refuses_streaming(const ApiError& error) {
+    return error.reason == ErrorReason::BadRequest || error.reason == ErrorReason::Invalid;
+}
+
 Step step(State state, Input input) {
     return std::visit(
         Overloaded{
@@ -65,6 +90,20 @@ Step step(State state, Input input) {
                 return page_received(false, page.items_so_far, std::move(in.page));
             },
             [&](Empty&, ListFailed& in) { return failure(std::move(state), std::move(in.error)); },
+            [&](Empty&, WatchOpened&) {
+                return Step{InitStream{}, {action::InitBegin{}}, false, std::nullopt};
+            },
+            [&](Empty& empty, WatchFailed& in) {
+                if (!refuses_streaming(in.error)) return failure(std::move(state), std::move(in.error));
+                return Step{Empty{std::move(empty.list_resource_version), true}, {}, false, std::move(in.error)};
+            },
+            [&](InitStream& stream, EventReceived& in) {
+                return initial_event_received(stream, std::move(in.event));
+            },
+            [&](InitStream&, WatchEnded&) {
+                return failure(Empty{""}, decode_error("streaming list", "the stream ended before its initial events"));
+            },
+            [&](InitStream&, WatchFailed& in) { return failure(Empty{""}, std::move(in.error)); },
             [&](InitPage&, ListFailed& in) { return failure(std::move(state), std::move(in.error)); },
             [&](InitListed& listed, WatchOpened&) {
                 return Step{Watching{std::move(listed.resource_version)}, {}, false, std::nullopt};
@@ -88,6 +127,16 @@ Request next_request(const State& state, const RequestConfig& config) {
     return std::visit(
         Overloaded{
             [&](const Empty& empty) -> Request {
+                if (config.streaming_list && !empty.streaming_refused) {
+                    WatchOptions options;
+                    options.label_selector = config.label_selector;
+                    options.field_selector = config.field_selector;
+                    options.resource_version = empty.list_resource_version;
+                    options.timeout_seconds = config.server_timeout_seconds;
+                    options.allow_bookmarks = true;
+                    options.send_initial_events = true;
+                    return options;
+                }
                 ListOptions options;
                 options.label_selector = config.label_selector;
                 options.field_selector = config.field_selector;
@@ -112,6 +161,7 @@ Request next_request(const State& state, const RequestConfig& config) {
                 options.allow_bookmarks = true;
                 return options;
             },
+            [&](const InitStream&) -> Request { return ReadEvent{}; },
             [&](const Watching&) -> Request { return ReadEvent{}; },
         },
         state);
@@ -121,6 +171,7 @@ std::string_view state_name(const State& state) {
     return std::visit(Overloaded{
                           [](const Empty&) { return std::string_view("Empty"); },
                           [](const InitPage&) { return std::string_view("InitPage"); },
+                          [](const InitStream&) { return std::string_view("InitStream"); },
                           [](const InitListed&) { return std::string_view("InitListed"); },
                           [](const Watching&) { return std::string_view("Watching"); },
                       },

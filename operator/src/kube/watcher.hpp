@@ -5,10 +5,18 @@
 // outcome to step(), applies the store actions and sleeps when told to.
 //
 //   Empty{list RV} --page with continue--> InitPage{continue} --last page--> InitListed{RV}
+//   Empty{list RV} --streaming watch opened--> InitStream --initial-events-end--> Watching{RV}
 //   InitListed --watch opened--> Watching{RV} --event/bookmark--> Watching{newer RV}
 //   Watching --clean end--> InitListed{RV}          (resume, no relist)
 //   any --410 Gone / RV too large--> Empty{""}      (relist, swapped in at once)
 //   any --other error--> same state, back off       (retry the same request)
+//
+// The first sync is a paged list, or with RequestConfig::streaming_list a
+// streaming list: one watch with sendInitialEvents=true that sends every
+// object as ADDED and then a bookmark marking the end of the initial events.
+// The server serves it from its watch cache an object at a time, so neither
+// side holds a page, and it needs no etcd reads. A server that refuses it
+// (400/422: the WatchList feature is off) gets a paged list instead.
 //
 // Resource versions, as client-go's reflector does: the very first list asks
 // for resourceVersion "0" (any version, served from the API server's watch
@@ -40,6 +48,8 @@ namespace watcher {
 /// Nothing listed yet (or a relist is due); the next list asks for this RV.
 struct Empty {
     std::string list_resource_version;
+    /// The server refused a streaming list: list in pages this time.
+    bool streaming_refused = false;
     bool operator==(const Empty&) const = default;
 };
 /// A paged list is under way. Its items are buffered by the store (between
@@ -48,6 +58,12 @@ struct InitPage {
     std::string continue_token;
     std::size_t items_so_far = 0;
     bool operator==(const InitPage&) const = default;
+};
+/// A streaming list is under way: its ADDED events are buffered by the store
+/// until the bookmark that ends the initial events.
+struct InitStream {
+    std::size_t items_so_far = 0;
+    bool operator==(const InitStream&) const = default;
 };
 /// Listed (or a watch ended); the next step opens a watch from this RV.
 struct InitListed {
@@ -59,7 +75,7 @@ struct Watching {
     std::string resource_version;
     bool operator==(const Watching&) const = default;
 };
-using State = std::variant<Empty, InitPage, InitListed, Watching>;
+using State = std::variant<Empty, InitPage, InitStream, InitListed, Watching>;
 
 /// Where a watcher starts: a list of RV "0", or "" when `list_from_cache` is false.
 State initial_state(bool list_from_cache = true);
@@ -114,12 +130,17 @@ struct RequestConfig {
     std::string field_selector;
     int page_size = 500;
     int server_timeout_seconds = 290;
+    /// Sync first with a streaming list rather than a paged one.
+    bool streaming_list = false;
 };
 
 Request next_request(const State& state, const RequestConfig& config);
 
 /// 410 Gone, or "too large resource version" (the server is behind us): only a relist from "" helps.
 bool needs_relist(const ApiError& error);
+
+/// The server does not take a streaming list (400 or 422 on sendInitialEvents).
+bool refuses_streaming(const ApiError& error);
 
 std::string_view state_name(const State& state);
 

@@ -57,22 +57,30 @@ kube::Logger make_logger(const RunOptions& options) {
 /// Every informer the controllers read, in one place.
 struct Informers {
     Informers(kube::Client& client, const kube::Clock& clock)
-        : workloads(client, clock, api::v1alpha1::workloads()),
-          targets(client, clock, api::v1alpha1::deployment_targets()),
-          policies(client, clock, api::v1alpha1::scheduling_policies()),
-          leases(client, clock, api::v1alpha1::environment_leases()),
+        : workloads(client, clock, api::v1alpha1::workloads(), streaming()),
+          targets(client, clock, api::v1alpha1::deployment_targets(), streaming()),
+          policies(client, clock, api::v1alpha1::scheduling_policies(), streaming()),
+          leases(client, clock, api::v1alpha1::environment_leases(), streaming()),
           config_maps(client, clock, kube::resources::config_maps(), children(), packed),
           // A Deployment's status conditions (two long messages) are never read.
           deployments(client, clock, kube::resources::deployments(), children({"/status/conditions"}), packed),
           services(client, clock, kube::resources::services(), children(), packed) {}
 
-    static kube::WatchLoopOptions children(const std::vector<std::string>& also_trimmed = {}) {
+    /// Every cache syncs with a streaming list: served from the API server's
+    /// watch cache an object at a time, where paged lists after the first
+    /// page are read from etcd (a restart at 30,000 objects took 6.6 s).
+    static kube::WatchLoopOptions streaming() {
         kube::WatchLoopOptions options;
+        options.streaming_list = true;
+        return options;
+    }
+    static kube::WatchLoopOptions children(const std::vector<std::string>& also_trimmed = {}) {
+        kube::WatchLoopOptions options = streaming();
         options.label_selector = managed_by_selector;
         options.trim_pointers.insert(options.trim_pointers.end(), also_trimmed.begin(), also_trimmed.end());
-        // Paged from the start: the watch cache ignores `limit` for
-        // resourceVersion "0" and would send 10,000 Deployments as one 46 MB
-        // body, parsed whole; pages of 500 keep the peak to one page.
+        // Should the server refuse the streaming list, page from the start:
+        // the watch cache ignores `limit` for resourceVersion "0" and would
+        // send 10,000 Deployments as one 46 MB body, parsed whole.
         options.initial_list_from_cache = false;
         return options;
     }

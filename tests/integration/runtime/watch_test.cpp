@@ -126,3 +126,31 @@ TEST_CASE("an informer sees a labfleet custom resource created, updated and dele
     CHECK(informer.store().size() == 0);
     h.stop(informer);
 }
+
+TEST_CASE("a streaming list syncs what exists, then the watch goes on", "[integration][watch]") {
+    Harness h;
+    const std::string ns = unique_name("rt-stream");
+    run_coroutine(h.io, ensure_namespace(h.client, ns), 30s);
+    const auto type = kube::resources::config_maps();
+    for (const char* name : {"pre-a", "pre-b", "pre-c"}) {
+        const kube::Json object = config_map(ns, name, "0");  // named: see config_map_lifecycle
+        auto created = run_coroutine(h.io, kube::rest::create(h.client, type, ns, object), 30s);
+        REQUIRE(created);
+    }
+    kube::WatchLoopOptions options;
+    options.ns = ns;
+    options.label_selector = test_selector;
+    options.streaming_list = true;
+    kube::Informer informer(h.client, h.clock, type, options);
+    ChangeLog log;
+    log.attach(informer.store());
+    informer.start(h.io.get_executor());
+
+    CHECK(run_coroutine(h.io, config_map_lifecycle(h.client, informer, log, ns), 60s));
+    CHECK(log.seen == std::vector<std::string>{"add pre-a", "add pre-b", "add pre-c", "add one", "update one",
+                                               "delete one"});
+    CHECK(informer.store().size() == 3);
+    // The server took the streaming list: a refusal (then a paged list) would have left its error.
+    CHECK_FALSE(informer.status().last_error);
+    h.stop(informer);
+}

@@ -166,6 +166,54 @@ TEST_CASE("an HTTP 410 on opening the watch and failed lists back off, then reli
     CHECK_FALSE(informer.running());
 }
 
+TEST_CASE("a streaming informer syncs at the end bookmark; a server that refuses it gets paged lists") {
+    const std::string end_bookmark =
+        Json{{"type", "BOOKMARK"},
+             {"object", {{"kind", "ConfigMap"},
+                         {"metadata", {{"resourceVersion", "100"}, {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}}}}
+            .dump();
+    FakeClient client;
+    // The stream's initial events, then a live one; the server then ends it.
+    client.push_stream({std::nullopt,
+                        {event("ADDED", "a", "90"), event("ADDED", "b", "91"), bookmark("95"), end_bookmark,
+                         event("MODIFIED", "a", "101")},
+                        StreamEnd::Clean,
+                        {}});
+    client.push_stream({std::nullopt, {gone_event}, StreamEnd::Clean, {}});
+    // The relist after the 410: this server now refuses streaming lists.
+    client.push_stream({api_error_from_response(422, R"({"kind":"Status","code":422,"reason":"Invalid"})"), {}, {}, {}});
+    client.push_response(200, list_body({item("a", "101"), item("c", "110")}, "120"));
+
+    asio::io_context io;
+    FakeClock clock;
+    WatchLoopOptions options = fast_options();
+    options.streaming_list = true;
+    Informer informer(client, clock, resources::config_maps(), options);
+    Recorder recorder;
+    informer.store().add_handlers(recorder.handlers());
+    bool synced_after_stream = false;
+    client.on_exhausted = [&] { informer.stop(); };
+    informer.store().add_handlers({[&](const ObjectPtr&) { synced_after_stream = informer.synced(); }, {}, {}});
+    informer.start(io.get_executor());
+    io.run_for(5s);
+
+    const std::string base = "/api/v1/namespaces/labs/configmaps?";
+    const std::string selector = "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dlabfleet";
+    const std::string stream_tail =
+        "timeoutSeconds=290&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan";
+    auto seen = targets(client);
+    REQUIRE(seen.size() == 5);
+    CHECK(seen[0] == base + "watch=1&" + selector + "&resourceVersion=0&" + stream_tail);
+    CHECK(seen[1] == base + "watch=1&" + selector + "&resourceVersion=101&timeoutSeconds=290&allowWatchBookmarks=true");
+    CHECK(seen[2] == base + "watch=1&" + selector + "&" + stream_tail);  // the relist streams again, consistent
+    CHECK(seen[3] == base + selector + "&limit=500");         // refused: a paged list, at once
+    CHECK(seen[4].find("resourceVersion=120") != std::string::npos);
+    CHECK(synced_after_stream);  // the adds were heard only once the end bookmark swapped them in
+    CHECK(recorder.seen == std::vector<std::string>{"add a", "add b", "update a", "delete b", "add c"});
+    CHECK(informer.store().size() == 2);
+    CHECK(informer.store().resource_version() == "120");
+}
+
 TEST_CASE("stop() interrupts a watch that is waiting for events") {
     FakeClient client;
     client.push_response(200, list_body({item("a", "1")}, "10"));

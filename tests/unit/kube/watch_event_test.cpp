@@ -23,6 +23,27 @@ TEST_CASE("parse_watch_event decodes the four event types") {
     REQUIRE(bookmark.ok());
     CHECK(bookmark->type == WatchEventType::Bookmark);
     CHECK(bookmark->resource_version == "12");
+    CHECK_FALSE(bookmark->initial_events_end);
+}
+
+TEST_CASE("a bookmark annotated k8s.io/initial-events-end ends a streaming list's initial events") {
+    const ObjectTrim trim;
+    auto end = parse_watch_event(
+        R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","metadata":{"resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"true"}}}})",
+        trim);
+    REQUIRE(end.ok());
+    CHECK(end->initial_events_end);
+    CHECK(end->resource_version == "12");
+    auto other = parse_watch_event(
+        R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","metadata":{"resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"false"}}}})",
+        trim);
+    REQUIRE(other.ok());
+    CHECK_FALSE(other->initial_events_end);
+    auto added = parse_watch_event(
+        R"({"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"true"}}}})",
+        trim);
+    REQUIRE(added.ok());
+    CHECK_FALSE(added->initial_events_end);  // only a bookmark ends them
 }
 
 TEST_CASE("an ERROR event is the ApiError of its Status; code 410 is Gone") {

@@ -102,6 +102,76 @@ TEST_CASE("the watch starts at the list RV with bookmarks and the server timeout
     CHECK(std::holds_alternative<w::ReadEvent>(w::next_request(opened.state, {})));
 }
 
+TEST_CASE("a streaming list is a watch with sendInitialEvents, buffered until its end bookmark") {
+    w::RequestConfig config{"app=x", "", 500, 290, /*streaming_list=*/true};
+    auto request = w::next_request(w::initial_state(false), config);
+    REQUIRE(std::holds_alternative<WatchOptions>(request));
+    const auto& watch = std::get<WatchOptions>(request);
+    CHECK(watch.send_initial_events);
+    CHECK(watch.allow_bookmarks);
+    CHECK(watch.resource_version.empty());
+    CHECK(watch.label_selector == "app=x");
+
+    auto opened = w::step(w::Empty{""}, w::WatchOpened{});
+    only_action<w::action::InitBegin>(opened);
+    CHECK(opened.state == w::State{w::InitStream{}});
+    CHECK(std::holds_alternative<w::ReadEvent>(w::next_request(opened.state, config)));
+
+    auto added = w::step(opened.state, w::EventReceived{event(WatchEventType::Added, "a", "11")});
+    CHECK(only_action<w::action::InitApply>(added).objects.size() == 1);
+    CHECK(added.state == w::State{w::InitStream{1}});
+
+    auto progress = w::step(added.state, w::EventReceived{event(WatchEventType::Bookmark, "", "12")});
+    CHECK(progress.actions.empty());
+    CHECK(progress.state == w::State{w::InitStream{1}});
+
+    WatchEvent end = event(WatchEventType::Bookmark, "", "20");
+    end.initial_events_end = true;
+    auto synced = w::step(progress.state, w::EventReceived{end});
+    CHECK(only_action<w::action::InitDone>(synced).resource_version == "20");
+    CHECK(synced.state == w::State{w::Watching{"20"}});
+    CHECK_FALSE(synced.back_off);
+
+    // Later watches (after the server ends this one) are plain ones from the RV.
+    auto resumed = w::next_request(w::step(synced.state, w::WatchEnded{}).state, config);
+    CHECK_FALSE(std::get<WatchOptions>(resumed).send_initial_events);
+    CHECK(std::get<WatchOptions>(resumed).resource_version == "20");
+}
+
+TEST_CASE("a streaming list that fails starts over; one the server refuses becomes a paged list") {
+    w::RequestConfig config{"", "", 500, 290, /*streaming_list=*/true};
+    SECTION("refused (422: the WatchList feature is off): list in pages at once") {
+        auto refused = w::step(w::Empty{"0"}, w::WatchFailed{error(ErrorReason::Invalid, 422)});
+        CHECK_FALSE(refused.back_off);
+        CHECK(refused.state == w::State{w::Empty{"0", true}});
+        auto request = w::next_request(refused.state, config);
+        REQUIRE(std::holds_alternative<ListOptions>(request));
+        CHECK(std::get<ListOptions>(request).resource_version == "0");
+    }
+    SECTION("a 500 on opening backs off and tries the stream again") {
+        auto failed = w::step(w::Empty{""}, w::WatchFailed{error(ErrorReason::ServerError, 500)});
+        CHECK(failed.back_off);
+        CHECK(failed.state == w::State{w::Empty{""}});
+        CHECK(std::get<WatchOptions>(w::next_request(failed.state, config)).send_initial_events);
+    }
+    SECTION("a stream that ends or fails before the end bookmark starts over after a backoff") {
+        auto ended = w::step(w::InitStream{3}, w::WatchEnded{});
+        CHECK(ended.back_off);
+        CHECK(ended.state == w::State{w::Empty{""}});
+        auto failed = w::step(w::InitStream{3}, w::WatchFailed{error(ErrorReason::Gone, 410)});
+        CHECK(failed.back_off);
+        CHECK(failed.state == w::State{w::Empty{""}});
+    }
+    SECTION("a DELETED among the initial events is not what the API promises: start over") {
+        auto deleted = w::step(w::InitStream{3}, w::EventReceived{event(WatchEventType::Deleted, "a", "11")});
+        CHECK(deleted.back_off);
+        CHECK(deleted.actions.empty());
+        CHECK(deleted.state == w::State{w::Empty{""}});
+        REQUIRE(deleted.error);
+        CHECK(deleted.error->reason == ErrorReason::Decode);
+    }
+}
+
 TEST_CASE("events become store actions and advance the RV; bookmarks only advance it") {
     auto added = w::step(w::Watching{"10"}, w::EventReceived{event(WatchEventType::Added, "a", "11")});
     CHECK((*only_action<w::action::Apply>(added).object)["metadata"]["name"] == "a");
@@ -198,8 +268,8 @@ TEST_CASE("other errors back off and retry the same request") {
 
 #ifdef NDEBUG
 TEST_CASE("inputs that cannot happen in a state leave it unchanged") {
-    auto s = w::step(w::Empty{"0"}, w::WatchOpened{});
-    CHECK(s.state == w::State{w::Empty{"0"}});
+    auto s = w::step(w::InitPage{"c1", 5}, w::WatchOpened{});
+    CHECK(s.state == w::State{w::InitPage{"c1", 5}});
     CHECK(s.actions.empty());
     auto t = w::step(w::InitListed{"5"}, w::EventReceived{event(WatchEventType::Added, "a", "6")});
     CHECK(t.state == w::State{w::InitListed{"5"}});

@@ -13,14 +13,12 @@ namespace {
 using kube::label_of;
 using kube::string_at;
 
-/// Workloads with a cached child labelled labfleet.dev/target=`target`.
+/// Workloads with a cached child labelled labfleet.dev/target=`target`
+/// (from the label indexes: children are cached packed, decoding is dear).
 void add_workloads_with_children_on(const Caches& caches, const std::string& target, std::set<std::string>& out) {
     if (target.empty()) return;
     for (const kube::Store* store : {&caches.config_maps, &caches.deployments, &caches.services})
-        for (const auto& child : store->list_by_index(target_label, target)) {
-            const std::string workload = label_of(*child, workload_label);
-            if (!workload.empty()) out.insert(workload);
-        }
+        for (const auto& workload : store->index_values(workload_label, target_label, target)) out.insert(workload);
 }
 
 /// Workloads the cached policies assign to `target`.

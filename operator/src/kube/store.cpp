@@ -95,6 +95,23 @@ std::vector<ObjectPtr> Store::list_by_index(std::string_view name, std::string_v
     return load_all(it->second);
 }
 
+std::set<std::string, std::less<>> Store::index_values(std::string_view name, std::string_view among,
+                                                       std::string_view value) const {
+    std::set<std::string, std::less<>> values;
+    const auto index = indexes_.find(name);
+    const auto filter = indexes_.find(among);
+    if (index == indexes_.end() || filter == indexes_.end()) return values;
+    const auto wanted = filter->second.keys_by_value.find(value);
+    if (wanted == filter->second.keys_by_value.end()) return values;
+    for (const auto& [candidate, keys] : index->second.keys_by_value)
+        for (const auto& key : keys)
+            if (wanted->second.contains(key)) {
+                values.insert(candidate);
+                break;
+            }
+    return values;
+}
+
 std::vector<ObjectPtr> Store::load_all(const std::set<ObjectKey>& keys) const {
     std::vector<ObjectPtr> result;
     result.reserve(keys.size());

@@ -62,6 +62,11 @@ public:
     /// Objects the index `name` files under `value`, ordered by key; none
     /// for an index never added.
     std::vector<ObjectPtr> list_by_index(std::string_view name, std::string_view value) const;
+    /// The values index `name` files objects under, among the objects index
+    /// `among` files under `value` (say, the workloads with children on one
+    /// target), read from the indexes alone: no object is decoded.
+    std::set<std::string, std::less<>> index_values(std::string_view name, std::string_view among,
+                                                    std::string_view value) const;
     std::size_t size() const { return objects_.size(); }
     /// The last resourceVersion seen (list, event or bookmark); "" before the first list.
     const std::string& resource_version() const { return resource_version_; }

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,28 @@ TEST_CASE("a label index follows adds, updates, deletes and swaps, packed or not
     CHECK(store.list_by_index("env", "prod").empty());
     CHECK(names(store.list_by_index("env", "qa")) == std::vector<std::string>{"c"});
     CHECK(store.list_by_index("nope", "x").empty());
+}
+
+TEST_CASE("index_values reads one index's values among another's objects, following changes") {
+    using Values = std::set<std::string, std::less<>>;
+    Store store({.packed = true});
+    store.add_index("workload", index_by_label("workload"));
+    store.add_index("target", index_by_label("target"));
+    relist(store,
+           {object("w1-a", "1", {{"workload", "w1"}, {"target", "a"}}), object("w1-b", "2", {{"workload", "w1"}, {"target", "b"}}),
+            object("w2-a", "3", {{"workload", "w2"}, {"target", "a"}}), object("w3-b", "4", {{"workload", "w3"}, {"target", "b"}}),
+            object("loose-a", "5", {{"target", "a"}})},
+           "5");
+    CHECK(store.index_values("workload", "target", "a") == Values{"w1", "w2"});
+    CHECK(store.index_values("workload", "target", "b") == Values{"w1", "w3"});
+
+    store.remove(object("w1-a", "6"));
+    store.apply(object("w3-b", "7", {{"workload", "w3"}, {"target", "a"}}));
+    CHECK(store.index_values("workload", "target", "a") == Values{"w2", "w3"});
+    CHECK(store.index_values("workload", "target", "b") == Values{"w1"});
+    CHECK(store.index_values("workload", "target", "c").empty());
+    CHECK(store.index_values("nope", "target", "a").empty());
+    CHECK(store.index_values("workload", "nope", "a").empty());
 }
 
 TEST_CASE("a packed store hands out equal, fresh snapshots and notifies like an unpacked one") {

@@ -4,26 +4,42 @@
 
 namespace labfleet::controllers {
 
-DomainMetrics::DomainMetrics(prometheus::Registry& registry)
+namespace {
+
+/// A label value in the text exposition format: backslash, quote and newline escaped.
+void append_label_value(std::string& out, std::string_view value) {
+    for (const char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+}
+
+} // namespace
+
+DomainMetrics::DomainMetrics(kube::RuntimeMetrics& metrics)
     : leases_(prometheus::BuildGauge()
                   .Name("labfleet_leases")
                   .Help("EnvironmentLeases by phase")
-                  .Register(registry)),
+                  .Register(metrics.registry())),
       expiry_lag_(prometheus::BuildHistogram()
                       .Name("labfleet_lease_expiry_lag_seconds")
                       .Help("Time from a lease's expiresAt to its release by the sweeper")
-                      .Register(registry)),
+                      .Register(metrics.registry())),
       expiry_lag_histogram_(expiry_lag_.Add(
           {}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                                                       2.5, 5, 10, 30, 60})),
       assignments_(prometheus::BuildGauge()
                        .Name("labfleet_assignments")
                        .Help("(workload, target) pairs selected by SchedulingPolicies")
-                       .Register(registry)),
-      image_info_(prometheus::BuildGauge()
-                      .Name("labfleet_workload_image_info")
-                      .Help("The image each workload runs on each target and why that tag won (value is always 1)")
-                      .Register(registry)) {}
+                       .Register(metrics.registry())) {
+    metrics.add_text_family([this](std::string& out) { write_image_info(out); });
+}
 
 void DomainMetrics::count_leases(kube::Store& leases) {
     for (const char* phase : {"Pending", "Active", "Expired", "Released"}) {
@@ -62,27 +78,37 @@ void DomainMetrics::observe_expiry_lag(std::chrono::duration<double> lag) {
 
 void DomainMetrics::set_assignments(int pairs) { assignments_.Add({}).Set(pairs); }
 
-void DomainMetrics::set_images(const std::string& workload, const std::string& target,
-                               std::vector<ImageInfo> images) {
-    std::sort(images.begin(), images.end());
-    auto& series = image_series_[{workload, target}];
-    if (series.images == images && !series.gauges.empty()) return;
-    for (auto* gauge : series.gauges) image_info_.Remove(gauge);
-    series.gauges.clear();
-    for (const auto& info : images) {
-        auto& gauge = image_info_.Add(
-            {{"workload", workload}, {"target", target}, {"image", info.image}, {"source", info.source}});
-        gauge.Set(1);
-        series.gauges.push_back(&gauge);
+void DomainMetrics::set_workload_images(const std::string& workload, std::vector<PairImages> pairs) {
+    forget_workload(workload);
+    for (auto& pair : pairs) {
+        std::sort(pair.images.begin(), pair.images.end());
+        image_series_[{workload, std::move(pair.target)}] = std::move(pair.images);
     }
-    series.images = std::move(images);
 }
 
-void DomainMetrics::forget_pair(const std::string& workload, const std::string& target) {
-    auto it = image_series_.find({workload, target});
-    if (it == image_series_.end()) return;
-    for (auto* gauge : it->second.gauges) image_info_.Remove(gauge);
-    image_series_.erase(it);
+void DomainMetrics::forget_workload(const std::string& workload) {
+    auto first = image_series_.lower_bound({workload, ""});
+    auto last = first;
+    while (last != image_series_.end() && last->first.first == workload) ++last;
+    image_series_.erase(first, last);
+}
+
+void DomainMetrics::write_image_info(std::string& out) const {
+    out += "# HELP labfleet_workload_image_info The image each workload runs on each target and why that tag won "
+           "(value is always 1)\n# TYPE labfleet_workload_image_info gauge\n";
+    for (const auto& [pair, images] : image_series_) {
+        for (const auto& info : images) {
+            out += "labfleet_workload_image_info{workload=\"";
+            append_label_value(out, pair.first);
+            out += "\",target=\"";
+            append_label_value(out, pair.second);
+            out += "\",image=\"";
+            append_label_value(out, info.image);
+            out += "\",source=\"";
+            append_label_value(out, info.source);
+            out += "\"} 1\n";
+        }
+    }
 }
 
 } // namespace labfleet::controllers

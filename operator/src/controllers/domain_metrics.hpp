@@ -14,13 +14,17 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "kube/metrics.hpp"
 #include "kube/store.hpp"
 
 namespace labfleet::controllers {
 
 class DomainMetrics {
 public:
-    explicit DomainMetrics(prometheus::Registry& registry);
+    /// Registers the families on `metrics`, which must outlive this object's use.
+    explicit DomainMetrics(kube::RuntimeMetrics& metrics);
+    DomainMetrics(const DomainMetrics&) = delete;  // `metrics` writes this one's families
+    DomainMetrics& operator=(const DomainMetrics&) = delete;
 
     /// labfleet_leases{phase}: the EnvironmentLeases of `leases` in each phase
     /// (no status.phase counts as Pending), kept by `leases`' change handlers
@@ -36,11 +40,18 @@ public:
         std::string source;
         auto operator<=>(const ImageInfo&) const = default;
     };
+    /// The images of one (workload, target) pair.
+    struct PairImages {
+        std::string target;
+        std::vector<ImageInfo> images;
+    };
     /// labfleet_workload_image_info{workload,target,image,source} = 1 for each
-    /// of `images`; series of the pair not in `images` are removed.
-    void set_images(const std::string& workload, const std::string& target, std::vector<ImageInfo> images);
-    /// Removes every image series of (workload, target).
-    void forget_pair(const std::string& workload, const std::string& target);
+    /// image of each pair of `workload`; its series not in `pairs` are removed.
+    void set_workload_images(const std::string& workload, std::vector<PairImages> pairs);
+    /// Removes every image series of `workload`.
+    void forget_workload(const std::string& workload);
+    /// Appends labfleet_workload_image_info in the text exposition format.
+    void write_image_info(std::string& out) const;
 
 private:
     /// The labfleet_leases gauge of a status.phase value; null for unknown ones.
@@ -51,12 +62,10 @@ private:
     prometheus::Family<prometheus::Histogram>& expiry_lag_;
     prometheus::Histogram& expiry_lag_histogram_;
     prometheus::Family<prometheus::Gauge>& assignments_;
-    prometheus::Family<prometheus::Gauge>& image_info_;
-    struct PairSeries {
-        std::vector<ImageInfo> images;
-        std::vector<prometheus::Gauge*> gauges;
-    };
-    std::map<std::pair<std::string, std::string>, PairSeries> image_series_;
+    /// (workload, target) -> its images: kept here and written at each scrape,
+    /// not in the registry (at 10,000 pairs the registry's label maps and
+    /// per-scrape copies were a fifth of the operator's peak memory).
+    std::map<std::pair<std::string, std::string>, std::vector<ImageInfo>> image_series_;
 };
 
 } // namespace labfleet::controllers

@@ -171,26 +171,18 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::write_status(std::st
 }
 
 void WorkloadReconciler::publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets) {
-    auto& published = published_pairs_[workload];
-    std::set<std::string> now;
-    for (const auto& target : targets) {
-        now.insert(target.target);
-        if (ctx_.metrics)
-            ctx_.metrics->set_images(workload, target.target,
-                                     {{target.images.workshop_image, target.images.workshop.source},
-                                      {target.images.files_image, target.images.files.source}});
-    }
-    for (const auto& target : published)
-        if (!now.contains(target) && ctx_.metrics) ctx_.metrics->forget_pair(workload, target);
-    published = std::move(now);
+    if (!ctx_.metrics) return;
+    std::vector<DomainMetrics::PairImages> pairs;
+    pairs.reserve(targets.size());
+    for (const auto& target : targets)
+        pairs.push_back({target.target,
+                         {{target.images.workshop_image, target.images.workshop.source},
+                          {target.images.files_image, target.images.files.source}}});
+    ctx_.metrics->set_workload_images(workload, std::move(pairs));
 }
 
 void WorkloadReconciler::forget_images(const std::string& workload) {
-    const auto found = published_pairs_.find(workload);
-    if (found == published_pairs_.end()) return;
-    if (ctx_.metrics)
-        for (const auto& target : found->second) ctx_.metrics->forget_pair(workload, target);
-    published_pairs_.erase(found);
+    if (ctx_.metrics) ctx_.metrics->forget_workload(workload);
 }
 
 } // namespace labfleet::controllers

@@ -5,9 +5,8 @@
 // Reads only the caches; writes nothing when the world is already as desired.
 // The decisions live in workload_sync (pure); this class performs them.
 
-#include <map>
-#include <set>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -34,12 +33,12 @@ private:
     /// Writes `status` when `changed`; a Conflict or NotFound means the cache was stale.
     boost::asio::awaitable<kube::ReconcileResult> write_status(std::string name, std::string resource_version,
                                                                kube::Json status);
+    /// labfleet_workload_image_info of the workload's pairs (all of them: pairs gone are dropped).
     void publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets);
     void forget_images(const std::string& workload);
 
     Context ctx_;
     kube::Logger log_;
-    std::map<std::string, std::set<std::string>> published_pairs_;  // workload -> targets with image metrics
 };
 
 /// Every cached ConfigMap, Deployment and Service labelled labfleet.dev/workload=`workload`.

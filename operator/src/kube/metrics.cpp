@@ -114,8 +114,14 @@ void RuntimeMetrics::set_leader(const std::string& lease_name, bool leading) {
     leader_status_.Add({{"name", lease_name}}).Set(leading ? 1 : 0);
 }
 
+void RuntimeMetrics::add_text_family(std::function<void(std::string& out)> write) {
+    text_families_.push_back(std::move(write));
+}
+
 std::string RuntimeMetrics::serialize() const {
-    return prometheus::TextSerializer().Serialize(registry_->Collect());
+    std::string out = prometheus::TextSerializer().Serialize(registry_->Collect());
+    for (const auto& write : text_families_) write(out);
+    return out;
 }
 
 } // namespace labfleet::kube

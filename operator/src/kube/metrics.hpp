@@ -3,8 +3,10 @@
 // labels, so existing dashboards and alerts work) in one prometheus registry,
 // plus the adapters that feed them from the work queue and the REST client.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -37,10 +39,17 @@ public:
     /// leader_election_master_status{name}: 1 while leading.
     void set_leader(const std::string& lease_name, bool leading);
 
-    /// Text exposition format of everything in the registry.
+    /// Adds a metric family kept outside the registry: `write` appends it in
+    /// the text format to every serialize(). For big, label-heavy families
+    /// (one series per workload and target), which the registry would hold
+    /// as label maps and copy twice at every scrape.
+    void add_text_family(std::function<void(std::string& out)> write);
+
+    /// Text exposition format of everything in the registry, then the text families.
     std::string serialize() const;
 
 private:
+    std::vector<std::function<void(std::string&)>> text_families_;
     std::string api_host_;
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Family<prometheus::Counter>& reconcile_total_;

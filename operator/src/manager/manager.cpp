@@ -104,7 +104,7 @@ public:
         : options_(options),
           config_(load_config(options)),
           metrics_(host_of(config_.server)),
-          domain_metrics_(metrics_.registry()),
+          domain_metrics_(metrics_),
           api_(std::make_unique<kube::net::HttpsClient>(config_, io_.get_executor()), metrics_),
           gate_(api_, [this] { return may_write(); }, options.dry_run),
           writer_(gate_),

@@ -32,8 +32,9 @@ double gauge(prometheus::Registry& registry, const std::string& phase) {
 } // namespace
 
 TEST_CASE("labfleet_leases counts the cache by phase through every change", "[controllers][metrics]") {
-    prometheus::Registry registry;
-    DomainMetrics metrics(registry);
+    labfleet::kube::RuntimeMetrics runtime;
+    prometheus::Registry& registry = runtime.registry();
+    DomainMetrics metrics(runtime);
     Store leases;
     leases.apply(lease("before", "1", "Active"));  // cached before counting starts
     metrics.count_leases(leases);
@@ -61,5 +62,52 @@ TEST_CASE("labfleet_leases counts the cache by phase through every change", "[co
         CHECK(gauge(registry, "Active") == 0);
         CHECK(gauge(registry, "Released") == 1);
         CHECK(gauge(registry, "Pending") == 1);
+    }
+}
+
+TEST_CASE("labfleet_workload_image_info has a series per image of each pair, replaced per workload",
+          "[controllers][metrics]") {
+    labfleet::kube::RuntimeMetrics runtime;
+    DomainMetrics metrics(runtime);
+    metrics.set_workload_images("intro", {{"stg", {{"r/intro-files:2", "target"}, {"r/intro:2", "channel"}}},
+                                          {"qa", {{"r/intro:1", "lease/borrow"}, {"r/intro-files:1", "pinned"}}}});
+    metrics.set_workload_images("kube", {{"stg", {{"r/kube:7", "environment"}}}});
+    const std::string help =
+        "# HELP labfleet_workload_image_info The image each workload runs on each target and why that tag won "
+        "(value is always 1)\n# TYPE labfleet_workload_image_info gauge\n";
+    const std::string intro_qa =
+        R"(labfleet_workload_image_info{workload="intro",target="qa",image="r/intro-files:1",source="pinned"} 1
+labfleet_workload_image_info{workload="intro",target="qa",image="r/intro:1",source="lease/borrow"} 1
+)";
+    const std::string intro_stg =
+        R"(labfleet_workload_image_info{workload="intro",target="stg",image="r/intro-files:2",source="target"} 1
+labfleet_workload_image_info{workload="intro",target="stg",image="r/intro:2",source="channel"} 1
+)";
+    const std::string kube_stg =
+        R"(labfleet_workload_image_info{workload="kube",target="stg",image="r/kube:7",source="environment"} 1
+)";
+    std::string text;
+    metrics.write_image_info(text);
+    CHECK(text == help + intro_qa + intro_stg + kube_stg);
+    CHECK(runtime.serialize().find(help + intro_qa) != std::string::npos);  // every scrape has them
+
+    SECTION("a workload's pairs are replaced as a whole: a pair gone loses its series") {
+        metrics.set_workload_images("intro", {{"stg", {{"r/intro-files:2", "target"}, {"r/intro:2", "channel"}}}});
+        text.clear();
+        metrics.write_image_info(text);
+        CHECK(text == help + intro_stg + kube_stg);
+    }
+    SECTION("a workload forgotten loses all its series, others keep theirs") {
+        metrics.forget_workload("intro");
+        metrics.forget_workload("never-seen");
+        text.clear();
+        metrics.write_image_info(text);
+        CHECK(text == help + kube_stg);
+    }
+    SECTION("label values are escaped as the text format wants") {
+        metrics.set_workload_images("odd", {{"t", {{"a\"b\\c\nd", "pinned"}}}});
+        text.clear();
+        metrics.write_image_info(text);
+        CHECK(text.find(R"(image="a\"b\\c\nd")") != std::string::npos);
     }
 }

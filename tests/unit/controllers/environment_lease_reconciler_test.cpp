@@ -75,8 +75,9 @@ struct Fixture {
     kube::FakeClock clock;
     kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
     RecordingSink events;
-    prometheus::Registry registry;
-    DomainMetrics metrics{registry};
+    kube::RuntimeMetrics runtime_metrics;
+    prometheus::Registry& registry = runtime_metrics.registry();
+    DomainMetrics metrics{runtime_metrics};
     Context context{client, clock,
                     Caches{workloads, targets, policies, leases, config_maps, deployments, services},
                     events, &metrics};

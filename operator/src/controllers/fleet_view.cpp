@@ -10,19 +10,11 @@
 namespace labfleet::controllers {
 
 namespace {
-std::string name_of(const kube::Json& object) {
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) return {};
-    const auto name = metadata->find("name");
-    return name != metadata->end() && name->is_string() ? name->get<std::string>() : std::string{};
-}
 
-/// What one cached object decoded to. Objects are immutable snapshots and the
-/// store keeps the same snapshot while an object is unchanged, so the snapshot
-/// pointer identifies the decode; holding the pointer keeps it from being reused.
+/// What one cached object decoded to, and which snapshot of it.
 template <class T>
 struct MemoEntry {
-    kube::ObjectPtr raw;
+    std::uint64_t snapshot = 0;
     std::optional<T> decoded;  // nullopt: rejected
 };
 
@@ -31,35 +23,37 @@ template <class T>
 struct Memo {
     std::uint64_t revision = 0;
     std::shared_ptr<const Decoded<T>> result;
-    std::map<const kube::Json*, MemoEntry<T>> entries;
+    std::map<kube::ObjectKey, MemoEntry<T>> entries;
 };
 
 /// Decodes (and validates) every object of `store`, reusing the decode of each
-/// unchanged snapshot. Single-threaded, like the stores; one memo per (store,
-/// kind), found by address and trusted only at the same revision (revisions
-/// are never shared between stores, so a store at a reused address misses).
+/// unchanged snapshot: only objects replaced since the last call are read
+/// (in a packed store, unpacked) from the store. Single-threaded, like the
+/// stores; one memo per (store, kind), found by address and trusted only at
+/// the same revision (revisions and snapshots are never shared between
+/// stores, so a store at a reused address misses).
 template <class T>
 std::shared_ptr<const Decoded<T>> decode_all(const kube::Store& store) {
     static std::map<const kube::Store*, Memo<T>> memos;
     auto& memo = memos[&store];
     if (memo.result && memo.revision == store.revision()) return memo.result;
 
-    std::map<const kube::Json*, MemoEntry<T>> current;
+    std::map<kube::ObjectKey, MemoEntry<T>> current;
     auto out = std::make_shared<Decoded<T>>();
-    for (const auto& object : store.list()) {
-        auto reused = memo.entries.find(object.get());
+    store.for_each_snapshot([&](const kube::ObjectKey& key, std::uint64_t snapshot) {
+        auto reused = memo.entries.find(key);
         MemoEntry<T> entry;
-        if (reused != memo.entries.end()) {
+        if (reused != memo.entries.end() && reused->second.snapshot == snapshot) {
             entry = std::move(reused->second);
         } else {
-            entry.raw = object;
-            auto decoded = T::from_json(*object);
+            entry.snapshot = snapshot;
+            auto decoded = T::from_json(*store.get(key));
             if (decoded.ok() && validate(decoded.value()).empty()) entry.decoded = std::move(decoded).value();
         }
         if (entry.decoded) out->items.push_back(*entry.decoded);
-        else out->rejected.push_back(name_of(*object));
-        current.emplace(object.get(), std::move(entry));
-    }
+        else out->rejected.push_back(key.name);
+        current.emplace(key, std::move(entry));
+    });
     memo.entries = std::move(current);
     memo.revision = store.revision();
     memo.result = std::move(out);

@@ -77,7 +77,7 @@ bool lease_holding_changed(const kube::Json& old_lease, const kube::Json& new_le
 std::vector<std::string> all_keys(const kube::Store& store) {
     std::vector<std::string> keys;
     keys.reserve(store.size());
-    for (const auto& object : store.list()) keys.push_back(kube::Store::key_of(*object).str());
+    for (const auto& key : store.keys()) keys.push_back(key.str());
     return keys;
 }
 

@@ -81,7 +81,7 @@ void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant) {
 }
 
 void Controller::enqueue_all(const Store& store) {
-    for (const auto& object : store.list()) queue_.add(key_of_object(*object), Priority::Low);
+    for (const auto& key : store.keys()) queue_.add(key.str(), Priority::Low);
 }
 
 asio::awaitable<void> Controller::run() {

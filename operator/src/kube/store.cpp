@@ -52,6 +52,7 @@ void Store::changed() { revision_ = next_revision(); }
 Store::Entry Store::make_entry(const ObjectPtr& object) const {
     Entry entry;
     entry.resource_version = resource_version_of(*object);
+    entry.snapshot = next_revision();
     if (!options_.packed) {
         entry.object = object;
         return entry;
@@ -72,7 +73,7 @@ void Store::add_index(std::string name, IndexFunction index) {
     Index& added = indexes_[std::move(name)] = Index{std::move(index), {}, {}};
     reindex_all();
     if (relist_)
-        for (const auto& [key, entry] : *relist_) file(added.relisted, key, added.values_of(*load(entry)));
+        for (const auto& node : *relist_) file(added.relisted, node, added.values_of(*load(node.second)));
 }
 
 ObjectPtr Store::get(const ObjectKey& key) const {
@@ -85,6 +86,17 @@ std::vector<ObjectPtr> Store::list() const {
     result.reserve(objects_.size());
     for (const auto& [key, entry] : objects_) result.push_back(load(entry));
     return result;
+}
+
+std::vector<ObjectKey> Store::keys() const {
+    std::vector<ObjectKey> result;
+    result.reserve(objects_.size());
+    for (const auto& [key, entry] : objects_) result.push_back(key);
+    return result;
+}
+
+void Store::for_each_snapshot(const std::function<void(const ObjectKey&, std::uint64_t)>& visit) const {
+    for (const auto& [key, entry] : objects_) visit(key, entry.snapshot);
 }
 
 std::vector<ObjectPtr> Store::list_by_index(std::string_view name, std::string_view value) const {
@@ -103,36 +115,36 @@ std::set<std::string, std::less<>> Store::index_values(std::string_view name, st
     if (index == indexes_.end() || filter == indexes_.end()) return values;
     const auto wanted = filter->second.keys_by_value.find(value);
     if (wanted == filter->second.keys_by_value.end()) return values;
-    for (const auto& [candidate, keys] : index->second.keys_by_value)
-        for (const auto& key : keys)
-            if (wanted->second.contains(key)) {
+    for (const auto& [candidate, nodes] : index->second.keys_by_value)
+        for (const Node* node : nodes)
+            if (wanted->second.contains(node)) {
                 values.insert(candidate);
                 break;
             }
     return values;
 }
 
-std::vector<ObjectPtr> Store::load_all(const std::set<ObjectKey>& keys) const {
+std::vector<ObjectPtr> Store::load_all(const Nodes& nodes) const {
     std::vector<ObjectPtr> result;
-    result.reserve(keys.size());
-    for (const auto& key : keys) result.push_back(load(objects_.at(key)));
+    result.reserve(nodes.size());
+    for (const Node* node : nodes) result.push_back(load(node->second));
     return result;
 }
 
-void Store::file(Keys& keys, const ObjectKey& key, std::vector<std::string> values) {
-    for (auto& value : values) keys[std::move(value)].insert(key);
+void Store::file(Keys& keys, const Node& node, std::vector<std::string> values) {
+    for (auto& value : values) keys[std::move(value)].insert(&node);
 }
 
-void Store::index(const ObjectKey& key, const Json& object) {
-    for (auto& [name, index] : indexes_) file(index.keys_by_value, key, index.values_of(object));
+void Store::index(const Node& node, const Json& object) {
+    for (auto& [name, index] : indexes_) file(index.keys_by_value, node, index.values_of(object));
 }
 
-void Store::unindex(const ObjectKey& key, const Json& object) {
+void Store::unindex(const Node& node, const Json& object) {
     for (auto& [name, index] : indexes_) {
         for (const auto& value : index.values_of(object)) {
             auto it = index.keys_by_value.find(value);
             if (it == index.keys_by_value.end()) continue;
-            it->second.erase(key);
+            it->second.erase(&node);
             if (it->second.empty()) index.keys_by_value.erase(it);
         }
     }
@@ -140,7 +152,7 @@ void Store::unindex(const ObjectKey& key, const Json& object) {
 
 void Store::reindex_all() {
     for (auto& [name, index] : indexes_) index.keys_by_value.clear();
-    for (const auto& [key, entry] : objects_) index(key, *load(entry));
+    for (const auto& node : objects_) index(node, *load(node.second));
 }
 
 void Store::record_resource_version(const Json& object) {
@@ -158,15 +170,15 @@ void Store::init_apply(std::vector<ObjectPtr> objects) {
         if (!object) continue;
         ObjectKey key = key_of(*object);
         if (key.name.empty()) continue;
+        const auto [node, inserted] = relist_->insert_or_assign(std::move(key), make_entry(object));
         // Indexed now, while decoded: a packed relist is not decoded again for it.
-        for (auto& [name, index] : indexes_) file(index.relisted, key, index.values_of(*object));
-        (*relist_)[std::move(key)] = make_entry(object);
+        for (auto& [name, index] : indexes_) file(index.relisted, *node, index.values_of(*object));
     }
 }
 
 void Store::init_done(std::string resource_version) {
     if (!relist_) init_begin();
-    std::map<ObjectKey, Entry> incoming = std::move(*relist_);
+    Objects incoming = std::move(*relist_);  // moves the nodes the relisted indexes point at
     relist_.reset();
 
     // Keys, not objects: a packed store decodes each one only while its handlers run.
@@ -219,15 +231,15 @@ void Store::apply(ObjectPtr object) {
     changed();
     if (inserted) {
         it->second = std::move(entry);
-        index(key, *object);
+        index(*it, *object);
         for (const auto& handlers : handlers_)
             if (handlers.on_add) handlers.on_add(object);
         return;
     }
     const ObjectPtr old = load(it->second);
     it->second = std::move(entry);
-    unindex(key, *old);
-    index(key, *object);
+    unindex(*it, *old);
+    index(*it, *object);
     for (const auto& handlers : handlers_)
         if (handlers.on_update) handlers.on_update(old, object);
 }
@@ -237,7 +249,7 @@ void Store::remove(const ObjectPtr& object) {
     record_resource_version(*object);
     auto it = objects_.find(key_of(*object));
     if (it == objects_.end()) return;
-    unindex(it->first, *load(it->second));
+    unindex(*it, *load(it->second));
     objects_.erase(it);
     changed();
     for (const auto& handlers : handlers_)

@@ -178,6 +178,19 @@ TEST_CASE("fleet view: a kind is decoded once per store revision", "[controllers
     CHECK(second->items.size() == first->items.size() + 1);
     CHECK(first->items.size() == 3);  // an older snapshot stays as it was
 
+    SECTION("in a packed store too, and an object replaced is decoded again, whatever its resourceVersion") {
+        Store packed({.packed = true});
+        packed.apply(std::make_shared<const Json>(workload_json("a", {{"team", "a"}})));
+        packed.apply(std::make_shared<const Json>(workload_json("b", {{"team", "a"}})));
+        const auto before = decode_workloads(packed);
+        CHECK(decode_workloads(packed) == before);
+        packed.apply(std::make_shared<const Json>(workload_json("b", {{"team", "b"}})));  // no RV in either
+        const auto after = decode_workloads(packed);
+        REQUIRE(after->items.size() == 2);
+        CHECK(after->items[0].metadata.labels.at("team") == "a");
+        CHECK(after->items[1].metadata.labels.at("team") == "b");
+        CHECK(before->items[1].metadata.labels.at("team") == "a");
+    }
     SECTION("a store at the address of a destroyed one is not served its memo") {
         auto store = std::make_unique<Store>();
         store->apply(std::make_shared<const Json>(workload_json("a", {})));

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -135,6 +136,37 @@ TEST_CASE("a label index follows adds, updates, deletes and swaps, packed or not
     CHECK(store.list_by_index("env", "prod").empty());
     CHECK(names(store.list_by_index("env", "qa")) == std::vector<std::string>{"c"});
     CHECK(store.list_by_index("nope", "x").empty());
+}
+
+TEST_CASE("keys and snapshots are read without decoding; a snapshot changes only when its object does") {
+    using Snapshots = std::map<std::string, std::uint64_t>;
+    auto snapshots = [](const Store& store) {
+        Snapshots out;
+        store.for_each_snapshot([&](const ObjectKey& key, std::uint64_t snapshot) { out[key.name] = snapshot; });
+        return out;
+    };
+    const bool packed = GENERATE(false, true);
+    INFO("packed " << packed);
+    Store store({.packed = packed});
+    relist(store, {object("b", "1"), object("a", "2")}, "2");
+    CHECK(store.keys() == std::vector<ObjectKey>{{"n", "a"}, {"n", "b"}});
+    const Snapshots first = snapshots(store);
+    REQUIRE(first.size() == 2);
+    CHECK(first.at("a") != first.at("b"));
+
+    store.apply(object("a", "3"));
+    const Snapshots second = snapshots(store);
+    CHECK(second.at("a") != first.at("a"));
+    CHECK(second.at("b") == first.at("b"));
+
+    relist(store, {object("a", "3"), object("b", "4")}, "4");  // a unchanged, b changed
+    const Snapshots third = snapshots(store);
+    CHECK(third.at("a") == second.at("a"));
+    CHECK(third.at("b") != second.at("b"));
+
+    Store other({.packed = packed});
+    other.apply(object("a", "3"));
+    CHECK(snapshots(other).at("a") != third.at("a"));  // never shared between stores
 }
 
 TEST_CASE("index_values reads one index's values among another's objects, following changes") {

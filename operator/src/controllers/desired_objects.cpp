@@ -36,6 +36,39 @@ Json child_labels(const api::v1alpha1::Workload& workload, const api::v1alpha1::
     return labels;
 }
 
+const UnreadChildFields& unread_child_fields() {
+    static const UnreadChildFields fields = [] {
+        const std::string pod = "/spec/template/spec";
+        const std::string container = pod + "/containers/0";
+        const std::string probe = container + "/readinessProbe";
+        UnreadChildFields out;
+        out.config_map = {"/metadata/creationTimestamp"};
+        out.deployment = {"/metadata/creationTimestamp",
+                          "/spec/progressDeadlineSeconds",
+                          "/spec/revisionHistoryLimit",
+                          "/spec/strategy",
+                          pod + "/dnsPolicy",
+                          pod + "/restartPolicy",
+                          pod + "/schedulerName",
+                          pod + "/terminationGracePeriodSeconds",
+                          container + "/imagePullPolicy",
+                          container + "/resources",
+                          container + "/terminationMessagePath",
+                          container + "/terminationMessagePolicy",
+                          probe + "/failureThreshold",
+                          probe + "/periodSeconds",
+                          probe + "/successThreshold",
+                          probe + "/timeoutSeconds",
+                          probe + "/httpGet/scheme",
+                          "/status/conditions"};
+        out.service = {"/metadata/creationTimestamp", "/spec/clusterIP",      "/spec/clusterIPs",
+                       "/spec/internalTrafficPolicy", "/spec/ipFamilies",     "/spec/ipFamilyPolicy",
+                       "/spec/sessionAffinity",       "/spec/type",           "/status"};
+        return out;
+    }();
+    return fields;
+}
+
 DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
                                      const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images) {
     const std::string& name = workload.metadata.name;

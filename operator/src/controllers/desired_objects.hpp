@@ -36,6 +36,16 @@ struct DesiredObjects {
 /// that never changes: name, workload, target).
 kube::Json child_labels(const api::v1alpha1::Workload& workload, const api::v1alpha1::DeploymentTarget& target);
 
+/// Fields of the children that the API server fills in and no reconcile
+/// reads (defaults of fields Labfleet leaves unset, a Service's allocated
+/// addresses, a Deployment's status conditions), as JSON pointers to drop
+/// before caching: a third of a cached Deployment. None may name a field
+/// build_desired_objects sets, or the cached child would never look as desired.
+struct UnreadChildFields {
+    std::vector<std::string> config_map, deployment, service;
+};
+const UnreadChildFields& unread_child_fields();
+
 /// Builds the three objects. The owner reference's uid is omitted when the
 /// workload has none (offline plan of files not yet applied).
 DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,

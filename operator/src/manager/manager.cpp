@@ -14,6 +14,7 @@
 
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/context.hpp"
+#include "controllers/desired_objects.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "kube/config_loader.hpp"
 #include "kube/gated_client.hpp"
@@ -61,10 +62,9 @@ struct Informers {
           targets(client, clock, api::v1alpha1::deployment_targets(), streaming()),
           policies(client, clock, api::v1alpha1::scheduling_policies(), streaming()),
           leases(client, clock, api::v1alpha1::environment_leases(), streaming()),
-          config_maps(client, clock, kube::resources::config_maps(), children(), packed),
-          // A Deployment's status conditions (two long messages) are never read.
-          deployments(client, clock, kube::resources::deployments(), children({"/status/conditions"}), packed),
-          services(client, clock, kube::resources::services(), children(), packed) {}
+          config_maps(client, clock, kube::resources::config_maps(), children(unread().config_map), packed),
+          deployments(client, clock, kube::resources::deployments(), children(unread().deployment), packed),
+          services(client, clock, kube::resources::services(), children(unread().service), packed) {}
 
     /// Every cache syncs with a streaming list: served from the API server's
     /// watch cache an object at a time, where paged lists after the first
@@ -74,7 +74,8 @@ struct Informers {
         options.streaming_list = true;
         return options;
     }
-    static kube::WatchLoopOptions children(const std::vector<std::string>& also_trimmed = {}) {
+    static const controllers::UnreadChildFields& unread() { return controllers::unread_child_fields(); }
+    static kube::WatchLoopOptions children(const std::vector<std::string>& also_trimmed) {
         kube::WatchLoopOptions options = streaming();
         options.label_selector = managed_by_selector;
         options.trim_pointers.insert(options.trim_pointers.end(), also_trimmed.begin(), also_trimmed.end());

@@ -2,6 +2,8 @@
 
 #include "controllers/config_hash.hpp"
 #include "controllers/desired_objects.hpp"
+#include "controllers/object_diff.hpp"
+#include "kube/object_trim.hpp"
 #include "fixtures.hpp"
 
 using namespace labfleet::controllers;
@@ -107,4 +109,27 @@ TEST_CASE("the ConfigMap carries the rendered workshop; the hash follows it", "[
     const auto retagged = b.build();
     CHECK(retagged.deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "labs/intro-files:v2");
     CHECK(retagged.config_hash != first.config_hash);
+}
+
+TEST_CASE("the unread fields dropped from cached children are none of the fields we set", "[controllers][desired]") {
+    Built b;
+    b.w.spec.suspend = true;
+    const auto objects = b.build();
+    const auto& unread = unread_child_fields();
+    const std::pair<const Json*, const std::vector<std::string>*> kinds[] = {
+        {&objects.config_map, &unread.config_map}, {&objects.deployment, &unread.deployment},
+        {&objects.service, &unread.service}};
+    for (const auto& [desired, pointers] : kinds) {
+        INFO((*desired)["kind"]);
+        CHECK_FALSE(pointers->empty());
+        Json live = *desired;  // as the server returns it: our fields and its own
+        for (const auto& pointer : *pointers) {
+            INFO(pointer);
+            CHECK_FALSE(desired->contains(Json::json_pointer(pointer)));
+            live[Json::json_pointer(pointer)] = "filled by the server";
+        }
+        labfleet::kube::ObjectTrim(*pointers).apply(live);
+        CHECK(is_in_sync(*desired, live));
+        for (const auto& pointer : *pointers) CHECK_FALSE(live.contains(Json::json_pointer(pointer)));
+    }
 }

@@ -46,6 +46,17 @@ Step event_received(Watching watching, WatchEvent event) {
     return result;
 }
 
+/// A watch from `resource_version` with bookmarks and the server timeout.
+WatchOptions watch_options(const RequestConfig& config, const std::string& resource_version) {
+    WatchOptions options;
+    options.label_selector = config.label_selector;
+    options.field_selector = config.field_selector;
+    options.resource_version = resource_version;
+    options.timeout_seconds = config.server_timeout_seconds;
+    options.allow_bookmarks = true;
+    return options;
+}
+
 /// An event of a streaming list's initial events: buffered until the bookmark that ends them.
 Step initial_event_received(InitStream stream, WatchEvent event) {
     Step result{Empty{}, {}, false, std::nullopt};
@@ -128,12 +139,7 @@ Request next_request(const State& state, const RequestConfig& config) {
         Overloaded{
             [&](const Empty& empty) -> Request {
                 if (config.streaming_list && !empty.streaming_refused) {
-                    WatchOptions options;
-                    options.label_selector = config.label_selector;
-                    options.field_selector = config.field_selector;
-                    options.resource_version = empty.list_resource_version;
-                    options.timeout_seconds = config.server_timeout_seconds;
-                    options.allow_bookmarks = true;
+                    WatchOptions options = watch_options(config, empty.list_resource_version);
                     options.send_initial_events = true;
                     return options;
                 }
@@ -152,15 +158,7 @@ Request next_request(const State& state, const RequestConfig& config) {
                 options.continue_token = page.continue_token;
                 return options;
             },
-            [&](const InitListed& listed) -> Request {
-                WatchOptions options;
-                options.label_selector = config.label_selector;
-                options.field_selector = config.field_selector;
-                options.resource_version = listed.resource_version;
-                options.timeout_seconds = config.server_timeout_seconds;
-                options.allow_bookmarks = true;
-                return options;
-            },
+            [&](const InitListed& listed) -> Request { return watch_options(config, listed.resource_version); },
             [&](const InitStream&) -> Request { return ReadEvent{}; },
             [&](const Watching&) -> Request { return ReadEvent{}; },
         },

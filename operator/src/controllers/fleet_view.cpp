@@ -10,7 +10,6 @@
 namespace labfleet::controllers {
 
 namespace {
-
 /// What one cached object decoded to, and which snapshot of it.
 template <class T>
 struct MemoEntry {

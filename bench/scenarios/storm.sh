@@ -11,6 +11,7 @@
 # and the operator writing every new expiresAt; the scenario fails otherwise.
 # --no-renew: every lease is created with duration --lead instead, so the
 # expiries spread over as long as the grants took (expiresAt_spread_s).
+# Needs a cluster without the storm of an earlier run (it says so and stops).
 #
 #   storm.sh --name NAME [--count 1000] [--lead 120] [--no-renew] [--log FILE] -- OPERATOR COMMAND...
 set -euo pipefail
@@ -25,6 +26,10 @@ while (($#)); do
 done
 (($#)) || die "the operator command goes after --"
 install_crds
+# The storm's leases are seeded once: those of an earlier run would never turn Active again.
+if kubectl get environmentleases -o name 2>/dev/null | grep '/storm-l' >/dev/null; then  # not -q: with pipefail, kubectl's SIGPIPE would fail the test
+  die "storm leases from an earlier run are in this cluster: run the storm on a fresh one"
+fi
 start_operator "$op_log" "$@"
 wait_ready 300 >/dev/null
 wait_quiet 10 900

@@ -79,11 +79,17 @@ void DomainMetrics::observe_expiry_lag(std::chrono::duration<double> lag) {
 void DomainMetrics::set_assignments(int pairs) { assignments_.Add({}).Set(pairs); }
 
 void DomainMetrics::set_workload_images(const std::string& workload, std::vector<PairImages> pairs) {
+    for (auto& pair : pairs) std::sort(pair.images.begin(), pair.images.end());
+    std::sort(pairs.begin(), pairs.end(), [](const PairImages& a, const PairImages& b) { return a.target < b.target; });
+    // Most reconciles change nothing: compare before freeing and allocating the entries again.
+    auto kept = image_series_.lower_bound({workload, ""});
+    auto pair = pairs.begin();
+    for (; kept != image_series_.end() && kept->first.first == workload && pair != pairs.end(); ++kept, ++pair)
+        if (kept->first.second != pair->target || kept->second != pair->images) break;
+    const bool unchanged = pair == pairs.end() && (kept == image_series_.end() || kept->first.first != workload);
+    if (unchanged) return;
     forget_workload(workload);
-    for (auto& pair : pairs) {
-        std::sort(pair.images.begin(), pair.images.end());
-        image_series_[{workload, std::move(pair.target)}] = std::move(pair.images);
-    }
+    for (auto& each : pairs) image_series_[{workload, std::move(each.target)}] = std::move(each.images);
 }
 
 void DomainMetrics::forget_workload(const std::string& workload) {

@@ -14,13 +14,18 @@ std::string string_at(const Json& object, const char* pointer) {
     return value.is_string() ? value.get<std::string>() : std::string{};
 }
 
-std::string label_of(const Json& object, const std::string& key) {
+const std::string* find_label(const Json& object, const std::string& key) {
     const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) return {};
+    if (metadata == object.end() || !metadata->is_object()) return nullptr;
     const auto labels = metadata->find("labels");
-    if (labels == metadata->end() || !labels->is_object()) return {};
+    if (labels == metadata->end() || !labels->is_object()) return nullptr;
     const auto value = labels->find(key);
-    return value != labels->end() && value->is_string() ? value->get<std::string>() : std::string{};
+    return value != labels->end() && value->is_string() ? &value->get_ref<const std::string&>() : nullptr;
+}
+
+std::string label_of(const Json& object, const std::string& key) {
+    const std::string* value = find_label(object, key);
+    return value ? *value : std::string{};
 }
 
 } // namespace labfleet::kube

@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "kube/json_fields.hpp"
+
 namespace labfleet::kube {
 
 namespace {
@@ -31,13 +33,9 @@ std::string_view resource_version_of(const Json& object) {
 
 IndexFunction index_by_label(std::string key) {
     return [key = std::move(key)](const Json& object) -> std::vector<std::string> {
-        const auto metadata = object.find("metadata");
-        if (metadata == object.end() || !metadata->is_object()) return {};
-        const auto labels = metadata->find("labels");
-        if (labels == metadata->end() || !labels->is_object()) return {};
-        const auto value = labels->find(key);
-        if (value == labels->end() || !value->is_string()) return {};
-        return {value->get<std::string>()};
+        const std::string* value = find_label(object, key);  // an empty value is filed too
+        if (value == nullptr) return {};
+        return {*value};
     };
 }
 

@@ -97,6 +97,25 @@ labfleet_workload_image_info{workload="intro",target="stg",image="r/intro:2",sou
         metrics.write_image_info(text);
         CHECK(text == help + intro_stg + kube_stg);
     }
+    SECTION("the same pairs again, in any order, leave the series as they were") {
+        metrics.set_workload_images("intro", {{"qa", {{"r/intro-files:1", "pinned"}, {"r/intro:1", "lease/borrow"}}},
+                                              {"stg", {{"r/intro:2", "channel"}, {"r/intro-files:2", "target"}}}});
+        text.clear();
+        metrics.write_image_info(text);
+        CHECK(text == help + intro_qa + intro_stg + kube_stg);
+    }
+    SECTION("a changed image or an added pair replaces the workload's series") {
+        metrics.set_workload_images("kube", {{"stg", {{"r/kube:8", "environment"}}}});
+        metrics.set_workload_images("intro", {{"qa", {{"r/intro-files:1", "pinned"}, {"r/intro:1", "lease/borrow"}}},
+                                              {"stg", {{"r/intro-files:2", "target"}, {"r/intro:2", "channel"}}},
+                                              {"uat", {{"r/intro:3", "channel"}}}});
+        text.clear();
+        metrics.write_image_info(text);
+        CHECK(text == help + intro_qa + intro_stg +
+                          R"(labfleet_workload_image_info{workload="intro",target="uat",image="r/intro:3",source="channel"} 1
+labfleet_workload_image_info{workload="kube",target="stg",image="r/kube:8",source="environment"} 1
+)");
+    }
     SECTION("a workload forgotten loses all its series, others keep theirs") {
         metrics.forget_workload("intro");
         metrics.forget_workload("never-seen");

@@ -35,3 +35,14 @@ TEST_CASE("label_of reads a string label, empty when absent", "[kube][json_field
     CHECK(label_of(Json::parse(R"({"metadata": {"labels": null}})"), "app").empty());
     CHECK(label_of(Json::object(), "app").empty());
 }
+
+TEST_CASE("find_label tells an empty label from a missing one", "[kube][json_fields]") {
+    const Json object = Json::parse(R"({"metadata": {"labels": {"app": "web", "canary": "", "tier": 7}}})");
+    REQUIRE(find_label(object, "app") != nullptr);
+    CHECK(*find_label(object, "app") == "web");
+    REQUIRE(find_label(object, "canary") != nullptr);
+    CHECK(find_label(object, "canary")->empty());
+    CHECK(find_label(object, "tier") == nullptr);
+    CHECK(find_label(object, "absent") == nullptr);
+    CHECK(find_label(Json::object(), "app") == nullptr);
+}

@@ -136,6 +136,9 @@ TEST_CASE("a label index follows adds, updates, deletes and swaps, packed or not
     CHECK(store.list_by_index("env", "prod").empty());
     CHECK(names(store.list_by_index("env", "qa")) == std::vector<std::string>{"c"});
     CHECK(store.list_by_index("nope", "x").empty());
+
+    store.apply(object("e", "11", {{"env", ""}}));  // an empty value is a value; no label is none
+    CHECK(names(store.list_by_index("env", "")) == std::vector<std::string>{"e"});
 }
 
 TEST_CASE("keys and snapshots are read without decoding; a snapshot changes only when its object does") {

@@ -5,7 +5,8 @@
 namespace labfleet::kube {
 
 Result<ListPage> parse_list_page(std::string_view body, const ResourceType& type, const ObjectTrim& trim) {
-    Json list = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    static const std::vector<std::string_view> items_at{"items", "*"};
+    Json list = trim.parse(body, items_at);
     if (!list.is_object()) return decode_error("list page", "not a JSON object");
     auto metadata = list.find("metadata");
     if (metadata == list.end() || !metadata->is_object()) return decode_error("list page", "no metadata");
@@ -33,7 +34,6 @@ Result<ListPage> parse_list_page(std::string_view body, const ResourceType& type
             return decode_error("list page", "an item has no metadata.name");
         if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
         if (!item.contains("kind")) item["kind"] = type.kind;
-        trim.apply(item);
         page.items.push_back(std::make_shared<const Json>(std::move(item)));
     }
     return page;

@@ -36,7 +36,8 @@ ApiError decode_error(std::string_view what, std::string_view detail) {
 }
 
 Result<WatchEvent> parse_watch_event(std::string_view line, const ObjectTrim& trim) {
-    Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    static const std::vector<std::string_view> object_at{"object"};
+    Json event = trim.parse(line, object_at);
     if (!event.is_object()) return decode_error("watch event", "not a JSON object");
     const std::string* type_text = string_at(event, "type");
     auto object = event.find("object");
@@ -60,9 +61,7 @@ Result<WatchEvent> parse_watch_event(std::string_view line, const ObjectTrim& tr
     decoded.type = *type;
     decoded.resource_version = *resource_version;
     decoded.initial_events_end = *type == WatchEventType::Bookmark && marks_initial_events_end(*metadata);
-    Json owned = std::move(*object);
-    trim.apply(owned);
-    decoded.object = std::make_shared<const Json>(std::move(owned));
+    decoded.object = std::make_shared<const Json>(std::move(*object));
     return decoded;
 }
 

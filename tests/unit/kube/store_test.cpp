@@ -320,8 +320,7 @@ double bytes_per_object(int count, const ObjectTrim* trim, StoreOptions options 
         store.init_begin();
         std::vector<ObjectPtr> objects;
         for (auto& source : sources) {
-            Json copy = source;
-            if (trim) trim->apply(copy);
+            Json copy = trim ? trim->parse(source.dump(), {}) : source;
             objects.push_back(std::make_shared<const Json>(std::move(copy)));
         }
         store.init_apply(std::move(objects));

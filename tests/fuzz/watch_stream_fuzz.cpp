@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 #include <variant>
-#include <vector>
 
+#include "fuzz/trimmed_parse_check.hpp"
 #include "kube/line_splitter.hpp"
 #include "kube/list_page.hpp"
 #include "kube/object_trim.hpp"
@@ -56,38 +56,6 @@ private:
     std::size_t chunk_;
 };
 
-/// What `ObjectTrim({last_applied_pointer})` must leave of `object`: erased after a full parse.
-void erase_trimmed(Json& object) {
-    if (!object.is_object()) return;
-    const auto metadata = object.find("metadata");
-    if (metadata == object.end() || !metadata->is_object()) return;
-    metadata->erase("managedFields");
-    const auto annotations = metadata->find("annotations");
-    if (annotations != metadata->end() && annotations->is_object())
-        annotations->erase("kubectl.kubernetes.io/last-applied-configuration");
-}
-
-/// Differential check of the trimming parser against Json::parse on `line`,
-/// read as a watch event (`list` false) or a List body.
-void check_trimmed_parse(const ObjectTrim& trim, std::string_view line, bool list) {
-    static const std::vector<std::string_view> event_object{"object"};
-    static const std::vector<std::string_view> list_items{"items", "*"};
-    const Json trimmed = trim.parse(line, list ? list_items : event_object);
-    Json full = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (full.is_discarded() != trimmed.is_discarded()) std::abort();
-    if (full.is_discarded() || !full.is_object()) {
-        if (full != trimmed) std::abort();
-        return;
-    }
-    const auto objects = full.find(list ? "items" : "object");
-    if (objects != full.end()) {
-        if (!list) erase_trimmed(*objects);
-        else if (objects->is_array())
-            for (Json& item : *objects) erase_trimmed(item);
-    }
-    if (full != trimmed) std::abort();
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -110,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (std::holds_alternative<ListOptions>(request)) {
             const auto body = lines.next();
             if (!body) break;  // no more responses: the run is over
-            check_trimmed_parse(trim, *body, true);
+            fuzz::check_trimmed_parse(trim, *body, true);
             auto page = parse_list_page(*body, type, trim);
             if (page) input = watcher::ListPageReceived{std::move(page).value()};
             else input = watcher::ListFailed{page.error()};
@@ -124,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 input = watcher::WatchEnded{};
                 ended = true;
             } else {
-                check_trimmed_parse(trim, *line, false);
+                fuzz::check_trimmed_parse(trim, *line, false);
                 auto event = parse_watch_event(*line, trim);
                 if (event) input = watcher::EventReceived{std::move(event).value()};
                 else input = watcher::WatchFailed{event.error()};

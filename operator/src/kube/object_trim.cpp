@@ -2,14 +2,16 @@
 
 #include <charconv>
 
+#include "kube/json_reader.hpp"
+
 namespace labfleet::kube {
 
 namespace {
 
 const Json::json_pointer managed_fields("/metadata/managedFields");
 
-/// Builds the document from nlohmann's SAX events, as its DOM parser does,
-/// but drops each value whose place the trim tree cuts (and all inside it).
+/// Builds the document from the reader's events, as nlohmann's DOM parser
+/// does, but drops each value whose place the trim tree cuts (and all inside it).
 class TrimmingBuilder {
 public:
     using Node = ObjectTrim::Node;
@@ -24,7 +26,6 @@ public:
     bool number_unsigned(Json::number_unsigned_t v) { return value(v); }
     bool number_float(Json::number_float_t v, const std::string&) { return value(v); }
     bool string(std::string& v) { return value(std::move(v)); }
-    bool binary(Json::binary_t& v) { return value(std::move(v)); }
     bool start_object(std::size_t) { return open(Json::object()); }
     bool start_array(std::size_t) { return open(Json::array()); }
     bool end_object() { return close(); }
@@ -39,7 +40,6 @@ public:
         member_ = &(*open_.back().value)[std::move(name)];
         return true;
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
 private:
     /// Where a value stands: at a trim-tree node inside an object (`node`),
@@ -169,8 +169,7 @@ void ObjectTrim::add(const Json::json_pointer& pointer) {
 Json ObjectTrim::parse(std::string_view text, const std::vector<std::string_view>& objects_at) const {
     Json result;
     TrimmingBuilder builder(result, root_, objects_at);
-    if (!Json::sax_parse(text.begin(), text.end(), &builder, nlohmann::detail::input_format_t::json, true))
-        return Json(Json::value_t::discarded);
+    if (!json_reader::read(text, builder)) return Json(Json::value_t::discarded);
     return result;
 }
 

@@ -68,3 +68,31 @@ TEST_CASE("parse of malformed JSON is discarded, never an exception", "[kube][tr
         CHECK(trim.parse(text, event_object).is_discarded());
     }
 }
+
+TEST_CASE("parse accepts and refuses what Json::parse does, and reads the same values", "[kube][trim]") {
+    const ObjectTrim trim;
+    // Edge cases of the grammar, strings and numbers; each is compared with Json::parse.
+    const std::vector<std::string> texts = {
+        " \t\r\n{ \"a\" : [ 1 , 2 ] } \n", "\xEF\xBB\xBF[1]", "\xEF\xBB[1]", "[1]\xEF\xBB\xBF",
+        R"("\"\\\/\b\f\n\r\t")", R"("\u0041\u00e9\u20ac\ud83d\ude00")", R"("\u0000")", R"("\ud83d")", R"("\ude00")",
+        R"("\ud83d\u0041")", R"("\u12")", R"("\x")", "\"a\tb\"", "\"\x01\"", "\"\x7f\"",
+        "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"", "\"\xC0\xAF\"", "\"\xC1\xBF\"", "\"\xE0\x80\xAF\"",
+        "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xF5\x80\x80\x80\"", "\"\xE2\x82\"", "\"\x80\"",
+        "0", "-0", "01", "-", "1.", ".5", "1.5e", "1e+", "2E-3", "1.25E+2", "-12.5e-1", "+1", "0x10",
+        "18446744073709551615", "18446744073709551616", "-9223372036854775808", "-9223372036854775809",
+        "1e308", "1e309", "-1e309", "1e-400", "123456789012345678901234567890",
+        "true", "false", "null", "tru", "nulll", "True", "[true,false,null]",
+        "{}", "[]", "{\"a\":}", "{\"a\" 1}", "{\"a\":1,}", "[1,]", "[,1]", "{,}", "{1:2}", "[1 2]", "[1]]",
+        "{\"a\":{\"b\":{\"c\":[[[]]]}}}", "[[[[[[[[[[1]]]]]]]]]]", "[[[[", "", "   ", "1 2", "\"abc",
+        std::string("[1,\0]", 5), std::string("\"a\0b\"", 5), std::string("1 \0 x", 5), std::string("{\0}", 3)};
+    for (const std::string& text : texts) {
+        INFO(text);
+        const Json expected = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+        const Json got = trim.parse(text, at_top);
+        REQUIRE(got.is_discarded() == expected.is_discarded());
+        if (expected.is_discarded()) continue;
+        CHECK(got == expected);
+        CHECK(got.type() == expected.type());  // unsigned, integer or float alike
+        CHECK(got.dump() == expected.dump());
+    }
+}

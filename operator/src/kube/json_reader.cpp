@@ -1,6 +1,5 @@
 #include "kube/json_reader.hpp"
 
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -185,9 +184,8 @@ bool Scanner::number(Number& out) {
         // Out of range: read as a float, as nlohmann does.
     }
     out.kind = Number::Kind::Float;
-    token_.assign(start, at_);
-    errno = 0;
-    out.float_value = std::strtod(token_.c_str(), nullptr);  // C locale; underflow is accepted, as there
+    float_text_.assign(start, at_);
+    out.float_value = std::strtod(float_text_.c_str(), nullptr);  // C locale; underflow is accepted, as there
     return std::isfinite(out.float_value);
 }
 

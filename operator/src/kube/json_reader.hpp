@@ -8,9 +8,9 @@
 // input adapter, and copies runs of plain characters in one go.
 //
 // Handler: null(), boolean(bool), number_integer(int64), number_unsigned(uint64),
-// number_float(double, const std::string& text), string(std::string&),
-// start_object(size_t), key(std::string&), end_object(), start_array(size_t),
-// end_array(); each returns true to go on.
+// number_float(double), string(std::string&), start_object(), key(std::string&),
+// end_object(), start_array(), end_array(); each returns true to go on. The
+// strings it is handed may be moved from.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,8 +28,8 @@ struct Number {
     double float_value = 0;
 };
 
-/// The scanner under read(): each function reads one token at `at`,
-/// advances it and returns false on malformed input.
+/// The scanner under read(): each function reads one token where the last
+/// one ended, moves past it, and returns false on malformed input.
 class Scanner {
 public:
     explicit Scanner(std::string_view text);
@@ -39,11 +39,9 @@ public:
     void skip() { ++at_; }
     /// A string from its opening quote, unescaped into `out` (cleared first).
     bool string(std::string& out);
-    /// A number; its text is kept in token() for floats.
     bool number(Number& out);
     /// `word` (true, false or null) from its first letter.
     bool literal(std::string_view word);
-    const std::string& token() const { return token_; }
 
 private:
     bool utf8_sequence(std::string& out);
@@ -51,7 +49,7 @@ private:
 
     const char* at_;
     const char* end_;
-    std::string token_;
+    std::string float_text_;  // strtod wants it NUL-terminated
 };
 
 /// Reads `text` as one JSON value, telling `handler`; false when the text is
@@ -69,7 +67,7 @@ bool read(std::string_view text, Handler& handler) {
         switch (in.peek()) {
         case '{':
             in.skip();
-            if (!handler.start_object(static_cast<std::size_t>(-1))) return false;
+            if (!handler.start_object()) return false;
             if (in.peek() == '}') {
                 in.skip();
                 ok = handler.end_object();
@@ -82,7 +80,7 @@ bool read(std::string_view text, Handler& handler) {
             continue;
         case '[':
             in.skip();
-            if (!handler.start_array(static_cast<std::size_t>(-1))) return false;
+            if (!handler.start_array()) return false;
             if (in.peek() == ']') {
                 in.skip();
                 ok = handler.end_array();
@@ -103,7 +101,7 @@ bool read(std::string_view text, Handler& handler) {
             switch (number.kind) {
             case Number::Kind::Unsigned: ok = handler.number_unsigned(number.unsigned_value); break;
             case Number::Kind::Integer: ok = handler.number_integer(number.integer_value); break;
-            case Number::Kind::Float: ok = handler.number_float(number.float_value, in.token()); break;
+            case Number::Kind::Float: ok = handler.number_float(number.float_value); break;
             }
         }
         if (!ok) return false;

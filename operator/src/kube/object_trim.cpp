@@ -24,10 +24,10 @@ public:
     bool boolean(bool v) { return value(v); }
     bool number_integer(Json::number_integer_t v) { return value(v); }
     bool number_unsigned(Json::number_unsigned_t v) { return value(v); }
-    bool number_float(Json::number_float_t v, const std::string&) { return value(v); }
+    bool number_float(Json::number_float_t v) { return value(v); }
     bool string(std::string& v) { return value(std::move(v)); }
-    bool start_object(std::size_t) { return open(Json::object()); }
-    bool start_array(std::size_t) { return open(Json::array()); }
+    bool start_object() { return open(Json::object()); }
+    bool start_array() { return open(Json::array()); }
     bool end_object() { return close(); }
     bool end_array() { return close(); }
     bool key(std::string& name) {

@@ -104,6 +104,22 @@ check "the plan has every pair's three children" equals "$((workloads * targets 
 no_stale_children() { ! actual_children "$prefix" | grep -E 'owner-stale|labels-mismatch'; }
 check "no child has a stale owner or labels of another workload" no_stale_children
 
+# One more kill, and while the operator is down a workload is deleted with
+# --cascade=orphan: the garbage collector strips its children's owner
+# references and leaves them. Nothing changes them again, so only the next
+# start can find them (by their workload label) and prune them.
+stop_replica 1 KILL
+orphaned=$prefix-w01
+kubectl delete workload "$orphaned" --cascade=orphan --timeout=60s >/dev/null || fail "delete $orphaned orphaning its children"
+rm "$work/crs/workload-$orphaned.yaml"
+orphans() {
+  kubectl get configmaps,deployments,services -A -l "labfleet.dev/workload=$orphaned" -o json |
+    python3 -c 'import json, sys; print(sum(not i["metadata"].get("ownerReferences") for i in json.load(sys.stdin)["items"]))'
+}
+check "its $((targets * 3)) children outlive it, without owners" equals "$((targets * 3))" orphans
+start_replica 1 --leader-elect=false
+eventually "the next start prunes them: the children are the plan's again" 120 children_match "$work/crs" "$prefix"
+
 # --- the lease queue
 phases() { kubectl get environmentleases -l "labfleet.dev/e2e=$prefix" -o jsonpath='{.items[*].status.phase}'; }
 eventually "every lease was granted and has expired" 120 \

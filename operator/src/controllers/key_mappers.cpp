@@ -39,6 +39,13 @@ std::vector<std::string> workload_keys_for_child(const kube::Json& child) {
     return {std::move(workload)};
 }
 
+std::vector<std::string> workloads_named_by_children(const Caches& caches) {
+    std::set<std::string> keys;
+    for (const kube::Store* store : {&caches.config_maps, &caches.deployments, &caches.services})
+        for (const auto& workload : store->index_values(workload_label)) keys.insert(workload);
+    return as_vector(std::move(keys));
+}
+
 std::vector<std::string> workload_keys_for_target(const Caches& caches, const kube::Json& target) {
     std::set<std::string> keys;
     auto decoded = api::v1alpha1::DeploymentTarget::from_json(target);

@@ -28,6 +28,10 @@ std::vector<std::string> workload_keys_for_policy(const Caches& caches, const ku
 /// An EnvironmentLease → the workloads assigned to (or with children on) its spec.target.
 std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kube::Json& lease);
 
+/// The workloads the cached children name in their labfleet.dev/workload
+/// label, those gone included (their reconcile prunes what is left).
+std::vector<std::string> workloads_named_by_children(const Caches& caches);
+
 // --- SchedulingPolicy and DeploymentTarget controllers ---
 
 /// Every key in `store` (cluster-scoped names): a workload or target change

@@ -122,6 +122,13 @@ std::set<std::string, std::less<>> Store::index_values(std::string_view name, st
     return values;
 }
 
+std::set<std::string, std::less<>> Store::index_values(std::string_view name) const {
+    std::set<std::string, std::less<>> values;
+    if (const auto index = indexes_.find(name); index != indexes_.end())
+        for (const auto& [value, nodes] : index->second.keys_by_value) values.insert(value);
+    return values;
+}
+
 std::vector<ObjectPtr> Store::load_all(const Nodes& nodes) const {
     std::vector<ObjectPtr> result;
     result.reserve(nodes.size());
@@ -180,13 +187,14 @@ void Store::init_done(std::string resource_version) {
     relist_.reset();
 
     // Keys, not objects: a packed store decodes each one only while its handlers run.
+    const bool silent = !synced_ && options_.silent_first_sync;
     std::vector<ObjectKey> added;
     std::vector<std::pair<ObjectPtr, ObjectKey>> updated;
     std::vector<ObjectPtr> deleted;
     for (auto& [key, entry] : incoming) {
         auto old = objects_.find(key);
         if (old == objects_.end()) {
-            added.push_back(key);
+            if (!silent) added.push_back(key);
         } else if (old->second.resource_version == entry.resource_version) {
             entry = std::move(old->second);  // unchanged: keep the cached snapshot, say nothing
         } else {

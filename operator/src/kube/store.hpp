@@ -45,6 +45,12 @@ struct StoreOptions {
     /// Keep objects as MessagePack bytes, decoded at every read; handlers and
     /// readers get equal but distinct snapshots each time.
     bool packed = false;
+    /// The first sync swaps its objects in without telling the handlers
+    /// (later relists and events tell them as usual). For owners that read
+    /// the whole cache when they start, as the controllers do: a packed
+    /// store would otherwise decode every object once more only to hand it
+    /// to handlers whose keys are queued anyway.
+    bool silent_first_sync = false;
 };
 
 class Store {
@@ -73,6 +79,8 @@ public:
     /// target), read from the indexes alone: no object is decoded.
     std::set<std::string, std::less<>> index_values(std::string_view name, std::string_view among,
                                                     std::string_view value) const;
+    /// Every value index `name` files objects under.
+    std::set<std::string, std::less<>> index_values(std::string_view name) const;
     std::size_t size() const { return objects_.size(); }
     /// The last resourceVersion seen (list, event or bookmark); "" before the first list.
     const std::string& resource_version() const { return resource_version_; }

@@ -82,8 +82,12 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
 ControllerSet::~ControllerSet() = default;
 
 void ControllerSet::start() {
+    // Everything a first sync's handlers would queue is queued here, so the
+    // packed caches sync without telling them (StoreOptions::silent_first_sync).
     auto& caches = context_.caches;
     parts_->workloads.enqueue_all(caches.workloads);
+    for (const auto& workload : controllers::workloads_named_by_children(caches))
+        parts_->workloads.enqueue(workload, kube::Priority::Low);
     parts_->policies.enqueue_all(caches.policies);
     parts_->targets.enqueue_all(caches.targets);
     parts_->leases.enqueue_all(caches.targets);

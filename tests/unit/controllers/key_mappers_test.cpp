@@ -200,3 +200,12 @@ TEST_CASE("fleet view: a kind is decoded once per store revision", "[controllers
         CHECK(decode_workloads(*store)->items.empty());
     }
 }
+
+TEST_CASE("the workloads the children name, gone ones included, once each", "[controllers][key_mappers]") {
+    World world;
+    world.put(world.config_maps, child_json("ConfigMap", "intro", "labs-qa-1", "intro", "qa-1"));
+    world.put(world.deployments, child_json("Deployment", "intro", "labs-qa-1", "intro", "qa-1"));
+    world.put(world.services, child_json("Service", "gone", "labs-qa-1", "gone", "qa-1"));
+    world.put(world.deployments, child_json("Deployment", "kube", "labs-stg-1", "kube", "stg-1"));
+    CHECK(workloads_named_by_children(world.caches) == Keys{"gone", "intro", "kube"});
+}

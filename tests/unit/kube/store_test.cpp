@@ -141,6 +141,34 @@ TEST_CASE("a label index follows adds, updates, deletes and swaps, packed or not
     CHECK(names(store.list_by_index("env", "")) == std::vector<std::string>{"e"});
 }
 
+TEST_CASE("a silent first sync tells no handler; later relists and events do") {
+    const bool packed = GENERATE(false, true);
+    INFO("packed " << packed);
+    Store store({.packed = packed, .silent_first_sync = true});
+    store.add_index("env", index_by_label("env"));
+    Recorder recorder;
+    store.add_handlers(recorder.handlers());
+    relist(store, {object("a", "1", {{"env", "dev"}}), object("b", "2")}, "2");
+    CHECK(store.synced());
+    CHECK(store.size() == 2);
+    CHECK(names(store.list_by_index("env", "dev")) == std::vector<std::string>{"a"});
+    CHECK(recorder.seen.empty());
+
+    store.apply(object("c", "3"));
+    relist(store, {object("a", "4"), object("c", "3"), object("d", "5")}, "5");
+    CHECK(recorder.seen == std::vector<std::string>{"add c", "delete b", "update a 1->4", "add d"});
+}
+
+TEST_CASE("index_values without a filter lists every value of an index") {
+    Store store({.packed = true});
+    store.add_index("workload", index_by_label("workload"));
+    relist(store, {object("w1-a", "1", {{"workload", "w1"}}), object("w1-b", "2", {{"workload", "w1"}}),
+                   object("w2-a", "3", {{"workload", "w2"}}), object("loose", "4")},
+           "4");
+    CHECK(store.index_values("workload") == std::set<std::string, std::less<>>{"w1", "w2"});
+    CHECK(store.index_values("nope").empty());
+}
+
 TEST_CASE("keys and snapshots are read without decoding; a snapshot changes only when its object does") {
     using Snapshots = std::map<std::string, std::uint64_t>;
     auto snapshots = [](const Store& store) {

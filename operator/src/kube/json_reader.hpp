@@ -60,6 +60,12 @@ bool read(std::string_view text, Handler& handler) {
     std::vector<bool> in_object;  // the open containers, innermost last
     std::string text_buffer;
     Number number;
+    // A member's key and the colon after it.
+    auto key = [&] {
+        if (in.peek() != '"' || !in.string(text_buffer) || !handler.key(text_buffer) || in.peek() != ':') return false;
+        in.skip();
+        return true;
+    };
 
     for (;;) {
         // A value.
@@ -73,9 +79,7 @@ bool read(std::string_view text, Handler& handler) {
                 ok = handler.end_object();
                 break;
             }
-            if (in.peek() != '"' || !in.string(text_buffer) || !handler.key(text_buffer)) return false;
-            if (in.peek() != ':') return false;
-            in.skip();
+            if (!key()) return false;
             in_object.push_back(true);
             continue;
         case '[':
@@ -113,10 +117,7 @@ bool read(std::string_view text, Handler& handler) {
             if (next == '\0') return false;
             in.skip();
             if (next == ',') {
-                if (!in_object.back()) break;
-                if (in.peek() != '"' || !in.string(text_buffer) || !handler.key(text_buffer)) return false;
-                if (in.peek() != ':') return false;
-                in.skip();
+                if (in_object.back() && !key()) return false;
                 break;
             }
             if (next != (in_object.back() ? '}' : ']')) return false;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark scenarios (bench/scenarios) for Labfleet and the
 # controller-runtime peer (bench/peer-go), each on its own fresh local control
-# plane, plus the floor (a bare concurrent client) on a third, and prints a
-# table. Every cluster is stopped at the end, also on error or Ctrl-C.
+# plane, plus the floors (a bare concurrent client: the fleet's applies, then
+# the storm's status writes) on a third, and prints a table. Every cluster is stopped at the end, also on error or Ctrl-C.
 #
 #   hack/bench.sh [--operators labfleet,peer] [--workloads 1000] [--targets 10]
 #                 [--steady-minutes 5] [--storm 1000] [--restart-runs 3] [--workers 8]
@@ -105,6 +105,7 @@ if $floor; then
   cluster floor
   echo "load floor $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
   "$scenarios/floor.sh" --floor "$peer_bin/floor" --targets "$targets" --workloads "$workloads" | tee -a "$results"
+  "$scenarios/storm.sh" --name floor --floor --count "$storm" | tee -a "$results"
   "$here/local-cluster.sh" down --dir "$out/cluster-floor"
 fi
 

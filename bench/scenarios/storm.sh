@@ -11,43 +11,71 @@
 # and the operator writing every new expiresAt; the scenario fails otherwise.
 # --no-renew: every lease is created with duration --lead instead, so the
 # expiries spread over as long as the grants took (expiresAt_spread_s).
+# --floor: the storm's floor, with no operator (none goes after --): a bare
+# client writes every lease Active with the common expiresAt, and at that
+# second every lease's Expired status, one status update each (--patch: a
+# merge patch each, as the peer writes; --conditions: statuses with the four
+# conditions Labfleet's carry), --concurrency in flight (8); the same watcher
+# measures it. The least lag this API server allows.
 # Needs a cluster without the storm of an earlier run (it says so and stops).
 #
 #   storm.sh --name NAME [--count 1000] [--lead 120] [--no-renew] [--log FILE] -- OPERATOR COMMAND...
+#   storm.sh --name NAME --floor [--count 1000] [--lead 30] [--concurrency 8] [--patch] [--conditions]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-name=op count=1000 lead=120 renew=true op_log=/dev/null
+name=op count=1000 lead= renew=true floor=false concurrency=8 patch=false conditions=false op_log=/dev/null
 while (($#)); do
   case $1 in
     --name) name=$2; shift 2 ;; --count) count=$2; shift 2 ;; --lead) lead=$2; shift 2 ;;
-    --no-renew) renew=false; shift ;; --log) op_log=$2; shift 2 ;; --) shift; break ;;
+    --no-renew) renew=false; shift ;; --floor) floor=true; shift ;;
+    --concurrency) concurrency=$2; shift 2 ;; --patch) patch=true; shift ;;
+    --conditions) conditions=true; shift ;; --log) op_log=$2; shift 2 ;; --) shift; break ;;
     *) die "unknown flag $1" ;;
   esac
 done
-(($#)) || die "the operator command goes after --"
+if $floor; then
+  (($# == 0)) || die "--floor runs no operator: drop the command after --"
+  $renew || die "--floor and --no-renew do not go together"
+  lead=${lead:-30}
+else
+  (($#)) || die "the operator command goes after --"
+  lead=${lead:-120}
+fi
 install_crds
 # The storm's leases are seeded once: those of an earlier run would never turn Active again.
 if kubectl get environmentleases -o name 2>/dev/null | grep '/storm-l' >/dev/null; then  # not -q: with pipefail, kubectl's SIGPIPE would fail the test
   die "storm leases from an earlier run are in this cluster: run the storm on a fresh one"
 fi
-start_operator "$op_log" "$@"
-wait_ready 300 >/dev/null
-wait_quiet 10 900
+if ! $floor; then
+  start_operator "$op_log" "$@"
+  wait_ready 300 >/dev/null
+  wait_quiet 10 900
+fi
 step "storm[$name]: $count targets with a lease each"
 if $renew; then
   "$BENCHCTL" seed-storm --count "$count" --duration 1h
-  "$BENCHCTL" wait-leases --count "$count" --phase Active --timeout 20m
-  at=$(( $(date +%s) + lead ))
+  if $floor; then
+    at=$(( $(date +%s) + lead ))
+    "$BENCHCTL" grant-floor --at "$at" --concurrency 64 $($conditions && echo --conditions)
+  else
+    "$BENCHCTL" wait-leases --count "$count" --phase Active --timeout 20m
+    at=$(( $(date +%s) + lead ))
+    "$BENCHCTL" renew --at "$at"
+  fi
   step "storm[$name]: all Active; every lease now expires at $(date -u -d @"$at" +%T)"
-  "$BENCHCTL" renew --at "$at"
   watched=$(mktemp)
   "$BENCHCTL" watch-expired --at "$at" --count "$count" --timeout 20m >"$watched" &
   watcher=$!
   "$BENCHCTL" wait-expires --at "$at"
+  if $floor; then
+    step "storm[$name]: at the deadline a bare client writes every Expired status"
+    figures=$("$BENCHCTL" expire-floor --at "$at" --concurrency "$concurrency" \
+      $($patch && echo --patch) $($conditions && echo --conditions))
+  fi
 else
   "$BENCHCTL" seed-storm --count "$count" --duration "${lead}s"
 fi
 "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout 20m
 $renew && { wait "$watcher" || die "watching the expiries failed"; }
-printf 'storm %s %s %s %s\n' "$name" "$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)" \
-  "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")"
+$floor || figures=$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)
+printf 'storm %s %s %s %s\n' "$name" "$figures" "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")"

@@ -19,6 +19,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -37,6 +38,11 @@ const usage = `benchctl COMMAND [flags]
   renew           --at UNIX                                   set each Active storm lease to expire at UNIX
   wait-expires    --at UNIX                                   until every storm lease shows expiresAt UNIX (fails at UNIX)
   watch-expired   --at UNIX --count K [--timeout 10m]         watches the storm leases; prints when each turned Expired, after UNIX
+  grant-floor     --at UNIX [--concurrency 32] [--conditions] the storm's floor, no operator: every storm lease Active, expiring at UNIX
+  expire-floor    --at UNIX [--concurrency 32] [--patch] [--conditions]
+                                                              the storm's floor: at UNIX, writes every storm lease's Expired status
+                                                              (a status update each; --patch: a merge patch, as the peer writes;
+                                                              --conditions: with four conditions, as Labfleet's statuses carry)
   lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
   histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
   count                                                       objects in the cluster the operators cache`
@@ -59,6 +65,8 @@ func main() {
 	url := fs.String("url", "", "metrics URL")
 	name := fs.String("name", "", "histogram name")
 	concurrency := fs.Int("concurrency", 32, "requests in flight")
+	patch := fs.Bool("patch", false, "expire-floor: merge patches instead of status updates")
+	conditions := fs.Bool("conditions", false, "grant-floor, expire-floor: statuses with Labfleet's four conditions")
 	_ = fs.Parse(os.Args[2:])
 	ctx := context.Background()
 
@@ -94,6 +102,10 @@ func main() {
 		check(waitExpires(ctx, c, *at))
 	case "watch-expired":
 		check(watchExpired(ctx, cfg, *at, *count, *timeout))
+	case "grant-floor":
+		check(grantFloor(ctx, c, *at, *concurrency, *conditions))
+	case "expire-floor":
+		check(expireFloor(ctx, c, *at, *concurrency, *patch, *conditions))
 	case "lease-report":
 		check(leaseReport(ctx, c))
 	case "count":
@@ -302,6 +314,92 @@ func watchExpired(ctx context.Context, cfg *rest.Config, at int64, n int, timeou
 	}
 	fmt.Printf("watched=%d watched_p50_ms=%.0f watched_p99_ms=%.0f watched_max_ms=%.0f\n", len(lags), rank(0.5),
 		rank(0.99), rank(1))
+	return nil
+}
+
+// The lease storm's floor: no operator runs. grantFloor writes every storm
+// lease's status Active, expiring at `at`, as an operator's grant would;
+// expireFloor waits for `at` and then writes each lease's status as an
+// operator's sweeper would (phase Expired, releasedAt): one status update per
+// lease, `workers` in flight and nothing else, the least any operator must
+// write. watch-expired measures it as it measures the operators.
+func grantFloor(ctx context.Context, c client.Client, at int64, workers int, conditions bool) error {
+	leases, err := stormLeases(ctx, c)
+	if err != nil {
+		return err
+	}
+	return writeStatuses(ctx, c, leases, workers, false, func(l *api.EnvironmentLease) {
+		acquired, expires := metav1.Now(), metav1.Unix(at, 0)
+		l.Status = api.EnvironmentLeaseStatus{ObservedGeneration: l.Generation, Phase: api.PhaseActive,
+			AcquiredAt: &acquired, ExpiresAt: &expires}
+		if conditions {
+			l.Status.Conditions = operatorConditions(l, "True", "ExpiringSoon", "Expires at "+expires.UTC().Format(time.RFC3339))
+		}
+	})
+}
+
+func expireFloor(ctx context.Context, c client.Client, at int64, workers int, patch, conditions bool) error {
+	leases, err := stormLeases(ctx, c)
+	if err != nil {
+		return err
+	}
+	time.Sleep(time.Until(time.Unix(at, 0)))
+	start := time.Now()
+	err = writeStatuses(ctx, c, leases, workers, patch, func(l *api.EnvironmentLease) {
+		released := metav1.Now()
+		l.Status.Phase, l.Status.ReleasedAt = api.PhaseExpired, &released
+		if conditions {
+			meta.SetStatusCondition(&l.Status.Conditions, metav1.Condition{Type: "ExpiringSoon", Status: "False",
+				Reason: "Expired", Message: "Expired at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339),
+				ObservedGeneration: l.Generation})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start).Seconds()
+	fmt.Printf("floor_writes=%d floor_s=%.3f floor_writes_per_s=%.0f\n", len(leases), elapsed,
+		float64(len(leases))/elapsed)
+	return nil
+}
+
+// operatorConditions are the four conditions Labfleet's lease statuses carry
+// while Active, so that the floor's writes can weigh what Labfleet's do.
+func operatorConditions(l *api.EnvironmentLease, expiring metav1.ConditionStatus, reason, message string) []metav1.Condition {
+	t := l.Spec.Target
+	var out []metav1.Condition
+	for _, c := range []metav1.Condition{
+		{Type: "TargetNotFound", Status: "False", Reason: "TargetFound", Message: "Deployment target " + t + " exists"},
+		{Type: "OverridesValid", Status: "True", Reason: "OverridesValid",
+			Message: "Every override names a workload assigned to target " + t},
+		{Type: "DurationClamped", Status: "False", Reason: "WithinMaxDuration",
+			Message: "Lasts " + l.Spec.Duration + ", within the maxDuration 8h of target " + t},
+		{Type: "ExpiringSoon", Status: expiring, Reason: reason, Message: message},
+	} {
+		c.ObservedGeneration = l.Generation
+		meta.SetStatusCondition(&out, c)
+	}
+	return out
+}
+
+// writeStatuses writes each lease's status as `set` makes it, `workers` in
+// flight: a status update, or with `patch` a merge patch of the change with
+// the resourceVersion (the peer's optimistic lock).
+func writeStatuses(ctx context.Context, c client.Client, leases []api.EnvironmentLease, workers int, patch bool,
+	set func(*api.EnvironmentLease)) error {
+	err, failures := seed.Parallel(ctx, len(leases), workers, func(ctx context.Context, i int) error {
+		l := &leases[i]
+		if !patch {
+			set(l)
+			return c.Status().Update(ctx, l)
+		}
+		from := client.MergeFromWithOptions(l.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		set(l)
+		return c.Status().Patch(ctx, l, from)
+	})
+	if err != nil {
+		return fmt.Errorf("%d status writes failed, first: %w", failures, err)
+	}
 	return nil
 }
 

@@ -15,15 +15,15 @@
 # client writes every lease Active with the common expiresAt, and at that
 # second every lease's Expired status, one status update each (--patch: a
 # merge patch each, as the peer writes; --conditions: statuses with the four
-# conditions Labfleet's carry), --concurrency in flight (8); the same watcher
+# conditions Labfleet's carry), --concurrency in flight (64); the same watcher
 # measures it. The least lag this API server allows.
 # Needs a cluster without the storm of an earlier run (it says so and stops).
 #
 #   storm.sh --name NAME [--count 1000] [--lead 120] [--no-renew] [--log FILE] -- OPERATOR COMMAND...
-#   storm.sh --name NAME --floor [--count 1000] [--lead 30] [--concurrency 8] [--patch] [--conditions]
+#   storm.sh --name NAME --floor [--count 1000] [--lead 30] [--concurrency 64] [--patch] [--conditions]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-name=op count=1000 lead= renew=true floor=false concurrency=8 patch=false conditions=false op_log=/dev/null
+name=op count=1000 lead= renew=true floor=false concurrency=64 patch=false conditions=false op_log=/dev/null
 while (($#)); do
   case $1 in
     --name) name=$2; shift 2 ;; --count) count=$2; shift 2 ;; --lead) lead=$2; shift 2 ;;

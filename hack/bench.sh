@@ -2,7 +2,8 @@
 # Runs the benchmark scenarios (bench/scenarios) for Labfleet and the
 # controller-runtime peer (bench/peer-go), each on its own fresh local control
 # plane, plus the floors (a bare concurrent client: the fleet's applies, then
-# the storm's status writes) on a third, and prints a table. Every cluster is stopped at the end, also on error or Ctrl-C.
+# the storm's status writes) on a third, and prints a table. Every cluster is
+# stopped at the end, also on error or Ctrl-C.
 #
 #   hack/bench.sh [--operators labfleet,peer] [--workloads 1000] [--targets 10]
 #                 [--steady-minutes 5] [--storm 1000] [--restart-runs 3] [--workers 8]

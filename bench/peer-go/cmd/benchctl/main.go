@@ -333,7 +333,7 @@ func grantFloor(ctx context.Context, c client.Client, at int64, workers int, con
 		l.Status = api.EnvironmentLeaseStatus{ObservedGeneration: l.Generation, Phase: api.PhaseActive,
 			AcquiredAt: &acquired, ExpiresAt: &expires}
 		if conditions {
-			l.Status.Conditions = operatorConditions(l, "True", "ExpiringSoon", "Expires at "+expires.UTC().Format(time.RFC3339))
+			l.Status.Conditions = operatorConditions(l)
 		}
 	})
 }
@@ -364,8 +364,9 @@ func expireFloor(ctx context.Context, c client.Client, at int64, workers int, pa
 }
 
 // operatorConditions are the four conditions Labfleet's lease statuses carry
-// while Active, so that the floor's writes can weigh what Labfleet's do.
-func operatorConditions(l *api.EnvironmentLease, expiring metav1.ConditionStatus, reason, message string) []metav1.Condition {
+// while Active and near expiresAt, so that the floor's writes weigh what
+// Labfleet's do.
+func operatorConditions(l *api.EnvironmentLease) []metav1.Condition {
 	t := l.Spec.Target
 	var out []metav1.Condition
 	for _, c := range []metav1.Condition{
@@ -374,7 +375,8 @@ func operatorConditions(l *api.EnvironmentLease, expiring metav1.ConditionStatus
 			Message: "Every override names a workload assigned to target " + t},
 		{Type: "DurationClamped", Status: "False", Reason: "WithinMaxDuration",
 			Message: "Lasts " + l.Spec.Duration + ", within the maxDuration 8h of target " + t},
-		{Type: "ExpiringSoon", Status: expiring, Reason: reason, Message: message},
+		{Type: "ExpiringSoon", Status: "True", Reason: "ExpiringSoon",
+			Message: "Expires at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339)},
 	} {
 		c.ObservedGeneration = l.Generation
 		meta.SetStatusCondition(&out, c)

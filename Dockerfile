@@ -1,5 +1,6 @@
-# labfleet-operator image: built on Debian bookworm with the distribution's -dev packages,
-# run on bookworm-slim with only the shared libraries the binary links, as a non-root user.
+# labfleet-operator image: built on Debian bookworm with the distribution's -dev packages; the
+# runtime image holds the binary and exactly the shared libraries it links — no shell, no apt —
+# and runs as a numeric non-root user. hack/image.sh builds it without a daemon.
 
 FROM debian:bookworm AS build
 RUN apt-get update \
@@ -14,13 +15,17 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLABFLEET_BUILD_TES
  && cmake --build build --target labfleet-operator \
  && strip --strip-unneeded build/operator/labfleet-operator \
  && ./build/operator/labfleet-operator version
+# The runtime's root filesystem: the binary, the dynamic loader and the libraries ldd resolves
+# (copied at their resolved paths), and an empty /tmp. Same layout as hack/image.sh --host-binary.
+RUN mkdir -p /rootfs/usr/local/bin /rootfs/tmp \
+ && chmod 1777 /rootfs/tmp \
+ && cp build/operator/labfleet-operator /rootfs/usr/local/bin/ \
+ && ldd build/operator/labfleet-operator | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' \
+    | xargs -r cp --parents -L -t /rootfs/ \
+ && chroot /rootfs /usr/local/bin/labfleet-operator version
 
-FROM debian:bookworm-slim
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libyaml-cpp0.7 libprometheus-cpp-core1.0 libboost-url1.81.0 ca-certificates \
- && rm -rf /var/lib/apt/lists/*
-COPY --from=build /src/build/operator/labfleet-operator /usr/local/bin/labfleet-operator
+FROM scratch
+COPY --from=build /rootfs/ /
 # Numeric, so runAsNonRoot can verify it without an /etc/passwd entry.
 USER 65532:65532
 # /metrics and /healthz,/readyz.

@@ -6,8 +6,8 @@
 #   hack/control-plane-bins.sh            build what is missing, report progress
 #   hack/control-plane-bins.sh --bindir   same, then print the bin directory
 #
-# Programs: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl
-# (hack/tools/kube), etcd (hack/tools/etcd), helm (hack/tools/helm) and KWOK's
+# Programs: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
+# kubelet and kube-proxy (hack/tools/kube), etcd (hack/tools/etcd), helm (hack/tools/helm) and KWOK's
 # controller (hack/tools/kwok). A cold build takes tens of minutes on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,7 +67,8 @@ build() {
 }
 
 build kube "$kube_ldflags" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+  k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
 # etcd's main package is its server module, built as "server" and renamed.
 if [[ ! -x "$bindir/etcd" ]]; then
   build etcd "-s -w" go.etcd.io/etcd/server/v3

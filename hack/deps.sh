@@ -10,6 +10,10 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
   prometheus-cpp-dev catch2 prometheus python3 python3-yaml
   clang-14 libclang-rt-14-dev  # hack/fuzz.sh: libFuzzer and the sanitizer runtimes come with clang-rt
+  # hack/image.sh: daemonless image builds, the Debian base, the files server's busybox
+  buildah mmdebstrap busybox-static
+  # the real node (hack/lib/real-node.sh): runtime, CNI plugins, kube-proxy's iptables and conntrack
+  containerd runc containernetworking-plugins iptables conntrack iproute2 util-linux
 )
 
 missing=()

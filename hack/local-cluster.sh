@@ -1,32 +1,46 @@
 #!/usr/bin/env bash
-# A real Kubernetes control plane on loopback for development and tests:
-# etcd, kube-apiserver (RBAC, client-cert admin), kube-controller-manager,
-# kube-scheduler and KWOK (one simulated node, so Deployments become
-# Available without a kubelet). Binaries come from hack/control-plane-bins.sh.
+# A real Kubernetes control plane for development and tests: etcd,
+# kube-apiserver (Node + RBAC authorization, client-cert admin),
+# kube-controller-manager and kube-scheduler, plus one node:
+#   --node kwok  (default) KWOK's simulated node: pods become Ready without a
+#                kubelet, so thousands of them cost nothing (the benchmarks).
+#   --node real  a real node: containerd + runc + CNI, kubelet and kube-proxy in
+#                a network namespace of their own (hack/lib/real-node.sh); images
+#                reach it by `load`, never by pull. One per machine.
+#   --node none  (or --minimal) etcd + kube-apiserver only.
+# Binaries come from hack/control-plane-bins.sh.
 #
-#   hack/local-cluster.sh up   [--dir DIR] [--minimal]  start (idempotent; --minimal: etcd + apiserver only)
-#   hack/local-cluster.sh down [--dir DIR]              stop what `up` started and drop its data
+#   hack/local-cluster.sh up   [--dir DIR] [--node kwok|real|none]  start (idempotent)
+#   hack/local-cluster.sh down [--dir DIR]              stop what `up` started and remove what it added
 #   hack/local-cluster.sh env  [--dir DIR]              print the exports for KUBECONFIG and PATH
+#   hack/local-cluster.sh load [--dir DIR] ARCHIVE...   import image archives into the real node
+#   hack/local-cluster.sh node-check                    say why a real node cannot run here (exit 1), or nothing
 #   hack/local-cluster.sh restart-apiserver [--dir DIR] kill -9 kube-apiserver and start it again
 #   hack/local-cluster.sh compact [--dir DIR]           compact etcd at its current revision
 #
 # DIR defaults to the user's cache directory. It holds certs/, logs/, pids/,
 # the kubeconfig and env.sh (source it to use kubectl against the cluster).
+# Service ClusterIPs come from 198.19.0.0/17 and pod IPs from 198.18.0.0/16.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib/log.sh"
+source "$here/lib/real-node.sh"
 
 command=${1:-}
 [[ -n $command ]] && shift
 dir="$(labfleet_cache_dir)/cluster"
-minimal=false
+node=kwok
+args=()
 while (($#)); do
   case $1 in
     --dir) dir=$2; shift 2 ;;
-    --minimal) minimal=true; shift ;;
-    *) die "unknown flag $1 (see the header of $0)" ;;
+    --node) node=$2; shift 2 ;;
+    --minimal) node=none; shift ;;
+    -*) die "unknown flag $1 (see the header of $0)" ;;
+    *) args+=("$1"); shift ;;
   esac
 done
+[[ $node =~ ^(kwok|real|none)$ ]] || die "--node must be kwok, real or none, not '$node'"
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 certs="$dir/certs" logs="$dir/logs" pids="$dir/pids"
@@ -42,6 +56,7 @@ running() {
 }
 
 # start NAME COMMAND...: runs a component in its own session, logging to logs/NAME.log.
+# The pid file holds the component's own pid (nsenter execs what it runs).
 start() {
   local name=$1; shift
   setsid "$@" >"$logs/$name.log" 2>&1 < /dev/null &
@@ -82,7 +97,7 @@ make_certs() {
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=labfleet-local-ca" \
       -keyout ca.key -out ca.crt 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout apiserver.key -out apiserver.csr 2>/dev/null
-    printf 'subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:127.0.0.1,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n' > apiserver.ext
+    printf "subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:127.0.0.1,IP:$kubernetes_service_ip,IP:$node_host_ip\nextendedKeyUsage=serverAuth\n" > apiserver.ext
     openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
       -extfile apiserver.ext -out apiserver.crt 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=labfleet-admin" -keyout admin.key -out admin.csr 2>/dev/null
@@ -96,7 +111,8 @@ make_certs() {
 }
 
 write_kubeconfig() {
-  local port=$1
+  local port=$1 host
+  host=$(cat "$dir/apiserver.host")
   local b64="base64 -w0"
   cat > "$dir/kubeconfig" <<KUBECONFIG
 apiVersion: v1
@@ -104,7 +120,7 @@ kind: Config
 clusters:
 - name: labfleet-local
   cluster:
-    server: https://127.0.0.1:$port
+    server: https://$host:$port
     certificate-authority-data: $($b64 < "$certs/ca.crt")
 users:
 - name: admin
@@ -119,20 +135,30 @@ KUBECONFIG
   chmod 600 "$dir/kubeconfig"
 }
 
+# start_apiserver: on loopback, or on the host's end of the real node's link
+# so that pods reach it. Pods get service-account tokens (the ServiceAccount
+# admission plugin) only where a kubelet can run them.
 start_apiserver() {
-  local port etcd_url
+  local port host etcd_url node_flags=()
   port=$(cat "$dir/apiserver.port")
+  host=$(cat "$dir/apiserver.host")
   etcd_url=$(cat "$dir/etcd.url")
+  if [[ -f "$dir/node.real" ]]; then
+    node_flags=(--kubelet-client-certificate="$certs/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$certs/apiserver-kubelet-client.key" --kubelet-preferred-address-types=InternalIP)
+  else
+    node_flags=(--disable-admission-plugins=ServiceAccount)
+  fi
   start kube-apiserver "$bindir/kube-apiserver" --etcd-servers="$etcd_url" --cert-dir="$certs" \
     --tls-cert-file="$certs/apiserver.crt" --tls-private-key-file="$certs/apiserver.key" \
-    --client-ca-file="$certs/ca.crt" --secure-port="$port" --bind-address=127.0.0.1 \
-    --advertise-address=127.0.0.1 --service-cluster-ip-range=10.0.0.0/16 --allow-privileged=true \
-    --authorization-mode=RBAC --disable-admission-plugins=ServiceAccount \
-    --service-account-issuer="https://127.0.0.1:$port/" --service-account-key-file="$certs/sa.pub" \
-    --service-account-signing-key-file="$certs/sa.key" --api-audiences="https://127.0.0.1:$port/" \
+    --client-ca-file="$certs/ca.crt" --secure-port="$port" --bind-address="$host" \
+    --advertise-address="$host" --service-cluster-ip-range="$service_cidr" --allow-privileged=true \
+    --authorization-mode=Node,RBAC "${node_flags[@]}" \
+    --service-account-issuer="https://$host:$port/" --service-account-key-file="$certs/sa.pub" \
+    --service-account-signing-key-file="$certs/sa.key" --api-audiences="https://$host:$port/" \
     --etcd-compaction-interval=0 --profiling=false --v=0
   wait_for "kube-apiserver" 90 curl -fsS --cacert "$certs/ca.crt" --cert "$certs/admin.crt" \
-    --key "$certs/admin.key" "https://127.0.0.1:$port/readyz"
+    --key "$certs/admin.key" "https://$host:$port/readyz"
 }
 
 write_env() {
@@ -149,6 +175,10 @@ up() {
     step "cluster: already running in $dir"
     return 0
   fi
+  if [[ $node == real ]]; then
+    local why; why=$(node_unavailable)
+    [[ -z $why ]] || die "a real node cannot run here: $why"
+  fi
   down_processes
   mkdir -p "$logs" "$pids"
   make_certs
@@ -156,6 +186,15 @@ up() {
   etcd_port=$(free_port); peer_port=$(free_port)
   echo "http://127.0.0.1:$etcd_port" > "$dir/etcd.url"
   free_port > "$dir/apiserver.port"
+  rm -f "$dir/node.real"
+  if [[ $node == real ]]; then
+    touch "$dir/node.real"
+    node_paths
+    node_network_up
+    echo "$node_host_ip" > "$dir/apiserver.host"
+  else
+    echo 127.0.0.1 > "$dir/apiserver.host"
+  fi
 
   step "cluster: starting etcd on 127.0.0.1:$etcd_port"
   rm -rf "$dir/etcd-data"
@@ -165,36 +204,46 @@ up() {
     --initial-cluster="labfleet=http://127.0.0.1:$peer_port" --unsafe-no-fsync --log-level=warn
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
 
-  step "cluster: starting kube-apiserver on 127.0.0.1:$(cat "$dir/apiserver.port")"
+  step "cluster: starting kube-apiserver on $(cat "$dir/apiserver.host"):$(cat "$dir/apiserver.port")"
+  [[ $node == real ]] && node_certs
   start_apiserver
   write_kubeconfig "$(cat "$dir/apiserver.port")"
   write_env
 
-  if ! $minimal; then
-    step "cluster: starting kube-controller-manager, kube-scheduler and KWOK (one simulated node)"
+  if [[ $node != none ]]; then
+    step "cluster: starting kube-controller-manager and kube-scheduler"
     # Client QPS 500: at the defaults (20 and 50) a 10,000-Deployment fleet's
     # ReplicaSets and pods take a quarter of an hour to appear.
     start kube-controller-manager "$bindir/kube-controller-manager" --kubeconfig="$dir/kubeconfig" \
       --service-account-private-key-file="$certs/sa.key" --root-ca-file="$certs/ca.crt" \
       --use-service-account-credentials=false --leader-elect=false --secure-port=0 \
-      --controllers='*,-serviceaccount-token' --kube-api-qps=500 --kube-api-burst=1000 --v=0
+      --controllers='*,-serviceaccount-token' --kube-api-qps=500 --kube-api-burst=1000 \
+      --service-cluster-ip-range="$service_cidr" --v=0
     start kube-scheduler "$bindir/kube-scheduler" --kubeconfig="$dir/kubeconfig" --leader-elect=false \
       --secure-port=0 --kube-api-qps=500 --kube-api-burst=1000 --v=0
-    start kwok "$bindir/kwok" --kubeconfig="$dir/kubeconfig" --config="$bindir/kwok-stages.yaml" \
-      --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --node-ip=127.0.0.1 \
-      --server-address=127.0.0.1:0
-    "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" apply -f "$here/kwok-node.yaml" >/dev/null
   fi
+  case $node in
+    kwok)
+      step "cluster: starting KWOK (one simulated node)"
+      start kwok "$bindir/kwok" --kubeconfig="$dir/kubeconfig" --config="$bindir/kwok-stages.yaml" \
+        --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --node-ip=127.0.0.1 \
+        --server-address=127.0.0.1:0
+      "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" apply -f "$here/kwok-node.yaml" >/dev/null ;;
+    real) node_up ;;
+  esac
   step "cluster: up in $((SECONDS - started)) s — source $dir/env.sh to use it"
 }
 
 down_processes() {
-  for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop "$name"; done
+  for name in kwok kube-scheduler kube-controller-manager; do stop "$name"; done
+  node_down
+  for name in kube-apiserver etcd; do stop "$name"; done
 }
 
 down() {
+  bindir=$("$here/control-plane-bins.sh" --bindir)
   down_processes
-  rm -rf "$dir/etcd-data" "$dir/kubeconfig"
+  rm -rf "$dir/etcd-data" "$dir/kubeconfig" "$dir/node.real"
   step "cluster: stopped ($dir)"
 }
 
@@ -202,6 +251,12 @@ case $command in
   up) up ;;
   down) down ;;
   env) bindir=$("$here/control-plane-bins.sh" --bindir); write_env; cat "$dir/env.sh" ;;
+  load)
+    [[ -f "$dir/node.real" ]] || die "load needs a cluster started with --node real in $dir"
+    ((${#args[@]})) || die "load needs at least one image archive"
+    node_load "${args[@]}"
+    step "cluster: loaded ${#args[@]} image archive(s) into the node" ;;
+  node-check) why=$(node_unavailable); [[ -z $why ]] || { echo "$why"; exit 1; } ;;
   restart-apiserver)
     bindir=$("$here/control-plane-bins.sh" --bindir)
     if [[ -f "$pids/kube-apiserver" ]]; then
@@ -217,5 +272,5 @@ case $command in
     revision=$(curl -fsS -X POST -d '{"key":"AA=="}' "$url/v3/kv/range" | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
     curl -fsS -X POST -d "{\"revision\": \"$revision\", \"physical\": true}" "$url/v3/kv/compaction" >/dev/null
     step "cluster: etcd compacted at revision $revision" ;;
-  *) die "usage: $0 up|down|env|restart-apiserver|compact [--dir DIR] [--minimal]" ;;
+  *) die "usage: $0 up|down|env|load|node-check|restart-apiserver|compact [--dir DIR] [--node kwok|real|none]" ;;
 esac

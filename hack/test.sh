@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (Debian packages, the pinned
-# control-plane binaries), builds Labfleet and its tests, then runs the unit
-# tests and the integration tests against a real etcd + kube-apiserver on
-# loopback. Idempotent; everything built is cached.
+# control-plane binaries), builds Labfleet, its tests and its image, then runs
+# the unit tests, the integration tests against a real etcd + kube-apiserver
+# on loopback, and the in-cluster tests: the chart running that image on a real
+# node. Idempotent; everything built is cached.
 #
 #   hack/test.sh [ctest arguments...]     e.g. hack/test.sh -L unit
+#
+# The image is built from the Dockerfile exactly as written (CI does this);
+# LABFLEET_IMAGE_FROM_HOST=1 builds it from the binary just compiled instead,
+# which takes seconds.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/hack/lib/log.sh"
@@ -18,6 +23,11 @@ step "build: configuring in $build_dir"
 cmake -S "$root" -B "$build_dir" -G Ninja -DLABFLEET_BUILD_TESTS=ON >/dev/null
 step "build: compiling with $jobs jobs"
 ninja -C "$build_dir" -j "$jobs" | awk '/^\[/ { if (++n % 10 == 0) { print; fflush() } next } { print; fflush() }'
+if [[ ${LABFLEET_IMAGE_FROM_HOST:-0} == 1 ]]; then
+  "$root/hack/image.sh" operator --host-binary "$build_dir/operator/labfleet-operator"
+else
+  "$root/hack/image.sh" operator
+fi
 step "test: running ctest"
 ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
 

@@ -30,6 +30,23 @@ check() {
   if out="$("$@" 2>&1)"; then pass "${name}"; else fail "${name}" ${out:+"${out}"}; fi
 }
 
+# eventually NAME SECONDS COMMAND...: an assertion that must become true in time.
+eventually() {
+  local name=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then fail "$name (not true after ${seconds}s)"; return 0; fi
+    sleep 0.2
+  done
+  pass "$name"
+}
+
+# equals EXPECTED COMMAND...: the command prints exactly EXPECTED.
+equals() {
+  local expected=$1; shift
+  [[ "$("$@" 2>/dev/null)" == "$expected" ]]
+}
+
 # summary: prints `N passed, M failed`; succeeds only when no case failed.
 summary() {
   printf '%d passed, %d failed\n' "${passed}" "${failed}"

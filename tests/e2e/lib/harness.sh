@@ -10,23 +10,6 @@ work=$(mktemp -d)
 # shellcheck source=../../lib/checks.sh
 source "$root/tests/lib/checks.sh"
 
-# eventually NAME SECONDS COMMAND...: an assertion that must become true in time.
-eventually() {
-  local name=$1 seconds=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then fail "$name (not true after ${seconds}s)"; return 0; fi
-    sleep 0.2
-  done
-  pass "$name"
-}
-
-# equals EXPECTED COMMAND...: the command prints exactly EXPECTED.
-equals() {
-  local expected=$1; shift
-  [[ "$("$@" 2>/dev/null)" == "$expected" ]]
-}
-
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -155,9 +155,9 @@ TEST_CASE("load_kubeconfig treats a list entry without its body like an empty on
 
 TEST_CASE("load_in_cluster_config uses the service account with a re-readable token") {
     const ConfigResult r = load_in_cluster_config(
-        fake_env({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}));
+        fake_env({{"KUBERNETES_SERVICE_HOST", "198.19.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}));
     REQUIRE(r.ok());
-    CHECK(r->server == "https://10.0.0.1:443");
+    CHECK(r->server == "https://198.19.0.1:443");
     CHECK(r->token.empty());
     CHECK(r->token_file == data("serviceaccount") + "/token");
     CHECK(r->ca_pem == "sa-ca\n");
@@ -171,14 +171,14 @@ TEST_CASE("load_in_cluster_config uses the service account with a re-readable to
 }
 
 TEST_CASE("load_in_cluster_config fails without env or token") {
-    CHECK_FALSE(load_in_cluster_config(fake_env({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}})).ok());
+    CHECK_FALSE(load_in_cluster_config(fake_env({{"KUBERNETES_SERVICE_HOST", "198.19.0.1"}})).ok());
     const ConfigResult no_token = load_in_cluster_config(
-        fake_env({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}, data("nowhere")));
+        fake_env({{"KUBERNETES_SERVICE_HOST", "198.19.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}, data("nowhere")));
     CHECK(error_of(no_token).rfind("in-cluster: cannot read " + data("nowhere") + "/token", 0) == 0);
 }
 
 TEST_CASE("load_cluster_config follows --kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config") {
-    const std::map<std::string, std::string> in_cluster{{"KUBERNETES_SERVICE_HOST", "10.0.0.1"},
+    const std::map<std::string, std::string> in_cluster{{"KUBERNETES_SERVICE_HOST", "198.19.0.1"},
                                                         {"KUBERNETES_SERVICE_PORT", "443"},
                                                         {"HOME", data("home")}};
     auto with = [&](std::map<std::string, std::string> extra) {
@@ -217,7 +217,7 @@ TEST_CASE("load_cluster_config follows --kubeconfig, $KUBECONFIG, in-cluster, ~/
         ConfigEnvironment env = with({});
         env.service_account_dir = data("nowhere");
         REQUIRE(load_cluster_config({}, env).ok());
-        env = fake_env({{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}},
+        env = fake_env({{"KUBERNETES_SERVICE_HOST", "198.19.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}},
                        data("nowhere"));
         CHECK(error_of(load_cluster_config({}, env)).rfind("in-cluster: cannot read", 0) == 0);
     }

@@ -21,7 +21,7 @@ kubectl apply -f "$root/crds/" >/dev/null
 kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$operator" run --metrics-bind-address="127.0.0.1:$port" --health-probe-bind-address=127.0.0.1:0 \
+"$operator" run --metrics-bind-address="127.0.0.1:$port" --metrics-secure=false --health-probe-bind-address=127.0.0.1:0 \
   --log-level=warn ${LABFLEET_BENCH_FLAGS:-} >"$dir/operator.log" 2>&1 &
 pid=$!
 

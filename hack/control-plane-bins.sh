@@ -16,7 +16,7 @@ source "$here/lib/log.sh"
 command -v go >/dev/null || die "go is required to build the control plane (install Go 1.25+)"
 
 tools="$here/tools"
-recipe=1  # bump when the way the programs are built changes
+recipe=2  # bump when the way the programs are built changes
 key=$( (echo "$recipe"; go version; cat "$tools"/*/go.mod "$tools"/*/go.sum) | sha256sum | cut -c1-16)
 bindir="$(labfleet_cache_dir)/bin/$key"
 mkdir -p "$bindir"
@@ -74,7 +74,9 @@ if [[ ! -x "$bindir/etcd" ]]; then
   build etcd "-s -w" go.etcd.io/etcd/server/v3
   mv "$bindir/server" "$bindir/etcd"
 fi
-build helm "-s -w" helm.sh/helm/v3/cmd/helm
+# As helm's Makefile: the Kubernetes version `helm template`/`lint` assume
+# without --kube-version (else v1.20, which the chart's kubeVersion refuses).
+build helm "-s -w -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor" helm.sh/helm/v3/cmd/helm
 build kwok "-s -w" sigs.k8s.io/kwok/cmd/kwok
 # KWOK's own stage definitions (node ready + heartbeat, pod ready/complete/
 # delete) from the pinned module, as one config file for `kwok --config`.

@@ -28,7 +28,7 @@ start_operator() {
   op_metrics="http://127.0.0.1:$mport/metrics"
   op_probe="http://127.0.0.1:$pport"
   op_started=$(date +%s%N)
-  "$@" --metrics-bind-address="127.0.0.1:$mport" --health-probe-bind-address="127.0.0.1:$pport" >"$log" 2>&1 &
+  "$@" --metrics-bind-address="127.0.0.1:$mport" --metrics-secure=false --health-probe-bind-address="127.0.0.1:$pport" >"$log" 2>&1 &
   op_pid=$!
   trap 'stop_operator' EXIT
   trap 'exit 130' INT TERM

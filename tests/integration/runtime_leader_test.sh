@@ -39,7 +39,7 @@ start_operator() {
   metrics="$(free_port)"
   probes="$(free_port)"
   "${LABFLEET_OPERATOR}" run --leader-elect --leader-election-namespace="${lease_ns}" \
-    --leader-election-id="${lease}" --metrics-bind-address="127.0.0.1:${metrics}" \
+    --leader-election-id="${lease}" --metrics-bind-address="127.0.0.1:${metrics}" --metrics-secure=false \
     --health-probe-bind-address="127.0.0.1:${probes}" --log-format=json \
     >"${work_dir}/operator-${n}.log" 2>&1 &
   pids+=("$!")

@@ -52,6 +52,16 @@ app.kubernetes.io/component: operator
 {{- printf "%s-metrics" (include "labfleet.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* Name of the metrics Service port: https when /metrics is served over TLS. */}}
+{{- define "labfleet.metricsPortName" -}}
+{{- if .Values.metrics.secure }}https{{ else }}metrics{{ end }}
+{{- end }}
+
+{{/* Where the metrics certificate Secret is mounted (--metrics-cert-dir). */}}
+{{- define "labfleet.metricsCertDir" -}}
+/var/run/secrets/labfleet/metrics-certs
+{{- end }}
+
 {{/* The job label the alerts select the operator's series by. */}}
 {{- define "labfleet.jobLabel" -}}
 {{- default (include "labfleet.metricsServiceName" .) .Values.prometheusRule.jobLabel }}

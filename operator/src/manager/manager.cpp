@@ -4,6 +4,8 @@
 #include <list>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -24,9 +26,12 @@
 #include "kube/metrics_client.hpp"
 #include "kube/net/https_client.hpp"
 #include "kube/urgent_first_client.hpp"
+#include "manager/api_access_reviewer.hpp"
 #include "manager/api_event_sink.hpp"
 #include "manager/controller_set.hpp"
+#include "manager/metrics_authorizer.hpp"
 #include "manager/probe_server.hpp"
+#include "manager/serving_cert.hpp"
 
 namespace labfleet::manager {
 
@@ -37,6 +42,8 @@ namespace {
 
 constexpr auto managed_by_selector = "app.kubernetes.io/managed-by=labfleet";
 constexpr auto shutdown_grace = 10s;
+/// How often --metrics-cert-dir is read again for a rotated certificate.
+constexpr auto cert_reload_period = 10s;
 
 std::string host_of(const std::string& server) {
     auto start = server.find("://");
@@ -48,6 +55,31 @@ kube::ClusterConfig load_config(const RunOptions& options) {
     auto config = kube::load_cluster_config({options.kubeconfig, options.context}, kube::ConfigEnvironment::process());
     if (!config) throw std::runtime_error("cluster config: " + config.error().describe());
     return std::move(config).value();
+}
+
+/// The client of the /metrics reviews: its own connections, and timeouts
+/// short enough that a scrape (10 s by default) is answered, even if with 500.
+/// Its requests stay out of rest_client_requests_total, whose POSTs count the
+/// operator's writes (a standby shows none: that is how fencing is checked).
+std::unique_ptr<kube::Client> make_review_client(const kube::ClusterConfig& config, asio::any_io_executor executor) {
+    kube::net::HttpsClientOptions options;
+    options.connect_timeout = 3s;
+    options.handshake_timeout = 3s;
+    options.request_timeout = 4s;
+    options.max_idle_connections = 2;
+    options.max_throttle_retries = 0;  // a throttled review fails this scrape; the next one asks again
+    options.user_agent = "labfleet-operator/metrics-auth";
+    return std::make_unique<kube::net::HttpsClient>(config, executor, options);
+}
+
+/// Names for a self-signed metrics certificate: the host (the pod) and loopback.
+std::vector<std::string> self_signed_names() {
+    std::vector<std::string> names;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') names.emplace_back(host);
+    for (const char* name : {"localhost", "127.0.0.1", "::1"})
+        if (names.empty() || names.front() != name) names.emplace_back(name);
+    return names;
 }
 
 kube::Logger make_logger(const RunOptions& options) {
@@ -119,6 +151,9 @@ public:
           context_{writer_, clock_, informers_.caches(), events_, &domain_metrics_},
           controllers_(io_.get_executor(), context_, metrics_, options),
           log_(kube::default_logger().named("manager")) {
+        // Every replica exports the series from the start, a standby with 0, so
+        // that max(leader_election_master_status) < 1 can tell "nobody leads".
+        metrics_.set_leader(options.leader_election_id, false);
         domain_metrics_.count_leases(informers_.leases.store());
         if (options.leader_elect) {
             kube::LeaderElectionConfig election{identity_,
@@ -136,6 +171,8 @@ public:
                                {"leader_elect", options_.leader_elect}, {"dry_run", options_.dry_run}});
         for (auto* informer : informers_.all()) informer->start(io_.get_executor());
         for (auto& server : servers_) server->start();
+        if (metrics_server_ && metrics_server_->secure() && !options_.metrics_cert_dir.empty())
+            asio::co_spawn(io_, reload_serving_cert(), asio::detached);
         asio::signal_set signals(io_, SIGINT, SIGTERM);
         signals.async_wait([this](const boost::system::error_code& error, int signal) {
             if (!error) shutdown(0, "signal " + std::to_string(signal));
@@ -153,21 +190,50 @@ private:
         return config_.ns.empty() ? "default" : config_.ns;
     }
 
+    bool metrics_enabled() const { return options_.metrics_bind_address != "0"; }
+
+    /// Whether /metrics and the probes are served by one server: when given the
+    /// same address, in plain HTTP (the kubelet probes in plain HTTP, so HTTPS
+    /// metrics need an address of their own; port 0 gives each a free one).
+    bool share_metrics_server() const {
+        if (options_.metrics_bind_address != options_.health_probe_bind_address) return false;
+        if (!options_.metrics_secure) return true;
+        const auto parsed = parse_bind_address(options_.metrics_bind_address);
+        if (parsed && parsed->second == 0) return false;
+        throw std::runtime_error("--metrics-bind-address and --health-probe-bind-address must differ "
+                                 "when /metrics is served over HTTPS (--metrics-secure)");
+    }
+
+    /// The /metrics server (unless disabled) and the probe server.
     void open_servers() {
-        auto metrics = std::make_unique<ProbeServer>(io_.get_executor(), options_.metrics_bind_address);
-        metrics->serve_metrics([this] {
-            // A leader whose lease ran out (say, the process was paused) reports 0 at
-            // once, as its write gate does, not only when the elector next looks.
-            if (leading_ && !may_write()) metrics_.set_leader(options_.leader_election_id, false);
-            return metrics_.serialize();
-        });
-        ProbeServer* probes = metrics.get();
-        if (options_.health_probe_bind_address != options_.metrics_bind_address) {
+        ProbeServer* probes = nullptr;
+        if (metrics_enabled()) {
+            const bool shared = share_metrics_server();
+            std::optional<ServingCert> cert;
+            if (options_.metrics_secure) cert = initial_serving_cert();
+            auto metrics = std::make_unique<ProbeServer>(io_.get_executor(), options_.metrics_bind_address, cert);
+            Guard guard;
+            if (options_.metrics_secure) {
+                review_client_ = make_review_client(config_, io_.get_executor());
+                reviewer_ = std::make_unique<ApiAccessReviewer>(*review_client_);
+                authorizer_ = std::make_unique<MetricsAuthorizer>(*reviewer_, clock_);
+                guard = [this](GuardRequest request) { return admit_scrape(std::move(request)); };
+            }
+            metrics->serve_metrics(
+                [this] {
+                    // A leader whose lease ran out (say, the process was paused) reports 0 at
+                    // once, as its write gate does, not only when the elector next looks.
+                    if (leading_ && !may_write()) metrics_.set_leader(options_.leader_election_id, false);
+                    return metrics_.serialize();
+                },
+                std::move(guard));
+            metrics_server_ = metrics.get();
+            if (shared) probes = metrics.get();
             servers_.push_back(std::move(metrics));
+        }
+        if (!probes) {
             servers_.push_back(std::make_unique<ProbeServer>(io_.get_executor(), options_.health_probe_bind_address));
             probes = servers_.back().get();
-        } else {
-            servers_.push_back(std::move(metrics));
         }
         probes->add_healthz({"ping", [] { return std::optional<std::string>{}; }});
         probes->add_readyz({"informers", [this]() -> std::optional<std::string> {
@@ -177,6 +243,67 @@ private:
                                 }
                                 return std::nullopt;
                             }});
+    }
+
+    /// --metrics-cert-dir's certificate, else a self-signed one made now.
+    ServingCert initial_serving_cert() {
+        if (options_.metrics_cert_dir.empty()) return self_signed_serving_cert(self_signed_names());
+        auto loaded = load_serving_cert(options_.metrics_cert_dir);
+        if (auto* error = std::get_if<CertError>(&loaded)) throw std::runtime_error("--metrics-cert-dir: " + error->message);
+        serving_cert_ = std::get<ServingCert>(loaded);
+        return serving_cert_;
+    }
+
+    /// Re-reads --metrics-cert-dir every cert_reload_period and serves a
+    /// changed certificate to new connections.
+    asio::awaitable<void> reload_serving_cert() {
+        asio::steady_timer timer(io_);
+        std::string last_error;
+        while (!stopping_) {
+            timer.expires_after(cert_reload_period);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (stopping_) break;
+            last_error = reload_serving_cert_once(last_error);
+        }
+    }
+
+    /// One look at --metrics-cert-dir. A pair that does not load (a Secret
+    /// mid-rotation) keeps the certificate in use; the error is returned and
+    /// logged when it differs from `last_error`.
+    std::string reload_serving_cert_once(const std::string& last_error) {
+        auto loaded = load_serving_cert(options_.metrics_cert_dir);
+        std::string error;
+        if (auto* failed = std::get_if<CertError>(&loaded)) {
+            error = failed->message;
+        } else if (std::get<ServingCert>(loaded) != serving_cert_) {
+            if (auto refused = metrics_server_->set_serving_cert(std::get<ServingCert>(loaded))) {
+                error = *refused;
+            } else {
+                serving_cert_ = std::get<ServingCert>(std::move(loaded));
+                log_.info("metrics: serving certificate reloaded", {{"dir", options_.metrics_cert_dir}});
+            }
+        }
+        if (!error.empty() && error != last_error)
+            log_.warn("metrics: serving certificate not reloaded; keeping the current one", {{"error", error}});
+        return error;
+    }
+
+    /// The guard of /metrics: TokenReview, then SubjectAccessReview (cached).
+    asio::awaitable<GuardAnswer> admit_scrape(GuardRequest request) {
+        const AccessDecision decision = co_await authorizer_->authorize(
+            std::move(request.authorization), std::move(request.method), std::move(request.path));
+        GuardAnswer answer = answer_scrape(decision);
+        co_return answer;
+    }
+
+    /// Logs a refusal (a failed review as an error) and says what to answer.
+    GuardAnswer answer_scrape(const AccessDecision& decision) const {
+        if (decision.verdict == Verdict::Failed)
+            log_.error("metrics: could not check the caller", {{"user", decision.user}, {"error", decision.detail}});
+        else if (decision.verdict != Verdict::Allowed)
+            log_.debug("metrics: caller refused", {{"user", decision.user}, {"status", decision.http_status()},
+                                                   {"reason", decision.detail}});
+        return {decision.http_status(), decision.message};
     }
 
     /// Waits for the caches, then for leadership, then runs the controllers.
@@ -253,7 +380,14 @@ private:
     controllers::Context context_;
     ControllerSet controllers_;
     std::unique_ptr<kube::LeaderElector> elector_;
+    // /metrics reviews (with --metrics-secure): a client of their own, so a
+    // scrape never queues behind the controllers' requests.
+    std::unique_ptr<kube::Client> review_client_;
+    std::unique_ptr<ApiAccessReviewer> reviewer_;
+    std::unique_ptr<MetricsAuthorizer> authorizer_;
+    ServingCert serving_cert_;  // the one loaded from --metrics-cert-dir
     std::vector<std::unique_ptr<ProbeServer>> servers_;
+    ProbeServer* metrics_server_ = nullptr;  // in servers_; null when disabled
     kube::Logger log_;
     bool leading_ = false;
     bool stopping_ = false;

@@ -87,6 +87,8 @@ std::map<std::string, Flag> run_flags(RunOptions& o) {
         {"kubeconfig", {string_flag(o.kubeconfig), false, "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)"}},
         {"context", {string_flag(o.context), false, "kubeconfig context to use (default: current-context)"}},
         {"metrics-bind-address", {string_flag(o.metrics_bind_address), false, "address of /metrics (default :8080; 0 disables)"}},
+        {"metrics-secure", {bool_flag(o.metrics_secure), true, "serve /metrics over HTTPS to callers allowed get on /metrics (TokenReview + SubjectAccessReview); false = plain HTTP (default true)"}},
+        {"metrics-cert-dir", {string_flag(o.metrics_cert_dir), false, "directory with tls.crt and tls.key for /metrics (default: a self-signed certificate)"}},
         {"health-probe-bind-address", {string_flag(o.health_probe_bind_address), false, "address of /healthz and /readyz (default :8081)"}},
         {"leader-elect", {bool_flag(o.leader_elect), true, "elect a leader on a coordination.k8s.io Lease; only the leader writes"}},
         {"leader-election-id", {string_flag(o.leader_election_id), false, "name of the leader Lease (default labfleet-operator)"}},

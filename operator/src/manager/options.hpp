@@ -16,7 +16,14 @@ using kube::LogFormat;
 struct RunOptions {
     std::string kubeconfig;                    // --kubeconfig; empty = discovery order
     std::string context;                       // --context
-    std::string metrics_bind_address = ":8080";
+    std::string metrics_bind_address = ":8080"; // "0" = no metrics endpoint
+    /// /metrics over HTTPS, callers checked with TokenReview and
+    /// SubjectAccessReview (as controller-runtime's metrics filter); false =
+    /// plain HTTP open to anyone who can reach the port.
+    bool metrics_secure = true;
+    /// Directory with tls.crt and tls.key for /metrics (re-read when they
+    /// change); empty = a self-signed certificate made at start.
+    std::string metrics_cert_dir;
     std::string health_probe_bind_address = ":8081";
     bool leader_elect = false;
     std::string leader_election_id = "labfleet-operator";

@@ -28,7 +28,7 @@ start_operator() {
   probe_port=$(free_port)
   "$operator" run --kubeconfig="$operator_kubeconfig" --leader-elect \
     --leader-election-namespace="$leader_namespace" --log-format=text \
-    --metrics-bind-address="127.0.0.1:$metrics_port" --health-probe-bind-address="127.0.0.1:$probe_port" \
+    --metrics-bind-address="127.0.0.1:$metrics_port" --metrics-secure=false --health-probe-bind-address="127.0.0.1:$probe_port" \
     "$@" >>"$work/operator.log" 2>&1 &
   operator_pid=$!
   local deadline=$((SECONDS + 30))

@@ -14,7 +14,7 @@ start_replica() {
   [[ -n ${replica_metrics[$n]:-} ]] || replica_metrics[$n]=$(free_port)
   [[ -n ${replica_probe[$n]:-} ]] || replica_probe[$n]=$(free_port)
   "$operator" run --kubeconfig="$operator_kubeconfig" --leader-election-namespace="$leader_namespace" \
-    --log-format=json --metrics-bind-address="127.0.0.1:${replica_metrics[$n]}" \
+    --log-format=json --metrics-bind-address="127.0.0.1:${replica_metrics[$n]}" --metrics-secure=false \
     --health-probe-bind-address="127.0.0.1:${replica_probe[$n]}" "$@" >>"$work/replica-$n.log" 2>&1 &
   replica_pid[$n]=$!
 }

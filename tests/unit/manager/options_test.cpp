@@ -47,6 +47,16 @@ TEST_CASE("run flags take --name=value, --name value and bare booleans") {
     CHECK(options.lease_duration == std::chrono::seconds{30});
 }
 
+TEST_CASE("/metrics is HTTPS unless told otherwise") {
+    auto defaults = parse_run({});
+    CHECK(defaults.metrics_secure);
+    CHECK(defaults.metrics_cert_dir.empty());
+    auto plain = parse_run({"--metrics-secure=false", "--metrics-cert-dir", "/certs"});
+    CHECK_FALSE(plain.metrics_secure);
+    CHECK(plain.metrics_cert_dir == "/certs");
+    CHECK(parse_error({"run", "--metrics-secure=no"}).find("--metrics-secure") != std::string::npos);
+}
+
 TEST_CASE("bad flags are errors naming the flag") {
     CHECK(parse_error({"run", "--workers=0"}) == "flag --workers: expected a positive integer, got '0'");
     CHECK(parse_error({"run", "--workers=x"}).find("--workers") != std::string::npos);

@@ -2,6 +2,7 @@
 
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/config_hash.hpp"
+#include "controllers/pod_settings_merge.hpp"
 #include "controllers/workshop_render.hpp"
 
 namespace labfleet::controllers {
@@ -13,6 +14,12 @@ Json selector_labels(const api::v1alpha1::Workload& workload, const api::v1alpha
     return {{name_label, workload.metadata.name},
             {workload_label, workload.metadata.name},
             {target_label, target.metadata.name}};
+}
+
+Json string_map(const std::map<std::string, std::string>& map) {
+    Json out = Json::object();
+    for (const auto& [key, value] : map) out[key] = value;
+    return out;
 }
 
 Json metadata(const std::string& name, const api::v1alpha1::Workload& workload,
@@ -52,7 +59,6 @@ const UnreadChildFields& unread_child_fields() {
                           pod + "/schedulerName",
                           pod + "/terminationGracePeriodSeconds",
                           container + "/imagePullPolicy",
-                          container + "/resources",
                           container + "/terminationMessagePath",
                           container + "/terminationMessagePolicy",
                           probe + "/failureThreshold",
@@ -88,7 +94,17 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
                       {"metadata", metadata(name + "-workshop", workload, target)},
                       {"data", {{"workshop.yaml", rendered.yaml}}}};
 
-    Json pod_labels = child_labels(workload, target);
+    const api::v1alpha1::PodSettings settings = merge_pod_settings(target.spec.pod, workload.spec.pod);
+    out.pod_settings_conflicts = pod_settings_conflicts(workload, target, settings);
+    const Json settings_json = to_json(settings);
+
+    // Labfleet's own labels and annotation go in last: they win (validation
+    // refuses settings that name them anyway).
+    Json pod_labels = string_map(settings.labels);
+    pod_labels.update(child_labels(workload, target));
+    Json pod_annotations = string_map(settings.annotations);
+    pod_annotations[config_hash_annotation] = out.config_hash;
+
     const Json container_security = {{"allowPrivilegeEscalation", false},
                                      {"capabilities", {{"drop", Json::array({"ALL"})}}},
                                      {"readOnlyRootFilesystem", true},
@@ -100,19 +116,33 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
         {"ports", Json::array({{{"name", "http"}, {"containerPort", port}, {"protocol", "TCP"}}})},
         {"readinessProbe", {{"httpGet", {{"path", "/"}, {"port", port}}}}},
         {"securityContext", container_security}};
+    if (settings_json.contains("resources")) container["resources"] = settings_json["resources"];
+
+    Json pod_security = {{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}};
+    if (settings.run_as_user) pod_security["runAsUser"] = *settings.run_as_user;
+    if (settings.run_as_group) pod_security["runAsGroup"] = *settings.run_as_group;
+    Json pod_spec = {{"automountServiceAccountToken", false},
+                     {"securityContext", std::move(pod_security)},
+                     {"containers", Json::array({container})}};
+    for (const char* field : {"imagePullSecrets", "nodeSelector", "tolerations", "priorityClassName"})
+        if (settings_json.contains(field)) pod_spec[field] = settings_json[field];
+
+    Json deployment_metadata = metadata(files_name, workload, target);
+    // Null when there are no settings: an absent live annotation is in sync
+    // (no write for Deployments made before pod settings existed), a present
+    // one is a change to apply, without it (nulls are never sent).
+    deployment_metadata["annotations"] = {
+        {pod_settings_hash_annotation, settings.empty() ? Json(nullptr) : Json(sha256_hex(settings_json.dump()))}};
     out.deployment = {
         {"apiVersion", "apps/v1"},
         {"kind", "Deployment"},
-        {"metadata", metadata(files_name, workload, target)},
+        {"metadata", std::move(deployment_metadata)},
         {"spec",
          {{"replicas", workload.spec.suspend ? 0 : workload.spec.replicas},
           {"selector", {{"matchLabels", selector_labels(workload, target)}}},
           {"template",
-           {{"metadata", {{"labels", pod_labels}, {"annotations", {{config_hash_annotation, out.config_hash}}}}},
-            {"spec",
-             {{"automountServiceAccountToken", false},
-              {"securityContext", {{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
-              {"containers", Json::array({container})}}}}}}}};
+           {{"metadata", {{"labels", std::move(pod_labels)}, {"annotations", std::move(pod_annotations)}}},
+            {"spec", std::move(pod_spec)}}}}}};
 
     out.service = {
         {"apiVersion", "v1"},

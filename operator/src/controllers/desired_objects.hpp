@@ -20,6 +20,13 @@ inline constexpr const char* workload_label = "labfleet.dev/workload";
 inline constexpr const char* target_label = "labfleet.dev/target";
 inline constexpr const char* name_label = "app.kubernetes.io/name";
 inline constexpr const char* config_hash_annotation = "labfleet.dev/config-hash";
+/// On the Deployment: sha256 of the pair's merged pod settings; null (must be
+/// absent) when there are none. Live objects are compared as supersets of the desired
+/// ones, so dropping a setting (a nodeSelector key, a toleration) changes
+/// nothing else that is compared: this value changing is what makes the
+/// Deployment be applied again, and server-side apply then removes the
+/// fields Labfleet no longer sends.
+inline constexpr const char* pod_settings_hash_annotation = "labfleet.dev/pod-settings-hash";
 
 struct DesiredObjects {
     kube::Json config_map;
@@ -27,6 +34,9 @@ struct DesiredObjects {
     kube::Json service;
     std::string config_hash;                        // sha256 of the rendered workshop YAML
     std::vector<std::string> unknown_placeholders;  // from rendering, for a condition
+    /// Why the pair's merged pod settings cannot run (pod_settings_conflicts);
+    /// when not empty the objects must not be applied.
+    std::vector<std::string> pod_settings_conflicts;
 
     /// ConfigMap, Deployment, Service.
     std::vector<kube::Json> all() const { return {config_map, deployment, service}; }
@@ -47,7 +57,12 @@ struct UnreadChildFields {
 const UnreadChildFields& unread_child_fields();
 
 /// Builds the three objects. The owner reference's uid is omitted when the
-/// workload has none (offline plan of files not yet applied).
+/// workload has none (offline plan of files not yet applied). The files pod
+/// carries the pair's merged pod settings (controllers/pod_settings_merge.hpp)
+/// under a fixed restricted security context: runAsNonRoot, seccomp
+/// RuntimeDefault, no privilege escalation, no capabilities, read-only root
+/// filesystem, no service account token; the settings may only choose the
+/// user and group IDs.
 DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
                                      const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images);
 

@@ -2,6 +2,30 @@
 
 namespace labfleet::controllers {
 
+bool means_absent(const kube::Json& desired) {
+    if (desired.is_null()) return true;
+    if (!desired.is_object() || desired.empty()) return false;
+    for (const auto& [key, value] : desired.items())
+        if (!means_absent(value)) return false;
+    return true;
+}
+
+kube::Json without_absent(kube::Json object) {
+    if (object.is_object()) {
+        for (auto it = object.begin(); it != object.end();) {
+            if (means_absent(*it)) {
+                it = object.erase(it);
+            } else {
+                *it = without_absent(std::move(*it));
+                ++it;
+            }
+        }
+    } else if (object.is_array()) {
+        for (auto& item : object) item = without_absent(std::move(item));
+    }
+    return object;
+}
+
 namespace {
 std::optional<std::string> difference_at(const kube::Json& desired, const kube::Json& live, const std::string& path) {
     const auto here = [&]() { return path.empty() ? std::string("<root>") : path; };
@@ -11,8 +35,8 @@ std::optional<std::string> difference_at(const kube::Json& desired, const kube::
             const std::string child = path.empty() ? key : path + "." + key;
             const auto found = live.find(key);
             if (found == live.end()) {
-                // A null we send means "absent": absent live is in sync.
-                if (value.is_null()) continue;
+                // A desired null means "absent": absent live is in sync.
+                if (means_absent(value)) continue;
                 return child;
             }
             if (auto difference = difference_at(value, *found, child)) return difference;

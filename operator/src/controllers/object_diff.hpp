@@ -16,8 +16,18 @@ namespace labfleet::controllers {
 /// `desired` is a subset of `live`. Objects compare key by key (extra live
 /// keys are ignored); arrays element by element and must be of equal length
 /// (an extra element is a change we would undo); scalars by value, numbers
-/// by numeric value.
+/// by numeric value. A desired null means "absent": a live object lacking the
+/// key (or an enclosing object holding nothing but such nulls) is in sync.
 std::optional<std::string> first_difference(const kube::Json& desired, const kube::Json& live);
+
+/// True for a desired value that asks for absence: a null, or a non-empty
+/// object holding only such values.
+bool means_absent(const kube::Json& desired);
+
+/// `object` without the values that mean absent: what is sent. Server-side
+/// apply does not read a null as "remove" (a null annotation is stored as
+/// ""); a field Labfleet stops sending is what it removes.
+kube::Json without_absent(kube::Json object);
 
 /// True when `live` already holds every field of `desired`: applying it
 /// would change nothing.

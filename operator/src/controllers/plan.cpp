@@ -15,6 +15,7 @@
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/assignments.hpp"
 #include "controllers/desired_objects.hpp"
+#include "controllers/object_diff.hpp"
 #include "controllers/tag_resolution.hpp"
 #include "controllers/yaml_convert.hpp"
 #include "kube/json_fields.hpp"
@@ -146,6 +147,9 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
         const auto& workload = *workload_by_name.at(pair.workload);
         const auto& target = *target_by_name.at(pair.target);
         const auto desired = build_desired_objects(workload, target, resolve_images(workload, target));
+        if (!desired.pod_settings_conflicts.empty())
+            return plan_error("workload " + pair.workload + " on target " + pair.target,
+                              {"", desired.pod_settings_conflicts.front()});
         for (const auto& placeholder : desired.unknown_placeholders)
             out.warnings.push_back("workload " + pair.workload + " on target " + pair.target +
                                    ": unknown placeholder " + placeholder + " left as is");
@@ -158,7 +162,7 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
                                                          " in namespace " + std::get<0>(key)});
         }
     }
-    for (const auto& [key, entry] : objects) out.yaml += "---\n" + json_to_yaml(entry.first);
+    for (const auto& [key, entry] : objects) out.yaml += "---\n" + json_to_yaml(without_absent(entry.first));
     return out;
 }
 

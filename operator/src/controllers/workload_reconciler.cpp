@@ -101,8 +101,12 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     auto status = workload_status(workload, sync, terminal_errors, ctx_.clock.now());
     const auto* degraded_before = api::v1alpha1::find_condition(workload.status.conditions, "Degraded");
     const auto* degraded_now = api::v1alpha1::find_condition(status.conditions, "Degraded");
-    if (!terminal_errors.empty() && (degraded_before == nullptr || degraded_before->status != "True" ||
-                                     degraded_before->message != degraded_now->message))
+    const bool degraded_changed = degraded_before == nullptr || degraded_before->status != "True" ||
+                                  degraded_before->message != degraded_now->message;
+    if (degraded_now->reason == "InvalidPodSettings" && degraded_changed)
+        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
+                           "InvalidPodSettings", degraded_now->message, "Validate");
+    else if (!terminal_errors.empty() && degraded_changed)
         ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
                            "ApplyFailed", terminal_errors.front(), "Apply");
     if (workload_status_changed(workload.status, status)) {

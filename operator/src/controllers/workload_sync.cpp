@@ -96,6 +96,8 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         outcome.paused = target.spec.paused || world.paused_targets.contains(target.metadata.name);
         const DesiredObjects desired = build_desired_objects(workload, target, outcome.images);
         outcome.desired_replicas = integer_at(desired.deployment, "/spec/replicas");
+        outcome.pod_settings_conflicts = desired.pod_settings_conflicts;
+        const bool blocked = outcome.paused || !outcome.pod_settings_conflicts.empty();
 
         outcome.in_sync = true;
         const std::pair<ChildKind, const kube::Json*> objects[] = {{ChildKind::ConfigMap, &desired.config_map},
@@ -109,13 +111,16 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
                 live ? first_difference(*object, *live) : std::optional<std::string>("absent");
             if (!difference) continue;
             outcome.in_sync = false;
-            if (!outcome.paused) out.applies.push_back({kind, *object, *difference});
+            // Nulls are "must be absent" for the comparison only: server-side
+            // apply would store a null annotation as "", so they are left out.
+            if (!blocked) out.applies.push_back({kind, without_absent(*object), *difference});
         }
 
         const kube::Json* deployment =
             find_child(world.children, ChildKind::Deployment, kube::Store::key_of(desired.deployment));
         outcome.ready_replicas = deployment ? integer_at(*deployment, "/status/readyReplicas") : 0;
         outcome.ready = deployment != nullptr && (outcome.paused || outcome.in_sync) &&
+                        outcome.pod_settings_conflicts.empty() &&
                         deployment_ready(*deployment, outcome.desired_replicas);
         out.targets.push_back(std::move(outcome));
     }
@@ -157,7 +162,16 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
         updates.push_back({"Ready", "False", "TargetsNotReady", truncated(message)});
         updates.push_back({"Progressing", "True", "RollingOut", truncated(message)});
     }
-    if (write_errors.empty()) {
+    std::vector<std::string> conflicts;
+    for (const auto& target : sync.targets)
+        for (const auto& conflict : target.pod_settings_conflicts)
+            conflicts.push_back("target " + target.target + ": " + conflict);
+    if (!conflicts.empty()) {
+        std::string message;
+        for (const auto& error : conflicts) message += (message.empty() ? "" : "; ") + error;
+        for (const auto& error : write_errors) message += "; " + error;
+        updates.push_back({"Degraded", "True", "InvalidPodSettings", truncated(message)});
+    } else if (write_errors.empty()) {
         updates.push_back({"Degraded", "False", "AsExpected", "no errors"});
     } else {
         std::string message;

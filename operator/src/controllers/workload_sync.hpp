@@ -72,6 +72,9 @@ struct TargetOutcome {
     bool paused = false;
     bool in_sync = false;  // every child already as desired (before this reconcile's writes)
     bool ready = false;    // in sync (unless paused) and the Deployment rolled out and ready
+    /// The pair's pod settings cannot run together (DesiredObjects::pod_settings_conflicts):
+    /// nothing is applied to this target and the children stay as they are.
+    std::vector<std::string> pod_settings_conflicts;
 };
 
 struct WorkloadSync {
@@ -95,7 +98,8 @@ std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& childr
                                           const WorkloadWorld& world);
 
 /// Desired objects per assigned target, the applies needed (none for a child
-/// already in sync, none on a paused target) and the prunes.
+/// already in sync, none on a paused target or one whose merged pod settings
+/// conflict) and the prunes.
 WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const WorkloadWorld& world);
 
 /// Every child of a workload that no longer exists (GC will get there too;
@@ -104,7 +108,9 @@ std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChi
 
 /// The status for a valid workload: observedGeneration, targets[], and
 /// Ready / Progressing / Degraded merged into the existing conditions.
-/// `write_errors` are writes of this reconcile that failed terminally.
+/// `write_errors` are writes of this reconcile that failed terminally; they
+/// and pod settings that conflict on a target make Degraded True (reason
+/// ApplyFailed or InvalidPodSettings).
 api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& workload, const WorkloadSync& sync,
                                               const std::vector<std::string>& write_errors, kube::WallTime now);
 

@@ -133,3 +133,132 @@ TEST_CASE("the unread fields dropped from cached children are none of the fields
         for (const auto& pointer : *pointers) CHECK_FALSE(live.contains(Json::json_pointer(pointer)));
     }
 }
+
+namespace {
+labfleet::api::v1alpha1::Quantity quantity(const char* text) {
+    return labfleet::api::v1alpha1::parse_quantity(text).value();
+}
+
+/// Settings on both sides, one of each kind.
+void set_pod_settings(Built& b) {
+    auto& target = b.t.spec.pod;
+    target.resources.requests = {{"cpu", quantity("0.1")}, {"memory", quantity("64Mi")}};
+    target.resources.limits = {{"cpu", quantity("1")}, {"memory", quantity("0.125Gi")}};
+    target.image_pull_secrets = {"regcred"};
+    target.node_selector = {{"node-pool", "workshops"}};
+    target.tolerations = {{"dedicated", "Equal", "labs", "NoSchedule", std::nullopt}};
+    target.priority_class_name = "workshops";
+    target.labels = {{"team", "platform"}};
+    target.annotations = {{"example.com/owner", "platform"}};
+    target.run_as_user = 1000;
+    auto& workload = b.w.spec.pod;
+    workload.resources.limits = {{"memory", quantity("256Mi")}};
+    workload.image_pull_secrets = {"team-registry"};
+    workload.labels = {{"team", "edu"}};
+    workload.run_as_group = 3000;
+}
+} // namespace
+
+TEST_CASE("without pod settings the pod carries none of their fields", "[controllers][desired][pod]") {
+    Built b;
+    const Json d = b.build().deployment;
+    const Json& pod = d["spec"]["template"]["spec"];
+    for (const char* field : {"imagePullSecrets", "nodeSelector", "tolerations", "priorityClassName", "affinity"})
+        CHECK_FALSE(pod.contains(field));
+    CHECK_FALSE(pod["containers"][0].contains("resources"));
+    CHECK(pod["securityContext"] == Json{{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}});
+    CHECK(d["spec"]["template"]["metadata"]["annotations"].size() == 1);
+    // A null hash: a Deployment made before pod settings existed is in sync.
+    CHECK(d["metadata"]["annotations"] == Json{{"labfleet.dev/pod-settings-hash", nullptr}});
+    Json old_live = d;
+    old_live["metadata"].erase("annotations");
+    CHECK(is_in_sync(d, old_live));
+}
+
+TEST_CASE("the pod carries the merged settings of target and workload", "[controllers][desired][pod]") {
+    Built b;
+    set_pod_settings(b);
+    const auto objects = b.build();
+    CHECK(objects.pod_settings_conflicts.empty());
+    const Json& template_ = objects.deployment["spec"]["template"];
+    const Json& pod = template_["spec"];
+    const Json& container = pod["containers"][0];
+    // Quantities in the text the API server writes back, so the live object compares equal.
+    CHECK(container["resources"] == Json::parse(R"({"requests": {"cpu": "100m", "memory": "64Mi"},
+                                                    "limits": {"cpu": "1", "memory": "256Mi"}})"));
+    CHECK(pod["imagePullSecrets"] == Json::parse(R"([{"name": "regcred"}, {"name": "team-registry"}])"));
+    CHECK(pod["nodeSelector"] == Json{{"node-pool", "workshops"}});
+    CHECK(pod["tolerations"] == Json::parse(R"([{"key": "dedicated", "operator": "Equal", "value": "labs",
+                                                "effect": "NoSchedule"}])"));
+    CHECK(pod["priorityClassName"] == "workshops");
+    // The restricted defaults stay; the settings only add the IDs.
+    CHECK(pod["securityContext"] == Json::parse(R"({"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"},
+                                                   "runAsUser": 1000, "runAsGroup": 3000})"));
+    CHECK(container["securityContext"]["allowPrivilegeEscalation"] == false);
+    CHECK(container["securityContext"]["readOnlyRootFilesystem"] == true);
+    CHECK(pod["automountServiceAccountToken"] == false);
+    // Extra labels and annotations on the pods, Labfleet's own kept.
+    CHECK(template_["metadata"]["labels"]["team"] == "edu");
+    CHECK(template_["metadata"]["labels"]["labfleet.dev/workload"] == "intro");
+    CHECK(template_["metadata"]["annotations"]["example.com/owner"] == "platform");
+    CHECK(template_["metadata"]["annotations"]["labfleet.dev/config-hash"] == objects.config_hash);
+    CHECK_FALSE(objects.deployment["metadata"]["labels"].contains("team"));
+    // The selector never takes the extra labels.
+    CHECK(objects.deployment["spec"]["selector"]["matchLabels"].size() == 3);
+    CHECK(objects.deployment["metadata"]["annotations"]["labfleet.dev/pod-settings-hash"].is_string());
+}
+
+TEST_CASE("Labfleet's own pod labels win over settings that name them", "[controllers][desired][pod]") {
+    Built b;
+    b.w.spec.pod.labels = {{"labfleet.dev/workload", "other"}, {"app.kubernetes.io/name", "other"}};
+    const Json deployment = b.build().deployment;
+    const Json& labels = deployment["spec"]["template"]["metadata"]["labels"];
+    CHECK(labels["labfleet.dev/workload"] == "intro");
+    CHECK(labels["app.kubernetes.io/name"] == "intro");
+}
+
+TEST_CASE("a setting taken away makes the live Deployment differ, so it is applied again",
+          "[controllers][desired][pod]") {
+    Built b;
+    set_pod_settings(b);
+    const Json live = b.build().deployment;  // as applied before: every setting present
+    CHECK(is_in_sync(live, live));
+
+    b.t.spec.pod.node_selector.clear();
+    const Json fewer = b.build().deployment;
+    CHECK(first_difference(fewer, live) == "metadata.annotations.labfleet.dev/pod-settings-hash");
+
+    b.t.spec.pod.tolerations.clear();
+    b.w.spec.pod.labels.clear();
+    CHECK(first_difference(b.build().deployment, live).has_value());
+
+    b.t.spec.pod = {};
+    b.w.spec.pod = {};
+    const Json none = b.build().deployment;
+    CHECK(first_difference(none, live) == "metadata.annotations.labfleet.dev/pod-settings-hash");
+}
+
+TEST_CASE("pod settings that conflict across target and workload are reported", "[controllers][desired][pod]") {
+    Built b;
+    b.t.spec.pod.resources.limits = {{"memory", quantity("128Mi")}};
+    b.w.spec.pod.resources.requests = {{"memory", quantity("256Mi")}};
+    CHECK(b.build().pod_settings_conflicts ==
+          std::vector<std::string>{"spec.pod.resources.requests.memory 256Mi of Workload intro exceeds "
+                                   "spec.pod.resources.limits.memory 128Mi of DeploymentTarget qa-1"});
+}
+
+TEST_CASE("the unread fields dropped from cached children are none of the pod settings", "[controllers][desired][pod]") {
+    Built b;
+    set_pod_settings(b);
+    const Json desired = b.build().deployment;
+    Json live = desired;
+    for (const auto& pointer : unread_child_fields().deployment) {
+        INFO(pointer);
+        CHECK_FALSE(desired.contains(Json::json_pointer(pointer)));
+        live[Json::json_pointer(pointer)] = "filled by the server";
+    }
+    live = labfleet::kube::ObjectTrim(unread_child_fields().deployment).parse(live.dump(), {});
+    CHECK(live["spec"]["template"]["spec"]["containers"][0]["resources"] ==
+          desired["spec"]["template"]["spec"]["containers"][0]["resources"]);
+    CHECK(is_in_sync(desired, live));
+}

@@ -76,3 +76,22 @@ TEST_CASE("numbers compare by value; types must match otherwise", "[controllers]
     CHECK_FALSE(is_in_sync(Json{{"o", {{"a", 1}}}}, Json{{"o", "text"}}));
     CHECK(is_in_sync(Json{{"gone", nullptr}}, Json::object()));
 }
+
+TEST_CASE("a desired null means absent, also inside an object live lacks", "[controllers][diff]") {
+    const Json desired = {{"metadata", {{"annotations", {{"hash", nullptr}}}}}};
+    CHECK(is_in_sync(desired, Json{{"metadata", Json::object()}}));
+    CHECK(is_in_sync(desired, Json{{"metadata", {{"annotations", {{"other", "x"}}}}}}));
+    CHECK(first_difference(desired, Json{{"metadata", {{"annotations", {{"hash", "abc"}}}}}}) ==
+          std::optional<std::string>("metadata.annotations.hash"));
+    // An object that also asks for a value is needed, and an empty object is a value too.
+    CHECK(first_difference(Json{{"o", {{"gone", nullptr}, {"a", 1}}}}, Json::object()) ==
+          std::optional<std::string>("o"));
+    CHECK_FALSE(is_in_sync(Json{{"o", Json::object()}}, Json::object()));
+}
+
+TEST_CASE("without_absent drops what asks for absence, nothing else", "[controllers][diff]") {
+    const Json object = Json::parse(R"({"metadata": {"name": "a", "annotations": {"hash": null}},
+        "spec": {"list": [{"gone": null, "kept": 1}], "empty": {}, "zero": 0}})");
+    CHECK(without_absent(object) ==
+          Json::parse(R"({"metadata": {"name": "a"}, "spec": {"list": [{"kept": 1}], "empty": {}, "zero": 0}})"));
+}

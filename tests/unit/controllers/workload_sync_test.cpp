@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "controllers/object_diff.hpp"
 #include "controllers/workload_sync.hpp"
 #include "fixtures.hpp"
 
@@ -20,6 +21,7 @@ const labfleet::kube::WallTime t0{std::chrono::seconds{1'700'000'000}};
 /// The object as the API server returns it: ours plus its own fields, and a
 /// Deployment status with `ready` of the desired replicas rolled out.
 Json live_of(Json object, std::int64_t ready) {
+    object = without_absent(std::move(object));  // nulls are never sent
     object["metadata"]["uid"] = "uid-" + object["metadata"]["name"].get<std::string>() + "-" +
                                 object["metadata"]["namespace"].get<std::string>();
     object["metadata"]["resourceVersion"] = "7";
@@ -325,4 +327,67 @@ TEST_CASE("status: an invalid spec is Degraded with the field, targets kept", "[
     CHECK(find_condition(status.conditions, "Ready")->status == "False");
     CHECK(workload_status_changed(f.w.status, status));
     CHECK_FALSE(workload_status_changed(status, invalid_workload_status(status, 3, degraded->message, t0 + 2h)));
+}
+
+TEST_CASE("pod settings that conflict on one target: nothing applied there, Degraded names them",
+          "[controllers][workload][pod]") {
+    Fleet f;
+    append(f.world.children, live_children(f.w, f.qa, 1));
+    append(f.world.children, live_children(f.w, f.stg, 1));
+    // qa-1 caps memory below what the workload asks for; stg-1 has no cap.
+    f.qa.spec.pod.resources.limits = {{"memory", labfleet::api::v1alpha1::parse_quantity("128Mi").value()}};
+    f.w.spec.pod.resources.requests = {{"memory", labfleet::api::v1alpha1::parse_quantity("256Mi").value()}};
+    f.world.assigned_targets = {f.qa, f.stg};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.targets.size() == 2);
+    CHECK(sync.targets[0].pod_settings_conflicts.size() == 1);
+    CHECK_FALSE(sync.targets[0].ready);
+    CHECK(sync.targets[1].pod_settings_conflicts.empty());
+    REQUIRE(sync.applies.size() == 1);  // stg-1's Deployment gets the request; qa-1 keeps what runs
+    CHECK(sync.applies[0].object["metadata"]["namespace"] == "labs-stg-1");
+    CHECK(sync.applies[0].kind == ChildKind::Deployment);
+
+    const auto status = workload_status(f.w, sync, {}, t0);
+    const auto* degraded = find_condition(status.conditions, "Degraded");
+    CHECK(degraded->status == "True");
+    CHECK(degraded->reason == "InvalidPodSettings");
+    CHECK(degraded->message == "target qa-1: spec.pod.resources.requests.memory 256Mi of Workload intro exceeds "
+                               "spec.pod.resources.limits.memory 128Mi of DeploymentTarget qa-1");
+    CHECK(find_condition(status.conditions, "Ready")->status == "False");
+}
+
+TEST_CASE("pod settings on the target reach the Deployment and then stay quiet", "[controllers][workload][pod]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    f.world.children = live_children(f.w, f.qa, 1);
+    f.qa.spec.pod.resources.limits = {{"cpu", labfleet::api::v1alpha1::parse_quantity("0.5").value()},
+                                      {"memory", labfleet::api::v1alpha1::parse_quantity("128Mi").value()}};
+    f.world.assigned_targets = {f.qa};
+    auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.applies.size() == 1);
+    CHECK(sync.applies[0].kind == ChildKind::Deployment);
+    CHECK(sync.applies[0].object["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] == "500m");
+    CHECK(sync.applies[0].object["metadata"]["annotations"]["labfleet.dev/pod-settings-hash"].is_string());
+
+    // Once applied (the server keeps the texts as rendered), nothing more to write.
+    f.world.children = live_children(f.w, f.qa, 1);
+    sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());
+    CHECK(sync.targets[0].ready);
+}
+
+TEST_CASE("applies never send a null: settings taken away are left out", "[controllers][workload][pod]") {
+    Fleet f;
+    f.qa.spec.pod.node_selector = {{"node-pool", "workshops"}};
+    f.world.assigned_targets = {f.qa};
+    f.world.children = live_children(f.w, f.qa, 1);  // applied with the node selector
+    f.qa.spec.pod = {};
+    f.world.assigned_targets = {f.qa};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.applies.size() == 1);
+    const Json& deployment = sync.applies[0].object;
+    CHECK(sync.applies[0].first_difference == "metadata.annotations.labfleet.dev/pod-settings-hash");
+    CHECK_FALSE(deployment["metadata"].contains("annotations"));  // the hash goes away with the settings
+    CHECK_FALSE(deployment["spec"]["template"]["spec"].contains("nodeSelector"));
+    CHECK(deployment.dump().find("null") == std::string::npos);
 }

@@ -31,6 +31,7 @@ kube::Result<DeploymentTarget> DeploymentTarget::from_json(const kube::Json& jso
     out.spec.leases.max_duration = leases.optional_duration("maxDuration").value_or(defaults.max_duration);
     out.spec.leases.notify_before = leases.optional_duration("notifyBefore").value_or(defaults.notify_before);
     out.spec.paused = spec.bool_or("paused", false);
+    out.spec.pod = decode_pod_settings(spec, "pod");
 
     FieldReader status(root.object("status"), "status", state);
     out.status.observed_generation = status.integer_or("observedGeneration", 0, 0, max_generation);
@@ -63,6 +64,7 @@ std::vector<FieldError> validate(const DeploymentTarget& target) {
     if (spec.leases.notify_before >= spec.leases.max_duration)
         errors.push_back({"spec.leases.notifyBefore", "must be shorter than maxDuration (" +
                                                           format_duration(spec.leases.max_duration) + ")"});
+    validate_pod_settings(errors, spec.pod, "spec.pod");
     return errors;
 }
 

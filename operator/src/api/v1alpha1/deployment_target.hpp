@@ -11,6 +11,7 @@
 #include "api/v1alpha1/condition.hpp"
 #include "api/v1alpha1/field_error.hpp"
 #include "api/v1alpha1/object_meta.hpp"
+#include "api/v1alpha1/pod_settings.hpp"
 #include "kube/json.hpp"
 #include "kube/result.hpp"
 
@@ -29,6 +30,7 @@ struct DeploymentTargetSpec {
     std::string channel = "prod";
     LeaseSettings leases;
     bool paused = false;
+    PodSettings pod;  // for every workload's pods here; a Workload's spec.pod wins
 };
 
 struct ActiveLeaseRef {
@@ -57,7 +59,8 @@ struct DeploymentTarget {
 };
 
 /// Rules beyond decoding: DNS labels, channel tag syntax, lease durations
-/// consistent (defaultDuration and notifyBefore not above maxDuration).
+/// consistent (defaultDuration and notifyBefore not above maxDuration),
+/// spec.pod (validate_pod_settings).
 std::vector<FieldError> validate(const DeploymentTarget& target);
 /// The `status` object for a status write (absent optionals are omitted, which
 /// clears them under replace and server-side apply).

@@ -1,7 +1,7 @@
 #pragma once
 // Kubernetes name syntaxes the API relies on (RFC 1123 labels for
 // environments and namespaces, DNS-1035 labels for names that become Service
-// names, label values for names copied into labels).
+// names, label keys and values for names copied into labels).
 
 #include <string_view>
 
@@ -13,5 +13,10 @@ bool is_dns_label(std::string_view text);
 bool is_dns1035_label(std::string_view text);
 /// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
 bool is_dns_subdomain(std::string_view text);
+/// Label and annotation key: `[prefix/]name`, the prefix an RFC 1123
+/// subdomain, the name 1-63 of [A-Za-z0-9-_.] starting and ending alphanumeric.
+bool is_qualified_name(std::string_view text);
+/// Label value: empty, or 1-63 of [A-Za-z0-9-_.] starting and ending alphanumeric.
+bool is_label_value(std::string_view text);
 
 } // namespace labfleet::api::v1alpha1

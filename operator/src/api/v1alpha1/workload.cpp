@@ -41,6 +41,7 @@ kube::Result<Workload> Workload::from_json(const kube::Json& json) {
     }
     out.spec.replicas = static_cast<int>(spec.integer_or("replicas", 1, 0, 100));
     out.spec.suspend = spec.bool_or("suspend", false);
+    out.spec.pod = decode_pod_settings(spec, "pod");
 
     FieldReader status(root.object("status"), "status", state);
     out.status.observed_generation = status.integer_or("observedGeneration", 0, 0, max_generation);
@@ -86,6 +87,7 @@ std::vector<FieldError> validate(const Workload& workload) {
         check_tag(errors, override_.files_tag, base + ".files.tag");
     }
     if (!workload.spec.workshop.is_object()) errors.push_back({"spec.workshop", "expected object"});
+    validate_pod_settings(errors, workload.spec.pod, "spec.pod");
     return errors;
 }
 

@@ -10,6 +10,7 @@
 #include "api/v1alpha1/condition.hpp"
 #include "api/v1alpha1/field_error.hpp"
 #include "api/v1alpha1/object_meta.hpp"
+#include "api/v1alpha1/pod_settings.hpp"
 #include "kube/json.hpp"
 #include "kube/result.hpp"
 
@@ -45,6 +46,7 @@ struct WorkloadSpec {
     std::vector<WorkloadOverride> overrides;
     int replicas = 1;
     bool suspend = false;
+    PodSettings pod;  // wins over the target's spec.pod (controllers/pod_settings_merge.hpp)
 };
 
 struct WorkloadTargetStatus {
@@ -77,7 +79,8 @@ struct Workload {
 
 /// Rules beyond decoding: tag syntax, override shape (exactly one of
 /// environment/target, at least one tag), a name short enough to derive
-/// `<name>-files` Service and `<name>-workshop` ConfigMap names from.
+/// `<name>-files` Service and `<name>-workshop` ConfigMap names from, and
+/// spec.pod (validate_pod_settings).
 std::vector<FieldError> validate(const Workload& workload);
 kube::Json to_json(const WorkloadStatus& status);
 

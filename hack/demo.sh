@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The main job on a local embedded control plane: installs what is missing,
-# builds the operator, starts etcd + kube-apiserver (+ controller-manager,
-# scheduler, KWOK), installs the CRDs, runs the operator, applies the samples
-# and shows the result — the resolved images per environment, then a short
-# lease swapping an image on stg and the image reverting when it expires.
-# Stops everything it started unless --keep is given.
+# The main job: installs what is missing, builds the operator and its image,
+# starts a local cluster with a real node (containerd + runc, kubelet,
+# kube-proxy), installs the chart with that image, applies two environments
+# with a workshop whose file server is a real pod, and shows the page each
+# environment serves through its Service; then borrows stg with a short
+# EnvironmentLease, shows the page swapped, and shows the base page back once
+# the lease has expired. Where a real node cannot start it says why in one
+# line and runs the same story on KWOK's simulated node with the operator as a
+# local process (images are then only names). Stops everything it started
+# unless --keep is given.
 #
 #   hack/demo.sh [--keep]
 set -euo pipefail
@@ -21,6 +25,10 @@ cmake -S "$root" -B "$build_dir" -G Ninja >/dev/null
 ninja -C "$build_dir" labfleet-operator | grep -vE '^\[' || true
 operator="$build_dir/operator/labfleet-operator"
 
+if why=$("$root/hack/local-cluster.sh" node-check); then
+  LABFLEET_OPERATOR="$build_dir/operator/labfleet-operator" exec "$root/hack/demo-real-node.sh" "$@"
+fi
+step "demo: no real node on this machine ($why): using the simulated node"
 "$root/hack/local-cluster.sh" up --dir "$cluster_dir"
 source "$cluster_dir/env.sh"
 operator_pid=""

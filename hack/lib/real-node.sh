@@ -276,10 +276,13 @@ node_down() {
   [[ -d $node_dir ]] || return 0
   if running kubelet && running kube-apiserver; then
     "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" cordon "$node_name" >/dev/null 2>&1 || true
-    "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" delete pods --all-namespaces --all \
+    "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" delete pods --all-namespaces \
       --field-selector "spec.nodeName=$node_name" --grace-period=1 --wait=false >/dev/null 2>&1 || true
+    # Stopped sandboxes stay listed until kubelet collects them: wait for running ones only.
     local deadline=$((SECONDS + 60))
-    while ((SECONDS < deadline)) && [[ -n $(ctr_node tasks list -q 2>/dev/null) ]]; do sleep 1; done
+    while ((SECONDS < deadline)) && ctr_node tasks list 2>/dev/null | awk '$3 == "RUNNING" {found = 1} END {exit !found}'; do
+      sleep 0.5
+    done
   fi
   for name in kube-proxy kubelet; do stop "$name"; done
   # Sandboxes kubelet did not stop: kill their tasks before containerd goes.

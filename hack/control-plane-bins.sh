@@ -5,10 +5,12 @@
 #
 #   hack/control-plane-bins.sh            build what is missing, report progress
 #   hack/control-plane-bins.sh --bindir   same, then print the bin directory
+#   hack/control-plane-bins.sh --all      also the programs only tests use (Prometheus)
 #
 # Programs: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
 # kubelet and kube-proxy (hack/tools/kube), etcd (hack/tools/etcd), helm (hack/tools/helm) and KWOK's
-# controller (hack/tools/kwok). A cold build takes tens of minutes on 2 cores.
+# controller (hack/tools/kwok); with --all also Prometheus (hack/tools/prometheus;
+# Debian's has no Kubernetes service discovery), which only the tests use. A cold build takes tens of minutes on 2 cores.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib/log.sh"
@@ -78,6 +80,7 @@ fi
 # without --kube-version (else v1.20, which the chart's kubeVersion refuses).
 build helm "-s -w -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor" helm.sh/helm/v3/cmd/helm
 build kwok "-s -w" sigs.k8s.io/kwok/cmd/kwok
+[[ ${1:-} == --all ]] && build prometheus "-s -w" github.com/prometheus/prometheus/cmd/prometheus
 # KWOK's own stage definitions (node ready + heartbeat, pod ready/complete/
 # delete) from the pinned module, as one config file for `kwok --config`.
 if [[ ! -f "$bindir/kwok-stages.yaml" ]]; then

@@ -17,7 +17,7 @@ build_dir=${LABFLEET_BUILD_DIR:-$root/build}
 jobs=${LABFLEET_JOBS:-$(nproc)}
 
 "$root/hack/deps.sh"
-"$root/hack/control-plane-bins.sh"
+"$root/hack/control-plane-bins.sh" --all
 
 step "build: configuring in $build_dir"
 cmake -S "$root" -B "$build_dir" -G Ninja -DLABFLEET_BUILD_TESTS=ON >/dev/null

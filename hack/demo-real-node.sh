@@ -103,6 +103,9 @@ pages() {
 for env in stg prod; do
   wait_until "the $env file server" 180 kubectl -n "workshops-$env" wait --for=condition=Available --timeout=2s deploy/kubernetes-101-files
 done
+# Available pods answer once kube-proxy has written the Services' rules.
+wait_until "stg's page" 60 serves stg 1.5.0-rc.1
+wait_until "prod's page" 60 serves prod 1.4.2
 kubectl get labfleet
 kubectl get pods -A -l app.kubernetes.io/managed-by=labfleet -o wide
 step "demo: each environment's page, fetched through its Service's ClusterIP (kube-proxy):"

@@ -274,6 +274,7 @@ node_load() {
 node_down() {
   node_paths
   [[ -d $node_dir ]] || return 0
+  step "cluster: real node: deleting its pods, then stopping kubelet, kube-proxy and containerd"
   if running kubelet && running kube-apiserver; then
     "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" cordon "$node_name" >/dev/null 2>&1 || true
     "$bindir/kubectl" --kubeconfig="$dir/kubeconfig" delete pods --all-namespaces \
@@ -295,6 +296,7 @@ node_down() {
     for task in $(ctr_node tasks list -q 2>/dev/null); do ctr_node tasks delete -f "$task" >/dev/null 2>&1 || true; done
   fi
   stop containerd
+  step "cluster: real node: removing mounts, network namespaces, cgroups and the host's link"
   # Shims outlive containerd by design; ours name our socket.
   pkill -9 -f "containerd-shim-runc-v2 .*-address $containerd_sock" 2>/dev/null || true
   # Mounts under the node's data (rootfs overlays, volumes), deepest first.

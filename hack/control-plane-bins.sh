@@ -51,19 +51,10 @@ build() {
   (cd "$tools/$module" && go mod download)
   local total; total=$(cd "$tools/$module" && go list -deps "${missing[@]}" | wc -l)
   step "control plane: building $names- $total packages (cold: many minutes; cached packages are skipped)"
-  local log; log=$(mktemp)
-  (cd "$tools/$module" && go build -v -trimpath -ldflags "$ldflags" -o "$bindir/" "${missing[@]}") >"$log" 2>&1 &
-  local pid=$! started=$SECONDS
-  while kill -0 "$pid" 2>/dev/null; do
-    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null && sleep 1; done
-    kill -0 "$pid" 2>/dev/null &&
-      step "control plane: $module: $(grep -c . "$log" || true) of ~$total packages compiled, $((SECONDS - started)) s"
-  done
-  if ! wait "$pid"; then
-    tail -n 30 "$log" >&2
-    rm -f "$log"
-    die "building $names failed (log above)"
-  fi
+  local log started=$SECONDS; log=$(mktemp)
+  compiled() { printf '%s of ~%s packages compiled' "$(grep -c . "$1" || true)" "$total"; }
+  go_build() { cd "$tools/$module" && go build -v -trimpath -ldflags "$ldflags" -o "$bindir/" "${missing[@]}"; }
+  with_progress "control plane: $module" "$log" compiled go_build
   rm -f "$log"
   step "control plane: built $names in $((SECONDS - started)) s"
 }

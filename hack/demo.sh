@@ -7,15 +7,21 @@
 # EnvironmentLease, shows the page swapped, and shows the base page back once
 # the lease has expired. Where a real node cannot start it says why in one
 # line and runs the same story on KWOK's simulated node with the operator as a
-# local process (images are then only names). Stops everything it started
-# unless --keep is given.
+# local process (images are then only names); --simulated chooses that story.
+# Stops everything it started unless --keep is given.
 #
-#   hack/demo.sh [--keep]
+#   hack/demo.sh [--keep] [--simulated]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/hack/lib/log.sh"
-keep=false
-[[ ${1:-} == --keep ]] && keep=true
+keep=false simulated=false
+for arg in "$@"; do
+  case $arg in
+    --keep) keep=true ;;
+    --simulated) simulated=true ;;
+    *) die "unknown argument $arg (hack/demo.sh [--keep] [--simulated])" ;;
+  esac
+done
 cluster_dir="$(labfleet_cache_dir)/demo-cluster"
 build_dir=${LABFLEET_BUILD_DIR:-$root/build}
 
@@ -25,10 +31,14 @@ cmake -S "$root" -B "$build_dir" -G Ninja >/dev/null
 ninja -C "$build_dir" labfleet-operator | grep -vE '^\[' || true
 operator="$build_dir/operator/labfleet-operator"
 
-if why=$("$root/hack/local-cluster.sh" node-check); then
-  LABFLEET_OPERATOR="$build_dir/operator/labfleet-operator" exec "$root/hack/demo-real-node.sh" "$@"
+if $simulated; then
+  step "demo: on the simulated node (--simulated)"
+elif why=$("$root/hack/local-cluster.sh" node-check); then
+  keep_flag=(); $keep && keep_flag=(--keep)
+  LABFLEET_OPERATOR="$operator" exec "$root/hack/demo-real-node.sh" "${keep_flag[@]}"
+else
+  step "demo: no real node on this machine ($why): using the simulated node"
 fi
-step "demo: no real node on this machine ($why): using the simulated node"
 "$root/hack/local-cluster.sh" up --dir "$cluster_dir"
 source "$cluster_dir/env.sh"
 operator_pid=""

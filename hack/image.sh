@@ -70,18 +70,8 @@ base() {
   fi
 }
 
-# with_progress WHAT LOG COMMAND...: runs COMMAND, printing the step it is on every 20 s.
-with_progress() {
-  local what=$1 log=$2; shift 2
-  "$@" >"$log" 2>&1 &
-  local pid=$! started=$SECONDS
-  while kill -0 "$pid" 2>/dev/null; do
-    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null && sleep 1; done
-    kill -0 "$pid" 2>/dev/null &&
-      step "image: $what: $(grep -E '^STEP|^\[[0-9]+/[0-9]+\]' "$log" | tail -n1 | cut -c1-100), $((SECONDS - started)) s"
-  done
-  wait "$pid" || { tail -n 40 "$log" >&2; die "$what failed (log: $log)"; }
-}
+# build_step LOG: the Dockerfile step the build is on.
+build_step() { grep -E '^STEP|^\[[0-9]+/[0-9]+\]' "$1" | tail -n1 | cut -c1-100; }
 
 # operator_from_dockerfile: the Dockerfile exactly as written. --network host:
 # the build stage's apt-get is the only network use, and no bridge is made.
@@ -89,7 +79,7 @@ operator_from_dockerfile() {
   base
   step "image: building $operator_image from the Dockerfile (cold: apt + a Release build, several minutes)"
   local started=$SECONDS
-  with_progress "building $operator_image" "$cache/operator-build.log" \
+  with_progress "image: building $operator_image" "$cache/operator-build.log" build_step \
     buildah bud --layers --pull=never --network host -f "$root/Dockerfile" -t "$operator_image" "$root"
   step "image: built $operator_image in $((SECONDS - started)) s ($(image_size "$operator_image"))"
 }

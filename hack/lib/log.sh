@@ -10,6 +10,20 @@ step() {
   printf '[%3dm%02ds] %s\n' $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
 }
 
+# with_progress WHAT LOG STATUS COMMAND...: runs COMMAND (a program or a
+# function) with its output in LOG; every 20 s while it runs, prints
+# "WHAT: <STATUS LOG>, N s". When COMMAND fails, prints LOG's end and dies.
+with_progress() {
+  local what=$1 log=$2 status=$3; shift 3
+  "$@" >"$log" 2>&1 &
+  local pid=$! started=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null && sleep 1; done
+    kill -0 "$pid" 2>/dev/null && step "$what: $("$status" "$log"), $((SECONDS - started)) s"
+  done
+  wait "$pid" || { tail -n 40 "$log" >&2; die "$what failed (log: $log)"; }
+}
+
 die() {
   printf 'error: %s\n' "$*" >&2
   exit 1

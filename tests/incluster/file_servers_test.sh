@@ -70,20 +70,16 @@ spec:
 YAML
 eventually "the lease turns Active" 60 equals Active kubectl get el try-v2 -o jsonpath='{.status.phase}'
 active_at=$(now)
-# The answer counts as changed when five requests in a row get v2 (during the
-# rollout both pods answer).
-served_v2() {
+# serves_steadily TAG: five requests in a row get TAG's page (during a
+# rollout both the old and the new pod answer).
+serves_steadily() {
   local i
-  for i in 1 2 3 4 5; do [[ $(page "$ip" 8080 2>/dev/null) == "labfleet files v2" ]] || return 1; done
+  for i in 1 2 3 4 5; do [[ $(page "$ip" 8080 2>/dev/null) == "labfleet files $1" ]] || return 1; done
 }
-eventually "the ClusterIP serves the lease's v2 page" 120 served_v2
+eventually "the ClusterIP serves the lease's v2 page" 120 serves_steadily v2
 echo "measure: lease Active -> v2 page served through the ClusterIP: $(since "$active_at") s"
 
 eventually "the lease expires" 90 equals Expired kubectl get el try-v2 -o jsonpath='{.status.phase}'
 expired_at=$(now)
-served_v1() {
-  local i
-  for i in 1 2 3 4 5; do [[ $(page "$ip" 8080 2>/dev/null) == "labfleet files v1" ]] || return 1; done
-}
-eventually "expiry brings the base v1 page back" 120 served_v1
+eventually "expiry brings the base v1 page back" 120 serves_steadily v1
 echo "measure: lease Expired -> v1 page served again: $(since "$expired_at") s"

@@ -87,7 +87,9 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
 
     DesiredObjects out;
     out.config_hash = sha256_hex(rendered.yaml);
-    out.unknown_placeholders = rendered.unknown;
+    for (const auto& use : rendered.unknown_at)
+        out.unknown_placeholders.push_back(use.placeholder + " in spec.workshop" + (use.field.empty() ? "" : ".") +
+                                           use.field);
 
     out.config_map = {{"apiVersion", "v1"},
                       {"kind", "ConfigMap"},

@@ -33,7 +33,8 @@ struct DesiredObjects {
     kube::Json deployment;
     kube::Json service;
     std::string config_hash;                        // sha256 of the rendered workshop YAML
-    std::vector<std::string> unknown_placeholders;  // from rendering, for a condition
+    /// Placeholders left as is, with their field: "${X} in spec.workshop.title"; sorted.
+    std::vector<std::string> unknown_placeholders;
     /// Why the pair's merged pod settings cannot run (pod_settings_conflicts);
     /// when not empty the objects must not be applied.
     std::vector<std::string> pod_settings_conflicts;

@@ -159,7 +159,7 @@ private:
 
     /// Renews or expires the Active lease; false when it expired.
     bool keep_active(Work& work) {
-        if (!work.status.acquired_at) work.status.acquired_at = now_s_;
+        if (!work.status.acquired_at) work.status.acquired_at = ceil_seconds(now_);
         if (target_ != nullptr || !work.status.expires_at)
             work.status.expires_at =
                 ceil_seconds(*work.status.acquired_at + choose_duration(work.lease(), settings_).effective);
@@ -184,8 +184,11 @@ private:
             if (!is_waiting(work.status.phase)) continue;
             work.status.phase = LeasePhase::Active;
             work.status.queue_position = 0;
-            work.status.acquired_at = now_s_;
-            work.status.expires_at = ceil_seconds(now_s_ + choose_duration(work.lease(), settings_).effective);
+            // Rounded up, not down: the target is held from now_, so expiresAt =
+            // acquiredAt + duration is never less than a full duration away.
+            work.status.acquired_at = ceil_seconds(now_);
+            work.status.expires_at =
+                ceil_seconds(*work.status.acquired_at + choose_duration(work.lease(), settings_).effective);
             work.status.released_at.reset();
             work.transition = LeaseTransition::Granted;
             work.events.push_back({kube::EventType::Normal, "LeaseGranted",

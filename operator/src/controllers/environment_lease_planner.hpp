@@ -13,8 +13,10 @@
 // - While Active, expiresAt always equals acquiredAt + the duration clamped to
 //   maxDuration: raising spec.duration renews, lowering it shortens. Finished
 //   leases (Expired, Released) are history and never change again.
-// - expiresAt is rounded UP to whole seconds (metav1.Time), so a lease never
-//   lasts less than its duration; acquiredAt and releasedAt are rounded down.
+// - acquiredAt and expiresAt are rounded UP to whole seconds (metav1.Time):
+//   the target is held from the moment of the grant, so a lease never lasts
+//   less than its duration (at most a second more), and expiresAt - acquiredAt
+//   is exactly the duration a user reads. releasedAt is rounded down.
 // - `release: true` wins over a deadline passed at the same time (Released).
 // - A lease being deleted (deletionTimestamp set) is Released; one already
 //   gone just leaves, and the next one is granted when its absence is seen.

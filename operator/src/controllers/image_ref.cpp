@@ -14,7 +14,7 @@ std::string image_ref(std::string_view registry, std::string_view repository, st
         out += '/';
     }
     out += repository;
-    out += api::v1alpha1::is_digest(tag) ? '@' : ':';
+    out += api::v1alpha1::reference_separator(tag);
     out += tag;
     return out;
 }

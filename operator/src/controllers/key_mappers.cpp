@@ -81,6 +81,11 @@ bool lease_holding_changed(const kube::Json& old_lease, const kube::Json& new_le
            string_at(old_lease, "/status/phase") != string_at(new_lease, "/status/phase");
 }
 
+bool lease_shown_on_target_changed(const kube::Json& old_lease, const kube::Json& new_lease) {
+    return lease_holding_changed(old_lease, new_lease) ||
+           string_at(old_lease, "/status/expiresAt") != string_at(new_lease, "/status/expiresAt");
+}
+
 std::vector<std::string> all_keys(const kube::Store& store) {
     std::vector<std::string> keys;
     keys.reserve(store.size());

@@ -45,6 +45,13 @@ std::vector<std::string> targets_with_lease_overrides(const kube::Store& leases)
 /// An UpdateFilter for lease watches: spec, deletion or status.phase changed
 /// (which lease holds a target, or waits for it); not conditions or queue positions.
 bool lease_holding_changed(const kube::Json& old_lease, const kube::Json& new_lease);
+/// An UpdateFilter for the DeploymentTarget controller's lease watch: what
+/// its status shows of a lease (leases_of_target: spec.target, spec.holder,
+/// status.phase, status.expiresAt) or a deletion changed. A renewal or a
+/// maxDuration change moves expiresAt in a status-only write, after the spec
+/// change that triggered it, so lease_holding_changed alone leaves the
+/// target's activeLease.expiresAt stale.
+bool lease_shown_on_target_changed(const kube::Json& old_lease, const kube::Json& new_lease);
 
 // --- The same, as kube::KeyMapper closures for Controller::watch ---
 kube::KeyMapper map_child_to_workload();

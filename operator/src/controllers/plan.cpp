@@ -152,7 +152,7 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
                               {"", desired.pod_settings_conflicts.front()});
         for (const auto& placeholder : desired.unknown_placeholders)
             out.warnings.push_back("workload " + pair.workload + " on target " + pair.target +
-                                   ": unknown placeholder " + placeholder + " left as is");
+                                   ": unknown placeholder " + placeholder + ", left as is");
         for (const auto& object : desired.all()) {
             Key key{object["metadata"]["namespace"], object["kind"], object["metadata"]["name"]};
             auto [it, inserted] = objects.emplace(key, std::pair{object, pair.target});

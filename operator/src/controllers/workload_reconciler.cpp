@@ -109,6 +109,14 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     else if (!terminal_errors.empty() && degraded_changed)
         ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
                            "ApplyFailed", terminal_errors.front(), "Apply");
+    const auto* placeholders_before =
+        api::v1alpha1::find_condition(workload.status.conditions, placeholders_resolved_condition);
+    const auto* placeholders_now = api::v1alpha1::find_condition(status.conditions, placeholders_resolved_condition);
+    if (placeholders_now != nullptr && placeholders_now->status == "False" &&
+        (placeholders_before == nullptr || placeholders_before->status != "False" ||
+         placeholders_before->message != placeholders_now->message))
+        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
+                           "UnknownPlaceholder", placeholders_now->message, "Render");
     if (workload_status_changed(workload.status, status)) {
         auto written = co_await write_status(key, workload.metadata.resource_version, to_json(status));
         if (written.kind == ReconcileResult::Kind::Error) failures.push_back(written.error);

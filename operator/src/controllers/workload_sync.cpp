@@ -97,6 +97,7 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         const DesiredObjects desired = build_desired_objects(workload, target, outcome.images);
         outcome.desired_replicas = integer_at(desired.deployment, "/spec/replicas");
         outcome.pod_settings_conflicts = desired.pod_settings_conflicts;
+        outcome.unknown_placeholders = desired.unknown_placeholders;
         const bool blocked = outcome.paused || !outcome.pod_settings_conflicts.empty();
 
         outcome.in_sync = true;
@@ -178,6 +179,17 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
         for (const auto& error : write_errors) message += (message.empty() ? "" : "; ") + error;
         updates.push_back({"Degraded", "True", "ApplyFailed", truncated(message)});
     }
+    std::set<std::string> unknown;  // the same on every target: one definition
+    for (const auto& target : sync.targets) unknown.insert(target.unknown_placeholders.begin(), target.unknown_placeholders.end());
+    if (unknown.empty())
+        updates.push_back({placeholders_resolved_condition, "True", "AllResolved",
+                           "every ${...} in spec.workshop is a known placeholder"});
+    else
+        updates.push_back({placeholders_resolved_condition, "False", "UnknownPlaceholder",
+                           truncated("unknown placeholders, left as is: " +
+                                     name_list(std::vector<std::string>(unknown.begin(), unknown.end())) +
+                                     "; known are ${REGISTRY_HOST}, ${IMAGE_TAG}, ${WORKSHOP_IMAGE}, "
+                                     "${FILES_IMAGE} and ${ENVIRONMENT}")});
     status.conditions = merge_conditions(workload.status.conditions, updates, status.observed_generation, now);
     return status;
 }

@@ -49,6 +49,9 @@ struct WorkloadWorld {
     bool assignments_known = true;
 };
 
+/// Condition on a Workload: False while the workshop definition uses an unknown ${NAME}.
+inline constexpr const char* placeholders_resolved_condition = "PlaceholdersResolved";
+
 struct ChildApply {
     ChildKind kind;
     kube::Json object;
@@ -75,6 +78,9 @@ struct TargetOutcome {
     /// The pair's pod settings cannot run together (DesiredObjects::pod_settings_conflicts):
     /// nothing is applied to this target and the children stay as they are.
     std::vector<std::string> pod_settings_conflicts;
+    /// Placeholders the workshop definition uses that Labfleet does not know,
+    /// left as is (DesiredObjects::unknown_placeholders): "${X} in spec.workshop.title".
+    std::vector<std::string> unknown_placeholders;
 };
 
 struct WorkloadSync {
@@ -110,7 +116,10 @@ std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChi
 /// Ready / Progressing / Degraded merged into the existing conditions.
 /// `write_errors` are writes of this reconcile that failed terminally; they
 /// and pod settings that conflict on a target make Degraded True (reason
-/// ApplyFailed or InvalidPodSettings).
+/// ApplyFailed or InvalidPodSettings). PlaceholdersResolved is False (reason
+/// UnknownPlaceholder, naming each placeholder and its field) while the
+/// workshop definition uses a ${NAME} Labfleet does not know: it is rendered
+/// as is, so the objects are still applied.
 api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& workload, const WorkloadSync& sync,
                                               const std::vector<std::string>& write_errors, kube::WallTime now);
 

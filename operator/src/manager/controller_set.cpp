@@ -52,7 +52,8 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
 
     // Secondary watches skip status-only updates (the filters): a target's or
     // workload's status churn changes no assignment, and a lease matters to
-    // others only through its spec and phase.
+    // others only through its spec and phase (and, for the target's
+    // activeLease, its expiresAt).
     const kube::UpdateFilter declared = kube::spec_or_labels_changed;
     p.workloads.watch_primary(caches.workloads);
     for (auto* children : {&caches.config_maps, &caches.deployments, &caches.services})
@@ -66,7 +67,7 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     p.policies.watch(caches.targets, map_to_all_keys(caches.policies), declared);
 
     p.targets.watch_primary(caches.targets);
-    p.targets.watch(caches.leases, map_lease_to_target(), lease_holding_changed);
+    p.targets.watch(caches.leases, map_lease_to_target(), lease_shown_on_target_changed);
     p.targets.watch(caches.workloads, map_to_all_keys(caches.targets), declared);
     p.targets.watch(caches.policies, map_to_all_keys(caches.targets), declared);
 

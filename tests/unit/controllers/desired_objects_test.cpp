@@ -99,7 +99,7 @@ TEST_CASE("the ConfigMap carries the rendered workshop; the hash follows it", "[
     CHECK(yaml == "env: qa\nimg: labs/intro-files:prod\nx: ${X}\n");
     CHECK(first.config_hash == sha256_hex(yaml));
     CHECK(first.deployment["spec"]["template"]["metadata"]["annotations"]["labfleet.dev/config-hash"] == first.config_hash);
-    CHECK(first.unknown_placeholders == std::vector<std::string>{"${X}"});
+    CHECK(first.unknown_placeholders == std::vector<std::string>{"${X} in spec.workshop.x"});
     CHECK(b.build().config_hash == first.config_hash);
     b.t.spec.environment = "dev";
     CHECK(b.build().config_hash != first.config_hash);

@@ -125,12 +125,36 @@ TEST_CASE("a lease without creationTimestamp queues last", "[lease_planner]") {
     CHECK(find(leases, "a").lease.status.queue_position == 1);
 }
 
-TEST_CASE("acquiredAt is whole seconds and expiresAt rounds up", "[lease_planner]") {
+TEST_CASE("acquiredAt and expiresAt are whole seconds, rounded up", "[lease_planner]") {
     const auto target = make_target();
     std::vector<ObservedLease> leases = {make_lease("a", 0s, 1500ms)};
     step(leases, &target, t0 + 10s + 700ms);
-    CHECK(find(leases, "a").lease.status.acquired_at == t0 + 10s);
-    CHECK(find(leases, "a").lease.status.expires_at == t0 + 12s);
+    CHECK(find(leases, "a").lease.status.acquired_at == t0 + 11s);
+    CHECK(find(leases, "a").lease.status.expires_at == t0 + 13s);
+}
+
+TEST_CASE("a lease granted between whole seconds never lasts less than its duration", "[lease_planner]") {
+    // Issue 15, item 9: acquiredAt was rounded down, so expiresAt = acquiredAt +
+    // duration fell up to a second before grant time + duration.
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h), make_lease("b", 1s)};
+    const WallTime granted = t0 + 10s + 700ms;
+    step(leases, &target, granted);
+    auto& a = find(leases, "a");
+    REQUIRE(a.lease.status.phase == LeasePhase::Active);
+    REQUIRE(a.lease.status.expires_at);
+    CHECK(*a.lease.status.expires_at >= granted + 1h);
+    CHECK(*a.lease.status.expires_at - granted < 1h + 1s);
+    CHECK(*a.lease.status.expires_at - *a.lease.status.acquired_at == 1h);  // what the user reads
+
+    // Still held a hair before grant time + duration, also after a renewal recomputed expiresAt.
+    a.lease.spec.duration = 2h;
+    a.lease.metadata.generation = 2;
+    step(leases, &target, granted + 30min);
+    CHECK(*a.lease.status.expires_at >= granted + 2h);
+    step(leases, &target, granted + 2h - 1ms);
+    CHECK(a.lease.status.phase == LeasePhase::Active);
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Pending);
 }
 
 TEST_CASE("a duration above maxDuration is clamped and says so", "[lease_planner]") {

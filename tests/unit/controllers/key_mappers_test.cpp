@@ -142,6 +142,28 @@ TEST_CASE("update filters drop status-only changes", "[controllers][mappers]") {
     CHECK(labfleet::kube::spec_or_labels_changed(Json::object(), target));
 }
 
+TEST_CASE("the target's lease filter passes what activeLease shows, expiresAt included", "[controllers][mappers]") {
+    // Issue 15, item 5: the lease controller writes a renewed or re-clamped
+    // expiresAt in a status-only update; the target must hear of it.
+    Json active = lease_json("pr-1", "qa-1", "Active");
+    active["status"]["expiresAt"] = "2026-01-01T01:00:00Z";
+    Json renewed = active;
+    renewed["status"]["expiresAt"] = "2026-01-01T03:00:00Z";
+    Json repositioned = active;
+    repositioned["status"]["queuePosition"] = 0;
+    repositioned["status"]["conditions"] = Json::array({{{"type", "ExpiringSoon"}, {"status", "True"}}});
+    Json expired = active;
+    expired["status"]["phase"] = "Expired";
+    Json rehanded = active;
+    rehanded["spec"]["holder"] = "someone-else";
+
+    CHECK(lease_shown_on_target_changed(active, renewed));
+    CHECK(lease_shown_on_target_changed(active, expired));
+    CHECK(lease_shown_on_target_changed(active, rehanded));
+    CHECK_FALSE(lease_shown_on_target_changed(active, repositioned));  // still quiet on status churn
+    CHECK_FALSE(lease_holding_changed(active, renewed));  // the workloads need no new expiresAt
+}
+
 TEST_CASE("fleet view: decoding, the active lease, assigned targets", "[controllers][fleet]") {
     World w;
     w.put(w.targets, Json{{"metadata", {{"name", "broken"}}}, {"spec", {{"environment", "qa"}}}});

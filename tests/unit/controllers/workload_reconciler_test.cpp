@@ -169,3 +169,22 @@ TEST_CASE("workload reconciler: a stale cache on the status write is retried", "
     f.client.push_response(409, R"({"kind":"Status","reason":"Conflict","code":409})");
     CHECK(f.run().kind == ReconcileResult::Kind::Error);
 }
+
+TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event", "[controllers][workload][io]") {
+    Fixture f;
+    Json w = workload_json();
+    w["spec"]["workshop"] = {{"image", "${WORKSHOP_IMAGES}"}};
+    f.workloads.apply(ptr(w));
+    for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");  // three applies and the status
+    f.run();
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].first == kube::EventType::Warning);
+    CHECK(f.events.events[0].second == "UnknownPlaceholder");
+
+    Json seen = w;
+    seen["status"] = f.last_written_status();
+    f.workloads.apply(ptr(seen));
+    for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");
+    f.run();
+    CHECK(f.events.events.size() == 1);  // not again while the message stays the same
+}

@@ -391,3 +391,25 @@ TEST_CASE("applies never send a null: settings taken away are left out", "[contr
     CHECK_FALSE(deployment["spec"]["template"]["spec"].contains("nodeSelector"));
     CHECK(deployment.dump().find("null") == std::string::npos);
 }
+
+TEST_CASE("status: an unknown placeholder is named with its field, objects still applied",
+          "[controllers][workload][status]") {
+    // Issue 15, item 15: a typo such as ${WORKSHOP_IMAGES} was rendered as is and nothing said so.
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    f.w.spec.workshop = {{"title", "Lab ${FOO}"}, {"session", {{"images", {"${WORKSHOP_IMAGES}"}}}}};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.size() == 3);
+    const auto status = workload_status(f.w, sync, {}, t0);
+    const auto* resolved = find_condition(status.conditions, "PlaceholdersResolved");
+    REQUIRE(resolved != nullptr);
+    CHECK(resolved->status == "False");
+    CHECK(resolved->reason == "UnknownPlaceholder");
+    CHECK(resolved->message.find("${FOO} in spec.workshop.title") != std::string::npos);
+    CHECK(resolved->message.find("${WORKSHOP_IMAGES} in spec.workshop.session.images[0]") != std::string::npos);
+    CHECK(find_condition(status.conditions, "Degraded")->status == "False");
+
+    f.w.spec.workshop = {{"title", "Lab on ${ENVIRONMENT}"}};
+    const auto fixed = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+    CHECK(find_condition(fixed.conditions, "PlaceholdersResolved")->status == "True");
+}

@@ -61,3 +61,38 @@ TEST_CASE("rendered YAML is stable and reads back the same", "[controllers][rend
     CHECK(back->front() == workshop);
     CHECK(render_workshop(Json::object(), vars).yaml == "{}\n");
 }
+
+TEST_CASE("repo:${IMAGE_TAG} with a digest renders a valid reference", "[controllers][render]") {
+    // Issue 15, item 7: a digest used to render `f:sha256:...`, which no registry accepts.
+    const std::string digest = "sha256:" + std::string(64, 'b');
+    WorkshopVariables pinned = vars;
+    pinned.image_tag = digest;
+    pinned.files_image = "r.example.com/f@" + digest;
+    const Json workshop = Json::parse(R"({
+        "files": "${REGISTRY_HOST}/f:${IMAGE_TAG}",
+        "same": "${FILES_IMAGE}",
+        "version": "${IMAGE_TAG}",
+        "label": "files ${IMAGE_TAG}",
+        "twice": "a:${IMAGE_TAG} b:${IMAGE_TAG}"})");
+    const auto rendered = render_workshop(workshop, pinned);
+    CHECK(rendered.definition["files"] == "r.example.com/f@" + digest);
+    CHECK(rendered.definition["files"] == rendered.definition["same"]);
+    CHECK(rendered.definition["version"] == digest);  // the digest as given, not after ':'
+    CHECK(rendered.definition["label"] == "files " + digest);
+    CHECK(rendered.definition["twice"] == "a@" + digest + " b@" + digest);
+
+    // A plain tag keeps its ':'.
+    const auto tagged = render_workshop(workshop, vars);
+    CHECK(tagged.definition["files"] == "r.example.com/f:v7");
+    CHECK(tagged.definition["version"] == "v7");
+}
+
+TEST_CASE("unknown placeholders are reported with the field that holds them", "[controllers][render]") {
+    const Json workshop = Json::parse(R"({"title": "${FOO}", "session": {"env": [{"value": "x"}, {"value": "${FOO} ${BAR}"}]}})");
+    const auto rendered = render_workshop(workshop, vars);
+    CHECK(rendered.unknown == std::vector<std::string>{"${BAR}", "${FOO}"});
+    CHECK(rendered.unknown_at == std::vector<PlaceholderUse>{{"${BAR}", "session.env[1].value"},
+                                                             {"${FOO}", "session.env[1].value"},
+                                                             {"${FOO}", "title"}});
+    CHECK(render_workshop(Json("${FOO}"), vars).unknown_at == std::vector<PlaceholderUse>{{"${FOO}", ""}});
+}

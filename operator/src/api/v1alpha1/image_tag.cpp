@@ -23,6 +23,8 @@ bool is_digest(std::string_view text) {
     return true;
 }
 
+char reference_separator(std::string_view tag) { return is_digest(tag) ? '@' : ':'; }
+
 std::optional<std::string> tag_error(std::string_view text) {
     if (is_tag(text) || is_digest(text)) return std::nullopt;
     if (text.substr(0, 7) == "sha256:")

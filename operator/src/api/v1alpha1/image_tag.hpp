@@ -10,6 +10,8 @@ namespace labfleet::api::v1alpha1 {
 
 bool is_tag(std::string_view text);
 bool is_digest(std::string_view text);
+/// What joins a repository and `tag` into a reference: '@' before a digest, ':' before a tag.
+char reference_separator(std::string_view tag);
 /// Why `text` is neither a tag nor a digest; nullopt when it is one.
 std::optional<std::string> tag_error(std::string_view text);
 

@@ -32,3 +32,9 @@ TEST_CASE("digests are sha256 with 64 lowercase hex digits", "[api][tag]") {
     CHECK(tag_error("sha256:abc")->find("invalid digest") != std::string::npos);
     CHECK(tag_error("a b")->find("invalid tag \"a b\"") != std::string::npos);
 }
+
+TEST_CASE("a digest joins its repository with '@', a tag with ':'", "[api][tag]") {
+    CHECK(reference_separator("sha256:" + std::string(64, 'a')) == '@');
+    CHECK(reference_separator("v1") == ':');
+    CHECK(reference_separator("sha256:abc") == ':');  // not a digest
+}

@@ -73,7 +73,7 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
                                                      status_merge_patch(header.metadata.resource_version, patch));
     if (written.ok()) co_return outcome;
     if (written.error().reason == kube::ErrorReason::Conflict || written.error().reason == kube::ErrorReason::NotFound)
-        co_return ReconcileResult::failed("status of " + key + ": stale cache");
+        co_return ReconcileResult::requeue("status of " + key + ": stale cache");
     co_return ReconcileResult::failed("write status of " + key + ": " + written.error().describe());
 }
 

@@ -82,6 +82,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     const WorkloadSync sync = plan_workload_sync(workload, world);
     std::vector<std::string> failures;        // every failed write, for the retry
     std::vector<std::string> terminal_errors;  // those a retry will not fix, for Degraded
+    std::string stale_status;                  // a status write refused for a stale cache
     co_await prune(sync.prunes, &failures);
     for (const auto& apply : sync.applies) {
         const kube::ObjectKey child = kube::rest::key_of(apply.object);
@@ -120,8 +121,11 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     if (workload_status_changed(workload.status, status)) {
         auto written = co_await write_status(key, workload.metadata.resource_version, to_json(status));
         if (written.kind == ReconcileResult::Kind::Error) failures.push_back(written.error);
+        // A stale cache is routine churn: the requeue sees the newer object.
+        if (written.kind == ReconcileResult::Kind::Requeue) stale_status = written.error;
     }
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
+    if (!stale_status.empty()) co_return ReconcileResult::requeue(std::move(stale_status));
     co_return ReconcileResult::done();
 }
 
@@ -178,7 +182,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::write_status(std::st
                                                      kube::PatchType::Merge,
                                                      status_merge_patch(resource_version, std::move(status)));
     if (written.ok()) co_return ReconcileResult::done();
-    if (is_stale_cache(written.error())) co_return ReconcileResult::failed("status of " + name + ": stale cache");
+    if (is_stale_cache(written.error())) co_return ReconcileResult::requeue("status of " + name + ": stale cache");
     co_return ReconcileResult::failed("write status of " + name + ": " + written.error().describe());
 }
 

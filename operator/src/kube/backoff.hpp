@@ -34,6 +34,10 @@ public:
     /// restarts from `initial` when the previous attempt began more than
     /// `reset_after` ago (it was healthy that long).
     std::chrono::milliseconds next_delay();
+    /// As next_delay(), stretched to a server's Retry-After when that is
+    /// longer, but never past `max`: a hint is advice, and obeying one of
+    /// minutes would stall the caller past the liveness window built on `max`.
+    std::chrono::milliseconds next_delay(std::optional<std::chrono::milliseconds> retry_after);
     /// Forgets past failures (e.g. after a successful relist).
     void reset();
     /// The base (jitter-free) delay the next failure would use.

@@ -1,5 +1,8 @@
 #include "kube/controller.hpp"
 
+#include <exception>
+#include <optional>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +18,7 @@ std::string_view result_label(const ReconcileResult& result) {
     switch (result.kind) {
     case ReconcileResult::Kind::Done: return "success";
     case ReconcileResult::Kind::RequeueAfter: return "requeue_after";
+    case ReconcileResult::Kind::Requeue: return "requeue";
     case ReconcileResult::Kind::Error: return "error";
     }
     return "success";
@@ -105,10 +109,23 @@ asio::awaitable<void> Controller::worker() {
         const MonoTime started = clock_.steady_now();
         ++active_workers_;
         if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
-        ReconcileResult result = co_await reconciler_.reconcile(*key);
+        // An exception from a reconcile is a bug in that reconciler: as
+        // controller-runtime recovers a panic, it fails this key only (an
+        // error log, a counted error, a rate-limited retry) and the worker
+        // goes on. The handlers only record, since co_await may not appear there.
+        ReconcileResult result;
+        std::optional<std::string> thrown;
+        try {
+            result = co_await reconciler_.reconcile(*key);
+        } catch (const std::exception& error) {
+            thrown = error.what();
+        } catch (...) {
+            thrown = "an exception not derived from std::exception";
+        }
         --active_workers_;
         if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
-        finish(*key, result, started);
+        if (thrown) result = ReconcileResult::failed("reconcile threw: " + *thrown);
+        finish(*key, result, started, thrown ? LogLevel::Error : LogLevel::Warn);
         // A reconcile with nothing to write never suspends, and get() does
         // not while keys wait: without this, a full queue (every workload
         // after a restart) would run to its end before a watch event, a
@@ -117,7 +134,8 @@ asio::awaitable<void> Controller::worker() {
     }
 }
 
-void Controller::finish(const std::string& key, const ReconcileResult& result, MonoTime started) {
+void Controller::finish(const std::string& key, const ReconcileResult& result, MonoTime started,
+                        LogLevel failure_level) {
     if (metrics_) metrics_->reconciled(options_.name, std::string(result_label(result)), clock_.steady_now() - started);
     switch (result.kind) {
     case ReconcileResult::Kind::Done:
@@ -127,8 +145,13 @@ void Controller::finish(const std::string& key, const ReconcileResult& result, M
         queue_.forget(key);
         queue_.add_after(key, result.after);
         break;
+    case ReconcileResult::Kind::Requeue:
+        log_.debug("reconcile requeued", {{"key", key}, {"reason", result.error}, {"retries", queue_.retries(key)}});
+        queue_.add_rate_limited(key);
+        break;
     case ReconcileResult::Kind::Error:
-        log_.warn("reconcile failed", {{"key", key}, {"error", result.error}, {"retries", queue_.retries(key)}});
+        log_.log(failure_level, "reconcile failed",
+                 {{"key", key}, {"error", result.error}, {"retries", queue_.retries(key)}});
         queue_.add_rate_limited(key);
         break;
     }

@@ -66,7 +66,9 @@ public:
 
 private:
     asio::awaitable<void> worker();
-    void finish(const std::string& key, const ReconcileResult& result, MonoTime started);
+    /// Counts, logs (a failure at `failure_level`) and re-queues as `result` says.
+    void finish(const std::string& key, const ReconcileResult& result, MonoTime started,
+                LogLevel failure_level = LogLevel::Warn);
 
     asio::any_io_executor executor_;
     const Clock& clock_;

@@ -1,7 +1,9 @@
 #pragma once
 // What a reconcile returns, as controller-runtime: done, requeue after a
-// delay (level-based polling such as a lease deadline), or an error that the
-// queue retries with per-key exponential backoff.
+// delay (level-based polling such as a lease deadline), requeue (normal churn
+// that a re-read resolves) or an error; the last two are retried with the
+// key's exponential backoff, but only an error is logged as a warning and
+// counted in controller_runtime_reconcile_errors_total.
 
 #include <chrono>
 #include <string>
@@ -11,13 +13,16 @@
 namespace labfleet::kube {
 
 struct ReconcileResult {
-    enum class Kind { Done, RequeueAfter, Error };
+    enum class Kind { Done, RequeueAfter, Requeue, Error };
     Kind kind = Kind::Done;
     std::chrono::milliseconds after{0};
-    std::string error;  // what failed, for the log
+    std::string error;  // what failed, or why it runs again, for the log
 
     static ReconcileResult done() { return {}; }
     static ReconcileResult requeue_after(std::chrono::milliseconds delay) { return {Kind::RequeueAfter, delay, {}}; }
+    /// Nothing needs a person: e.g. a write refused with Conflict because the
+    /// cache was a step behind (controller-runtime's Result{Requeue: true}).
+    static ReconcileResult requeue(std::string why) { return {Kind::Requeue, {}, std::move(why)}; }
     static ReconcileResult failed(std::string what) { return {Kind::Error, {}, std::move(what)}; }
 };
 

@@ -120,9 +120,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
         if (result.error) status->last_error = result.error;
         if (!result.back_off) continue;
         if (status->stop_requested) break;
-        auto delay = backoff.next_delay();
-        if (result.error && result.error->retry_after)
-            delay = std::max<std::chrono::milliseconds>(delay, *result.error->retry_after);
+        const auto delay = backoff.next_delay(result.error ? result.error->retry_after : std::nullopt);
         status->current_backoff = delay;
         timer.expires_after(delay);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -2,7 +2,8 @@
 // The watch loop: drives the watcher state machine (watcher.hpp) over a
 // Client, keeping one Store in line with the API server until asked to stop.
 // Every wait is bounded: the server ends a watch after timeoutSeconds, the
-// client gives up on a stream silent for idle_timeout, failures back off.
+// client gives up on a stream silent for idle_timeout, failures back off
+// (a server's Retry-After is honoured up to backoff.max).
 
 #include <chrono>
 #include <memory>

@@ -163,11 +163,11 @@ TEST_CASE("workload reconciler: children of a workload that is gone are deleted 
     }
 }
 
-TEST_CASE("workload reconciler: a stale cache on the status write is retried", "[controllers][workload][io]") {
+TEST_CASE("workload reconciler: a stale cache on the status write is a requeue, not an error", "[controllers][workload][io]") {
     Fixture f;
     f.children_as_desired();
     f.client.push_response(409, R"({"kind":"Status","reason":"Conflict","code":409})");
-    CHECK(f.run().kind == ReconcileResult::Kind::Error);
+    CHECK(f.run().kind == ReconcileResult::Kind::Requeue);
 }
 
 TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event", "[controllers][workload][io]") {

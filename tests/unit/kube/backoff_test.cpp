@@ -52,3 +52,13 @@ TEST_CASE("Backoff reset starts over") {
     backoff.reset();
     CHECK(backoff.next_delay() == 800ms);
 }
+
+TEST_CASE("Backoff honours a Retry-After longer than its delay, up to max") {
+    FakeClock clock;
+    Backoff backoff(clock, {}, [] { return 0.5; });
+    CHECK(backoff.next_delay(5s) == 5s);                  // longer than 800 ms: the server's wish
+    CHECK(backoff.next_delay(100ms) == 1600ms);           // shorter: the backoff's own delay
+    CHECK(backoff.next_delay(std::chrono::hours{1}) == 30s);  // an hour: capped at max
+    CHECK(backoff.next_delay(std::nullopt) == 6400ms);    // growth unaffected by the hints
+    CHECK(backoff.current_base() == 12800ms);
+}

@@ -1,6 +1,8 @@
 #include "kube/controller.hpp"
 
 #include <map>
+#include <sstream>
+#include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -32,6 +34,36 @@ public:
         auto it = results.find(key);
         co_return it == results.end() ? ReconcileResult::done() : it->second;
     }
+};
+
+/// Throws from the first `throws` reconciles of "bad" (a bug in a reconciler), then succeeds.
+class ThrowingReconciler final : public Reconciler {
+public:
+    std::vector<std::string> calls;
+    int throws = 1;
+    Controller* controller = nullptr;
+    std::size_t stop_after = 0;
+
+    asio::awaitable<ReconcileResult> reconcile(std::string key) override {
+        calls.push_back(key);
+        if (calls.size() >= stop_after) controller->stop();
+        if (key == "bad" && throws-- > 0) throw std::out_of_range("map::at");
+        co_return ReconcileResult::done();
+    }
+};
+
+/// Swaps the process-wide logger for one writing to `out`, and back.
+class CapturedLog {
+public:
+    explicit CapturedLog(std::ostream& out) : saved_(default_logger()) {
+        set_default_logger(Logger("test", LogLevel::Info, LogFormat::Json, &out));
+    }
+    ~CapturedLog() { set_default_logger(saved_); }
+    CapturedLog(const CapturedLog&) = delete;
+    CapturedLog& operator=(const CapturedLog&) = delete;
+
+private:
+    Logger saved_;
 };
 
 Json object(const std::string& name) { return {{"metadata", {{"name", name}, {"resourceVersion", "1"}}}}; }
@@ -123,4 +155,64 @@ TEST_CASE("controller workers let other work run between reconciles that never s
     CHECK(reconciler.calls.size() == 100);
     CHECK(reconciled_when_probed > 0);
     CHECK(reconciled_when_probed < 10);
+}
+
+TEST_CASE("controller survives a reconcile that throws: logged with the key, counted, retried with backoff") {
+    std::ostringstream log;
+    const CapturedLog capture(log);
+    asio::io_context io;
+    SystemClock clock;  // the retry's 5 ms backoff runs on real timers
+    RuntimeMetrics metrics;
+    ThrowingReconciler reconciler;
+    Controller controller(io.get_executor(), clock, {"test", 2, {}}, reconciler, &metrics);
+    reconciler.controller = &controller;
+    reconciler.stop_after = 3;  // bad (throws), good, bad's rate-limited retry
+    Store store;
+    controller.watch_primary(store);
+    store.apply(std::make_shared<const Json>(object("bad")));
+    store.apply(std::make_shared<const Json>(object("good")));
+
+    asio::co_spawn(io, controller.run(), asio::detached);
+    REQUIRE_NOTHROW(io.run_for(2s));
+
+    CHECK(reconciler.calls == std::vector<std::string>{"bad", "good", "bad"});
+    CHECK(controller.queue().retries("bad") == 0);  // the retry succeeded and reset the key's backoff
+    const auto text = metrics.serialize();
+    CHECK(text.find(R"(controller_runtime_reconcile_total{controller="test",result="error"} 1)") != std::string::npos);
+    CHECK(text.find(R"(controller_runtime_reconcile_total{controller="test",result="success"} 2)") != std::string::npos);
+    CHECK(text.find(R"(controller_runtime_reconcile_errors_total{controller="test"} 1)") != std::string::npos);
+    CHECK(text.find(R"(controller_runtime_active_workers{controller="test"} 0)") != std::string::npos);
+    const std::string logged = log.str();
+    INFO(logged);
+    CHECK(logged.find(R"("level":"error")") != std::string::npos);
+    CHECK(logged.find(R"("key":"bad")") != std::string::npos);
+    CHECK(logged.find("map::at") != std::string::npos);
+}
+
+TEST_CASE("controller retries a requeue with backoff but neither warns nor counts it as an error") {
+    std::ostringstream log;
+    const CapturedLog capture(log);
+    asio::io_context io;
+    SystemClock clock;  // the retry's 5 ms backoff runs on real timers
+    RuntimeMetrics metrics;
+    ScriptedReconciler reconciler;
+    Controller controller(io.get_executor(), clock, {"test", 1, {}}, reconciler, &metrics);
+    reconciler.controller = &controller;
+    reconciler.stop_after = 2;  // the conflict and its rate-limited retry
+    reconciler.results["w"] = ReconcileResult::requeue("status of w: stale cache");
+    Store store;
+    controller.watch_primary(store);
+    store.apply(std::make_shared<const Json>(object("w")));
+
+    asio::co_spawn(io, controller.run(), asio::detached);
+    io.run_for(2s);
+
+    CHECK(reconciler.calls == std::vector<std::string>{"w", "w"});
+    const auto text = metrics.serialize();
+    CHECK(text.find(R"(controller_runtime_reconcile_total{controller="test",result="requeue"} 2)") != std::string::npos);
+    CHECK(text.find(R"(result="error")") == std::string::npos);
+    CHECK(text.find(R"(controller_runtime_reconcile_errors_total{controller="test"} 1)") == std::string::npos);
+    CHECK(text.find(R"(controller_runtime_reconcile_errors_total{controller="test"} 2)") == std::string::npos);
+    INFO(log.str());
+    CHECK(log.str().find("stale cache") == std::string::npos);  // debug only: the log is at info
 }

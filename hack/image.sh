@@ -51,23 +51,23 @@ has_image() { buildah images --noheading "$1" >/dev/null 2>&1; }
 # Dockerfile's FROM uses. Its apt sources are this machine's, so the build
 # stage's apt-get reaches the same Debian mirror the host does.
 base() {
+  has_image debian:bookworm && return 0
   local sources rootfs=$cache/debian-bookworm.tar
   sources=$(ls /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
   [[ -n $sources ]] || sources=/etc/apt/sources.list
   if [[ ! -f $rootfs ]]; then
     step "image: making the Debian bookworm base from Debian's packages (mmdebstrap; ~1-2 min)"
+    rm -rf "$rootfs.partial"
     mmdebstrap --quiet --format=tar --variant=minbase --include=ca-certificates \
       --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
       --dpkgopt='path-exclude=/usr/share/locale/*' bookworm "$rootfs.partial" "$sources"
     mv "$rootfs.partial" "$rootfs"
   fi
-  if ! has_image debian:bookworm; then
-    step "image: importing the base as debian:bookworm ($(du -m "$rootfs" | cut -f1) MB)"
-    local c; c=$(buildah from --quiet scratch)
-    buildah add --quiet "$c" "$rootfs" / >/dev/null
-    buildah config --cmd /bin/bash --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$c"
-    buildah commit --quiet --rm "$c" debian:bookworm >/dev/null
-  fi
+  step "image: importing the base as debian:bookworm ($(du -m "$rootfs" | cut -f1) MB)"
+  local c; c=$(buildah from --quiet scratch)
+  buildah add --quiet "$c" "$rootfs" / >/dev/null
+  buildah config --cmd /bin/bash --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$c"
+  buildah commit --quiet --rm "$c" debian:bookworm >/dev/null
 }
 
 # build_step LOG: the Dockerfile step the build is on.

@@ -29,8 +29,7 @@ trap cleanup EXIT
 step "demo: the operator's image from the binary just built, and a files server image per tag (${tags[*]})"
 "$root/hack/image.sh" operator --host-binary "$operator"
 "$root/hack/image.sh" files "${tags[@]}"
-app_version=$(awk '$1 == "appVersion:" {gsub(/"/, "", $2); print $2}' "$root/charts/labfleet/Chart.yaml")
-archives=("$("$root/hack/image.sh" archive "labfleet/labfleet-operator:$app_version")")
+archives=("$("$root/hack/image.sh" archive operator)")
 for tag in "${tags[@]}"; do archives+=("$("$root/hack/image.sh" archive "localhost/labfleet/files:$tag")"); done
 "$root/hack/local-cluster.sh" load --dir "$dir" "${archives[@]}"
 

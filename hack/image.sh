@@ -9,7 +9,8 @@
 #                                               built on this host (same Debian release) into the same layout
 #   hack/image.sh files TAG...                  localhost/labfleet/files:TAG: busybox httpd serving a page naming TAG
 #   hack/image.sh pause                         localhost/labfleet/pause:1, the pods' sandbox process
-#   hack/image.sh archive NAME                  print the archive path of a built image (for ctr import)
+#   hack/image.sh archive NAME|operator         print the archive path of a built image (for ctr import);
+#                                               `operator` names the operator image
 #
 # Everything is cached: the base rootfs under the user's cache directory,
 # image layers in buildah's store (--layers), archives next to the rootfs and
@@ -163,6 +164,9 @@ case $command in
     save "$operator_image" ;;
   files) (($#)) || die "files needs at least one TAG"; files "$@" ;;
   pause) pause ;;
-  archive) archive_of "${1:?archive needs an image name}"; echo ;;
+  archive)
+    name=${1:?archive needs an image name}
+    [[ $name == operator ]] && name=$operator_image
+    archive_of "$name"; echo ;;
   *) die "usage: $0 operator [--host-binary BIN] | files TAG... | pause | archive NAME" ;;
 esac

@@ -241,7 +241,8 @@ down_processes() {
 }
 
 down() {
-  bindir=$("$here/control-plane-bins.sh" --bindir)
+  # Only a real node's teardown needs the pinned kubectl: never build for a down.
+  if [[ -f "$dir/node.real" ]]; then bindir=$("$here/control-plane-bins.sh" --bindir); fi
   down_processes
   rm -rf "$dir/etcd-data" "$dir/kubeconfig" "$dir/node.real"
   step "cluster: stopped ($dir)"

@@ -9,8 +9,7 @@ source "$root/hack/lib/log.sh"
 : "${LABFLEET_CLUSTER_DIR:?run through ctest}"
 
 "$root/hack/local-cluster.sh" up --node real --dir "$LABFLEET_CLUSTER_DIR"
-app_version=$(awk '$1 == "appVersion:" {gsub(/"/, "", $2); print $2}' "$root/charts/labfleet/Chart.yaml")
-operator_archive=$("$root/hack/image.sh" archive "labfleet/labfleet-operator:$app_version")
+operator_archive=$("$root/hack/image.sh" archive operator)
 if [[ ! -f $operator_archive ]]; then
   step "incluster: no operator image saved yet: building one from ${LABFLEET_OPERATOR:?}"
   "$root/hack/image.sh" operator --host-binary "$LABFLEET_OPERATOR"

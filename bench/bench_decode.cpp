@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "kube/list_page.hpp"
-#include "kube/object_trim.hpp"
-#include "kube/resource.hpp"
-#include "kube/watch_event.hpp"
+#include "kube/cache/list_page.hpp"
+#include "kube/cache/object_trim.hpp"
+#include "kube/client/resource.hpp"
+#include "kube/cache/watch_event.hpp"
 
 namespace {
 

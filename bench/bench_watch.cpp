@@ -27,13 +27,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "kube/clock.hpp"
-#include "kube/config_loader.hpp"
-#include "kube/list_page.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/config/config_loader.hpp"
+#include "kube/cache/list_page.hpp"
 #include "kube/net/https_client.hpp"
-#include "kube/rest.hpp"
-#include "kube/store.hpp"
-#include "kube/watch_event.hpp"
+#include "kube/client/rest.hpp"
+#include "kube/cache/store.hpp"
+#include "kube/cache/watch_event.hpp"
 
 namespace asio = boost::asio;
 using namespace labfleet;

@@ -12,7 +12,7 @@
 #include <cstdlib>
 
 #include "api/v1alpha1/field_error.hpp"
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::fuzz {
 

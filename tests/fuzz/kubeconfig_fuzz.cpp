@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "kube/config_loader.hpp"
+#include "kube/config/config_loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kube/object_trim.hpp"
+#include "kube/cache/object_trim.hpp"
 
 namespace labfleet::kube::fuzz {
 

@@ -18,12 +18,12 @@
 #include <variant>
 
 #include "fuzz/trimmed_parse_check.hpp"
-#include "kube/line_splitter.hpp"
-#include "kube/list_page.hpp"
-#include "kube/object_trim.hpp"
-#include "kube/store.hpp"
-#include "kube/watch_event.hpp"
-#include "kube/watcher.hpp"
+#include "kube/cache/line_splitter.hpp"
+#include "kube/cache/list_page.hpp"
+#include "kube/cache/object_trim.hpp"
+#include "kube/cache/store.hpp"
+#include "kube/cache/watch_event.hpp"
+#include "kube/cache/watcher.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "kube/logger.hpp"
+#include "kube/util/logger.hpp"
 
 int main(int argc, char** argv) {
     const char* level = std::getenv("LABFLEET_TEST_LOG_LEVEL");

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "api/v1alpha1/condition.hpp"
-#include "kube/clock.hpp"
+#include "kube/util/clock.hpp"
 
 namespace labfleet::controllers {
 

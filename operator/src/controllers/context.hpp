@@ -3,11 +3,11 @@
 // it reads (never the API server), the client it writes through (leader-gated
 // and dry-run aware), the clock, the event sink and the domain metrics.
 
-#include "kube/client.hpp"
-#include "kube/clock.hpp"
-#include "kube/event_sink.hpp"
-#include "kube/logger.hpp"
-#include "kube/store.hpp"
+#include "kube/client/client.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/events/event_sink.hpp"
+#include "kube/util/logger.hpp"
+#include "kube/cache/store.hpp"
 
 namespace labfleet::controllers {
 

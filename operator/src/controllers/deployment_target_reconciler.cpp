@@ -4,7 +4,7 @@
 #include "controllers/assignments.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/status_patch.hpp"
-#include "kube/rest.hpp"
+#include "kube/client/rest.hpp"
 
 // GCC 12 reports asio's awaitable frame allocation (unsized new, sized
 // delete) as mismatched after inlining: a false positive (GCC PR 109224).

@@ -13,7 +13,7 @@
 
 #include "controllers/context.hpp"
 #include "controllers/deployment_target_status.hpp"
-#include "kube/reconcile.hpp"
+#include "kube/controller/reconcile.hpp"
 
 namespace labfleet::controllers {
 

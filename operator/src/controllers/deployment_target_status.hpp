@@ -10,8 +10,8 @@
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/environment_lease.hpp"
-#include "kube/clock.hpp"
-#include "kube/json.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

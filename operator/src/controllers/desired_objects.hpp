@@ -10,7 +10,7 @@
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/tag_resolution.hpp"
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

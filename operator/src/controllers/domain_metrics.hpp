@@ -14,8 +14,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include "kube/metrics.hpp"
-#include "kube/store.hpp"
+#include "kube/metrics/metrics.hpp"
+#include "kube/cache/store.hpp"
 
 namespace labfleet::controllers {
 

@@ -5,7 +5,7 @@
 
 #include "api/v1alpha1/duration.hpp"
 #include "controllers/conditions.hpp"
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 
 namespace labfleet::controllers {
 

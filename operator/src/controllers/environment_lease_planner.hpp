@@ -32,8 +32,8 @@
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/environment_lease.hpp"
-#include "kube/clock.hpp"
-#include "kube/event_sink.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/events/event_sink.hpp"
 
 namespace labfleet::controllers {
 

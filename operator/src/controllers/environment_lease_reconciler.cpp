@@ -8,7 +8,7 @@
 #include "controllers/assignments.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "controllers/fleet_view.hpp"
-#include "kube/request.hpp"
+#include "kube/client/request.hpp"
 
 namespace labfleet::controllers {
 

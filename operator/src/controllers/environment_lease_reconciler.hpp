@@ -19,10 +19,10 @@
 
 #include "controllers/context.hpp"
 #include "controllers/environment_lease_planner.hpp"
-#include "kube/json.hpp"
-#include "kube/logger.hpp"
-#include "kube/reconcile.hpp"
-#include "kube/store.hpp"
+#include "kube/json/json.hpp"
+#include "kube/util/logger.hpp"
+#include "kube/controller/reconcile.hpp"
+#include "kube/cache/store.hpp"
 
 namespace labfleet::controllers {
 

@@ -13,7 +13,7 @@
 #include "api/v1alpha1/scheduling_policy.hpp"
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/context.hpp"
-#include "kube/store.hpp"
+#include "kube/cache/store.hpp"
 
 namespace labfleet::controllers {
 

@@ -5,7 +5,7 @@
 #include "controllers/desired_objects.hpp"
 #include "controllers/assignments.hpp"
 #include "controllers/fleet_view.hpp"
-#include "kube/json_fields.hpp"
+#include "kube/json/json_fields.hpp"
 
 namespace labfleet::controllers {
 

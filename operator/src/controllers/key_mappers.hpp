@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "controllers/context.hpp"
-#include "kube/controller.hpp"
-#include "kube/json.hpp"
+#include "kube/controller/controller.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

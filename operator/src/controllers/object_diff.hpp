@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

@@ -18,7 +18,7 @@
 #include "controllers/object_diff.hpp"
 #include "controllers/tag_resolution.hpp"
 #include "controllers/yaml_convert.hpp"
-#include "kube/json_fields.hpp"
+#include "kube/json/json_fields.hpp"
 
 namespace labfleet::controllers {
 

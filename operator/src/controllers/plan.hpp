@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "kube/json.hpp"
-#include "kube/result.hpp"
+#include "kube/json/json.hpp"
+#include "kube/client/result.hpp"
 
 namespace labfleet::controllers {
 

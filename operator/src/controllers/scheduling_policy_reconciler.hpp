@@ -9,7 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "controllers/context.hpp"
-#include "kube/reconcile.hpp"
+#include "kube/controller/reconcile.hpp"
 
 namespace labfleet::controllers {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "api/v1alpha1/scheduling_policy.hpp"
-#include "kube/clock.hpp"
-#include "kube/json.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

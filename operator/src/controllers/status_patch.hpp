@@ -8,7 +8,7 @@
 
 #include "api/v1alpha1/condition.hpp"
 #include "api/v1alpha1/object_meta.hpp"
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

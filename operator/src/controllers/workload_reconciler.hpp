@@ -12,8 +12,8 @@
 
 #include "controllers/context.hpp"
 #include "controllers/workload_sync.hpp"
-#include "kube/logger.hpp"
-#include "kube/reconcile.hpp"
+#include "kube/util/logger.hpp"
+#include "kube/controller/reconcile.hpp"
 
 namespace labfleet::controllers {
 

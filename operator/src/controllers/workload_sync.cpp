@@ -4,8 +4,8 @@
 
 #include "controllers/fleet_view.hpp"
 #include "controllers/object_diff.hpp"
-#include "kube/json_fields.hpp"
-#include "kube/store.hpp"
+#include "kube/json/json_fields.hpp"
+#include "kube/cache/store.hpp"
 
 namespace labfleet::controllers {
 

@@ -18,8 +18,8 @@
 #include "controllers/conditions.hpp"
 #include "controllers/desired_objects.hpp"
 #include "controllers/tag_resolution.hpp"
-#include "kube/json.hpp"
-#include "kube/resource.hpp"
+#include "kube/json/json.hpp"
+#include "kube/client/resource.hpp"
 
 namespace labfleet::controllers {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kube/json.hpp"
-#include "kube/result.hpp"
+#include "kube/json/json.hpp"
+#include "kube/client/result.hpp"
 
 namespace YAML { class Node; }
 

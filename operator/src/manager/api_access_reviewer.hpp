@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "kube/client.hpp"
-#include "kube/json.hpp"
+#include "kube/client/client.hpp"
+#include "kube/json/json.hpp"
 #include "manager/metrics_authorizer.hpp"
 
 namespace labfleet::manager {

@@ -3,8 +3,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
-#include "kube/json_fields.hpp"
-#include "kube/rest.hpp"
+#include "kube/json/json_fields.hpp"
+#include "kube/client/rest.hpp"
 
 namespace labfleet::manager {
 

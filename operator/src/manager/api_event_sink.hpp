@@ -14,10 +14,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "kube/client.hpp"
-#include "kube/event_recorder.hpp"
-#include "kube/event_sink.hpp"
-#include "kube/logger.hpp"
+#include "kube/client/client.hpp"
+#include "kube/events/event_recorder.hpp"
+#include "kube/events/event_sink.hpp"
+#include "kube/util/logger.hpp"
 
 namespace labfleet::manager {
 

@@ -9,8 +9,8 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "controllers/context.hpp"
-#include "kube/controller.hpp"
-#include "kube/metrics.hpp"
+#include "kube/controller/controller.hpp"
+#include "kube/metrics/metrics.hpp"
 #include "manager/options.hpp"
 
 namespace labfleet::manager {

@@ -21,8 +21,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "kube/clock.hpp"
-#include "kube/result.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/client/result.hpp"
 #include "manager/ttl_cache.hpp"
 
 namespace labfleet::manager {

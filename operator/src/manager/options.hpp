@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include "kube/logger.hpp"
+#include "kube/util/logger.hpp"
 
 namespace labfleet::manager {
 

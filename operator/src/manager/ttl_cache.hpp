@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "kube/clock.hpp"
+#include "kube/util/clock.hpp"
 
 namespace labfleet::manager {
 

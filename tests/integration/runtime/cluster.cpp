@@ -12,8 +12,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "kube/config_loader.hpp"
-#include "kube/rest.hpp"
+#include "kube/config/config_loader.hpp"
+#include "kube/client/rest.hpp"
 
 namespace labfleet::testing {
 

@@ -13,10 +13,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "kube/client.hpp"
-#include "kube/cluster_config.hpp"
-#include "kube/resource.hpp"
-#include "kube/store.hpp"
+#include "kube/client/client.hpp"
+#include "kube/config/cluster_config.hpp"
+#include "kube/client/resource.hpp"
+#include "kube/cache/store.hpp"
 
 namespace labfleet::testing {
 

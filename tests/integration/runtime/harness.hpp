@@ -9,8 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "kube/clock.hpp"
-#include "kube/informer.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/cache/informer.hpp"
 #include "kube/net/https_client.hpp"
 
 namespace labfleet::testing {

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "integration/runtime/cluster.hpp"
-#include "kube/json.hpp"
-#include "kube/watch_event.hpp"
+#include "kube/json/json.hpp"
+#include "kube/cache/watch_event.hpp"
 
 namespace labfleet::testing {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kube/client.hpp"
+#include "kube/client/client.hpp"
 
 namespace labfleet::testing {
 

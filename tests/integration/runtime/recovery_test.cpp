@@ -11,7 +11,7 @@
 #include "integration/runtime/cluster.hpp"
 #include "integration/runtime/harness.hpp"
 #include "integration/runtime/pausable_client.hpp"
-#include "kube/rest.hpp"
+#include "kube/client/rest.hpp"
 #include "support/run_coroutine.hpp"
 
 using namespace labfleet;

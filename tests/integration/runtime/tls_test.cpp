@@ -8,9 +8,9 @@
 #include <string>
 
 #include "integration/runtime/cluster.hpp"
-#include "kube/config_loader.hpp"
+#include "kube/config/config_loader.hpp"
 #include "kube/net/https_client.hpp"
-#include "kube/rest.hpp"
+#include "kube/client/rest.hpp"
 #include "support/run_coroutine.hpp"
 
 using namespace labfleet;

@@ -6,7 +6,7 @@
 
 #include "integration/runtime/cluster.hpp"
 #include "integration/runtime/harness.hpp"
-#include "kube/rest.hpp"
+#include "kube/client/rest.hpp"
 #include "support/run_coroutine.hpp"
 
 using namespace labfleet;

@@ -3,7 +3,7 @@
 #include "controllers/config_hash.hpp"
 #include "controllers/desired_objects.hpp"
 #include "controllers/object_diff.hpp"
-#include "kube/object_trim.hpp"
+#include "kube/cache/object_trim.hpp"
 #include "fixtures.hpp"
 
 using namespace labfleet::controllers;

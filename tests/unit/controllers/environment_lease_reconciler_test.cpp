@@ -13,7 +13,7 @@
 
 #include "controllers/domain_metrics.hpp"
 #include "controllers/environment_lease_reconciler.hpp"
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 #include "unit/kube/fake_client.hpp"
 
 using namespace labfleet;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/backoff.hpp"
+#include "kube/cache/backoff.hpp"
 
 using namespace labfleet::kube;
 using namespace std::chrono_literals;

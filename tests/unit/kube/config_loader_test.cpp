@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "kube/config_loader.hpp"
+#include "kube/config/config_loader.hpp"
 
 using namespace labfleet::kube;
 

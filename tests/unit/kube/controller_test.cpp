@@ -1,4 +1,4 @@
-#include "kube/controller.hpp"
+#include "kube/controller/controller.hpp"
 
 #include <map>
 #include <sstream>

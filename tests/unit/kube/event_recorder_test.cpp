@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/event_recorder.hpp"
+#include "kube/events/event_recorder.hpp"
 
 using namespace labfleet::kube;
 using namespace std::chrono_literals;

@@ -19,7 +19,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "kube/client.hpp"
+#include "kube/client/client.hpp"
 
 namespace labfleet::kube::testing {
 

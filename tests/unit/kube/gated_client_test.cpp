@@ -1,4 +1,4 @@
-#include "kube/gated_client.hpp"
+#include "kube/client/gated_client.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>

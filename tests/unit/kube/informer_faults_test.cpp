@@ -11,7 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "kube/informer.hpp"
+#include "kube/cache/informer.hpp"
 #include "kube/net/https_client.hpp"
 #include "support/fake_api_server.hpp"
 

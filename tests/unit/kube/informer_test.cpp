@@ -7,7 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "kube/informer.hpp"
+#include "kube/cache/informer.hpp"
 #include "unit/kube/fake_client.hpp"
 
 using namespace labfleet::kube;

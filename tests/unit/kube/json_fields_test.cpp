@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/json_fields.hpp"
+#include "kube/json/json_fields.hpp"
 
 using namespace labfleet::kube;
 

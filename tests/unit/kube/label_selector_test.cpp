@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/label_selector.hpp"
+#include "kube/meta/label_selector.hpp"
 
 using namespace labfleet::kube;
 

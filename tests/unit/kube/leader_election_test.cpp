@@ -1,4 +1,4 @@
-#include "kube/leader_election.hpp"
+#include "kube/leaderelection/leader_election.hpp"
 
 #include <vector>
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "kube/line_splitter.hpp"
+#include "kube/cache/line_splitter.hpp"
 
 using labfleet::kube::is_blank;
 using labfleet::kube::LineSplitter;

@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "kube/json.hpp"
-#include "kube/logger.hpp"
+#include "kube/json/json.hpp"
+#include "kube/util/logger.hpp"
 
 using namespace labfleet::kube;
 using namespace std::chrono;

@@ -1,4 +1,4 @@
-#include "kube/metrics_client.hpp"
+#include "kube/client/metrics_client.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/object_trim.hpp"
+#include "kube/cache/object_trim.hpp"
 
 using namespace labfleet::kube;
 

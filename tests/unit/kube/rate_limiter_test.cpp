@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/rate_limiter.hpp"
+#include "kube/controller/rate_limiter.hpp"
 
 using namespace labfleet::kube;
 using namespace std::chrono_literals;

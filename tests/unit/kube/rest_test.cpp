@@ -1,4 +1,4 @@
-#include "kube/rest.hpp"
+#include "kube/client/rest.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "kube/object_trim.hpp"
-#include "kube/store.hpp"
+#include "kube/cache/object_trim.hpp"
+#include "kube/cache/store.hpp"
 
 using namespace labfleet::kube;
 

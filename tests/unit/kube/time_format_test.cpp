@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 
 using namespace labfleet::kube;
 using namespace std::chrono;

@@ -1,4 +1,4 @@
-#include "kube/urgent_first_client.hpp"
+#include "kube/client/urgent_first_client.hpp"
 
 #include <memory>
 #include <string>

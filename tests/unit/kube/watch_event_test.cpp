@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "kube/list_page.hpp"
-#include "kube/object_trim.hpp"
-#include "kube/watch_event.hpp"
+#include "kube/cache/list_page.hpp"
+#include "kube/cache/object_trim.hpp"
+#include "kube/cache/watch_event.hpp"
 
 using namespace labfleet::kube;
 

@@ -8,7 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "kube/watch_loop.hpp"
+#include "kube/cache/watch_loop.hpp"
 #include "unit/kube/fake_client.hpp"
 
 using namespace labfleet::kube;

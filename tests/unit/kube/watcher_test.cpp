@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "kube/watcher.hpp"
+#include "kube/cache/watcher.hpp"
 
 using namespace labfleet::kube;
 namespace w = labfleet::kube::watcher;

@@ -4,7 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "kube/work_queue.hpp"
+#include "kube/controller/work_queue.hpp"
 
 using namespace labfleet::kube;
 using namespace std::chrono_literals;

@@ -10,7 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "kube/clock.hpp"
+#include "kube/util/clock.hpp"
 #include "manager/api_event_sink.hpp"
 
 using namespace labfleet;

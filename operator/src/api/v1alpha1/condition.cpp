@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -5,7 +5,7 @@
 #include "api/v1alpha1/duration.hpp"
 #include "api/v1alpha1/image_tag.hpp"
 #include "api/v1alpha1/names.hpp"
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

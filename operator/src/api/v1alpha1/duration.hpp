@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "kube/result.hpp"
+#include "kube/client/result.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -3,7 +3,7 @@
 #include <limits>
 
 #include "api/v1alpha1/tag_field.hpp"
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

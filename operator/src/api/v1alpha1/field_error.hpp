@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kube/api_error.hpp"
+#include "kube/client/api_error.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -2,7 +2,7 @@
 // The labfleet.dev/v1alpha1 group: the four cluster-scoped kinds as the REST
 // layer addresses them.
 
-#include "kube/resource.hpp"
+#include "kube/client/resource.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "api/v1alpha1/field_reader.hpp"
-#include "kube/clock.hpp"
-#include "kube/json.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

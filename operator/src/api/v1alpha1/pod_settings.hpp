@@ -16,7 +16,7 @@
 #include "api/v1alpha1/field_error.hpp"
 #include "api/v1alpha1/field_reader.hpp"
 #include "api/v1alpha1/quantity.hpp"
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "kube/result.hpp"
+#include "kube/client/result.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -10,9 +10,9 @@
 #include "api/v1alpha1/condition.hpp"
 #include "api/v1alpha1/field_error.hpp"
 #include "api/v1alpha1/object_meta.hpp"
-#include "kube/json.hpp"
-#include "kube/label_selector.hpp"
-#include "kube/result.hpp"
+#include "kube/json/json.hpp"
+#include "kube/meta/label_selector.hpp"
+#include "kube/client/result.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -11,8 +11,8 @@
 #include "api/v1alpha1/field_error.hpp"
 #include "api/v1alpha1/object_meta.hpp"
 #include "api/v1alpha1/pod_settings.hpp"
-#include "kube/json.hpp"
-#include "kube/result.hpp"
+#include "kube/json/json.hpp"
+#include "kube/client/result.hpp"
 
 namespace labfleet::api::v1alpha1 {
 

@@ -24,7 +24,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include "kube/line_splitter.hpp"
+#include "kube/cache/line_splitter.hpp"
 
 namespace labfleet::kube::net {
 

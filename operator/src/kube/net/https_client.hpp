@@ -10,9 +10,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "kube/client.hpp"
-#include "kube/clock.hpp"
-#include "kube/cluster_config.hpp"
+#include "kube/client/client.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/config/cluster_config.hpp"
 
 namespace labfleet::kube::net {
 

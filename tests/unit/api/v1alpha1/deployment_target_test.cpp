@@ -2,7 +2,7 @@
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/group_version.hpp"
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 #include "kinds_test_support.hpp"
 
 using namespace labfleet::api::v1alpha1;

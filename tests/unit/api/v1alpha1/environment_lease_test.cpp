@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "api/v1alpha1/environment_lease.hpp"
-#include "kube/time_format.hpp"
+#include "kube/meta/time_format.hpp"
 #include "kinds_test_support.hpp"
 
 using namespace labfleet::api::v1alpha1;

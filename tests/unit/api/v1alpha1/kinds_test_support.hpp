@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "api/v1alpha1/field_error.hpp"
-#include "kube/json.hpp"
+#include "kube/json/json.hpp"
 
 namespace labfleet::api::v1alpha1::testing {
 

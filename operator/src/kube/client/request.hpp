@@ -1,0 +1,84 @@
+#pragma once
+// Request building: pure functions from an intent (list ConfigMaps with this
+// selector, apply this object, ...) to an HTTP request. No I/O here; the
+// transport (kube/net) sends what these return.
+
+#include <optional>
+#include <string>
+
+#include "kube/json/json.hpp"
+#include "kube/client/resource.hpp"
+
+namespace labfleet::kube {
+
+enum class Method { Get, Post, Put, Patch, Delete };
+
+struct HttpRequest {
+    Method method = Method::Get;
+    std::string target;        // path and query, e.g. "/api/v1/namespaces/a/configmaps?limit=500"
+    std::string content_type;  // empty when there is no body
+    std::string body;
+    /// A write others should wait for (a lease expiry): see UrgentFirstClient.
+    bool urgent = false;
+    bool operator==(const HttpRequest&) const = default;
+};
+
+struct ListOptions {
+    std::string label_selector;   // "app.kubernetes.io/managed-by=labfleet"
+    std::string field_selector;
+    int limit = 0;                // 0 = no paging
+    std::string continue_token;
+    std::string resource_version; // "0" = any (served from the watch cache)
+};
+
+struct WatchOptions {
+    std::string label_selector;
+    std::string field_selector;
+    std::string resource_version;
+    int timeout_seconds = 290;    // server-side timeout of the watch
+    bool allow_bookmarks = true;
+    /// A streaming list: the server first sends every object as ADDED, then a
+    /// BOOKMARK annotated k8s.io/initial-events-end (resourceVersionMatch=NotOlderThan).
+    bool send_initial_events = false;
+};
+
+enum class PatchType { Merge, Json, Apply };
+
+struct ApplyOptions {
+    std::string field_manager = "labfleet";
+    bool force = true;
+    bool dry_run = false;
+};
+
+struct DeleteOptions {
+    std::optional<std::string> precondition_uid;
+    std::optional<std::string> precondition_resource_version;
+    std::string propagation_policy;  // "" | "Background" | "Foreground" | "Orphan"
+};
+
+namespace requests {
+/// Collection path: /api/v1/namespaces/NS/configmaps, /apis/G/V/PLURAL, ...
+std::string collection_path(const ResourceType& type, const std::string& ns);
+std::string object_path(const ResourceType& type, const ObjectKey& key);
+
+HttpRequest get(const ResourceType& type, const ObjectKey& key);
+HttpRequest list(const ResourceType& type, const std::string& ns, const ListOptions& options);
+HttpRequest watch(const ResourceType& type, const std::string& ns, const WatchOptions& options);
+HttpRequest create(const ResourceType& type, const std::string& ns, const Json& object);
+/// PUT of a whole object; metadata.resourceVersion in it is the precondition.
+HttpRequest replace(const ResourceType& type, const ObjectKey& key, const Json& object);
+HttpRequest replace_status(const ResourceType& type, const ObjectKey& key, const Json& object);
+HttpRequest patch(const ResourceType& type, const ObjectKey& key, PatchType patch_type, const Json& patch);
+HttpRequest patch_status(const ResourceType& type, const ObjectKey& key, PatchType patch_type,
+                         const Json& patch);
+/// Server-side apply (application/apply-patch+yaml; a JSON body is valid YAML).
+HttpRequest apply(const ResourceType& type, const ObjectKey& key, const Json& object,
+                  const ApplyOptions& options = {});
+HttpRequest apply_status(const ResourceType& type, const ObjectKey& key, const Json& object,
+                         const ApplyOptions& options = {});
+HttpRequest remove(const ResourceType& type, const ObjectKey& key, const DeleteOptions& options = {});
+} // namespace requests
+
+std::string_view to_string(Method method);
+
+} // namespace labfleet::kube

@@ -1,0 +1,45 @@
+#include "kube/client/urgent_first_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace labfleet::kube {
+
+asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest request) {
+    if (request.method == Method::Get) co_return co_await inner_.send(std::move(request));
+    if (!request.urgent) {
+        if (state_->urgent_in_flight > 0) co_await wait_for_urgent();
+        co_return co_await inner_.send(std::move(request));
+    }
+    // Counted down however the send ends; the waiting writes are woken only
+    // when it was answered (not when the frame is destroyed at shutdown).
+    struct InFlight {
+        std::shared_ptr<State> state;
+        bool answered = false;
+        ~InFlight() {
+            if (--state->urgent_in_flight > 0 || !answered) return;
+            for (asio::steady_timer* timer : state->waiting) timer->cancel();
+        }
+    } in_flight{state_};
+    ++state_->urgent_in_flight;
+    auto response = co_await inner_.send(std::move(request));
+    in_flight.answered = true;
+    co_return response;
+}
+
+asio::awaitable<void> UrgentFirstClient::wait_for_urgent() {
+    ++state_->deferred_total;
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor, max_wait_);
+    // Listed while it waits, also if the coroutine is destroyed mid-wait.
+    struct Listed {
+        std::shared_ptr<State> state;
+        asio::steady_timer* timer;
+        ~Listed() { std::erase(state->waiting, timer); }
+    } listed{state_, &timer};
+    state_->waiting.push_back(&timer);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // expiry or cancel: both go on
+}
+
+} // namespace labfleet::kube

@@ -1,0 +1,54 @@
+#pragma once
+// UrgentFirstClient: orders the operator's own writes when they compete for
+// the API server. A write marked `urgent` (a lease's status: an environment
+// freed or handed over, which people wait on) goes at once; any other write
+// waits while urgent ones are in flight, for at most `max_wait` each time, so
+// the Events and the target status that follow a storm of expiries come after
+// the expiries themselves instead of sharing the server's write throughput
+// with them. Reads always pass. With no urgent write in flight it adds nothing.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "kube/client/client.hpp"
+
+namespace labfleet::kube {
+
+class UrgentFirstClient final : public Client {
+public:
+    /// `inner` must outlive this client.
+    explicit UrgentFirstClient(Client& inner, std::chrono::milliseconds max_wait = std::chrono::seconds{1})
+        : inner_(inner), max_wait_(max_wait), state_(std::make_shared<State>()) {}
+
+    asio::awaitable<Result<HttpResponse>> send(HttpRequest request) override;
+    asio::awaitable<Result<std::unique_ptr<WatchStream>>> stream(HttpRequest request,
+                                                                std::chrono::milliseconds idle_timeout) override {
+        return inner_.stream(std::move(request), idle_timeout);
+    }
+
+    /// Urgent writes sent and not yet answered.
+    std::size_t urgent_in_flight() const { return state_->urgent_in_flight; }
+    /// Writes held back so far because urgent ones were in flight.
+    std::size_t deferred_total() const { return state_->deferred_total; }
+
+private:
+    /// Shared with the sends in flight: a coroutine frame destroyed with its
+    /// io_context after this client still finds it.
+    struct State {
+        std::size_t urgent_in_flight = 0;
+        std::size_t deferred_total = 0;
+        std::vector<asio::steady_timer*> waiting;  // woken when the last urgent write is answered
+    };
+
+    asio::awaitable<void> wait_for_urgent();
+
+    Client& inner_;
+    std::chrono::milliseconds max_wait_;
+    std::shared_ptr<State> state_;
+};
+
+} // namespace labfleet::kube

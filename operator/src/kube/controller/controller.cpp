@@ -1,0 +1,161 @@
+#include "kube/controller/controller.hpp"
+
+#include <exception>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace labfleet::kube {
+
+namespace {
+
+std::string_view result_label(const ReconcileResult& result) {
+    switch (result.kind) {
+    case ReconcileResult::Kind::Done: return "success";
+    case ReconcileResult::Kind::RequeueAfter: return "requeue_after";
+    case ReconcileResult::Kind::Requeue: return "requeue";
+    case ReconcileResult::Kind::Error: return "error";
+    }
+    return "success";
+}
+
+} // namespace
+
+std::string key_of_object(const Json& object) { return Store::key_of(object).str(); }
+
+bool spec_or_labels_changed(const Json& old_object, const Json& new_object) {
+    auto member = [](const Json& object, const char* name) -> const Json* {
+        if (!object.is_object()) return nullptr;
+        const auto it = object.find(name);
+        return it == object.end() ? nullptr : &*it;
+    };
+    auto same = [](const Json* a, const Json* b) { return a == nullptr ? b == nullptr : b != nullptr && *a == *b; };
+    const Json* old_metadata = member(old_object, "metadata");
+    const Json* new_metadata = member(new_object, "metadata");
+    const Json empty;
+    const Json& a = old_metadata ? *old_metadata : empty;
+    const Json& b = new_metadata ? *new_metadata : empty;
+    return !same(member(old_object, "spec"), member(new_object, "spec")) ||
+           !same(member(a, "labels"), member(b, "labels")) ||
+           !same(member(a, "deletionTimestamp"), member(b, "deletionTimestamp"));
+}
+
+Controller::Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
+                       Reconciler& reconciler, RuntimeMetrics* metrics)
+    : executor_(executor),
+      clock_(clock),
+      options_(std::move(options)),
+      reconciler_(reconciler),
+      metrics_(metrics),
+      observer_(metrics ? metrics->work_queue_observer(options_.name) : nullptr),
+      queue_(executor, clock, options_.rate_limits, observer_.get()),
+      log_(default_logger().named(options_.name)) {
+    if (metrics_) {
+        metrics_->set_max_concurrent_reconciles(options_.name, options_.workers);
+        metrics_->set_active_workers(options_.name, 0);
+    }
+}
+
+void Controller::watch_primary(Store& store, UpdateFilter relevant) {
+    watch(store, [](const Json& object) { return std::vector<std::string>{key_of_object(object)}; },
+          std::move(relevant));
+}
+
+void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant) {
+    // Changes replayed by a relist are queued at low priority so that live
+    // changes are served first (an initial flood never starves them).
+    auto enqueue_mapped = [this, &store, map](const Json& object) {
+        const Priority priority = store.relisting() ? Priority::Low : Priority::Normal;
+        for (const auto& key : map(object)) queue_.add(key, priority);
+    };
+    store.add_handlers({
+        [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
+        [enqueue_mapped, relevant](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+            if (relevant && !relevant(*old_object, *new_object)) return;
+            enqueue_mapped(*old_object);
+            enqueue_mapped(*new_object);
+        },
+        [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
+    });
+}
+
+void Controller::enqueue_all(const Store& store) {
+    for (const auto& key : store.keys()) queue_.add(key.str(), Priority::Low);
+}
+
+asio::awaitable<void> Controller::run() {
+    // Workers are coroutines on the one runtime thread; `workers` bounds how
+    // many reconciles are in flight at once.
+    auto remaining = std::make_shared<int>(options_.workers);
+    asio::steady_timer all_done(executor_, asio::steady_timer::time_point::max());
+    for (int i = 0; i < options_.workers; ++i) {
+        asio::co_spawn(executor_, worker(), [remaining, &all_done](std::exception_ptr error) {
+            if (error) std::rethrow_exception(error);
+            if (--*remaining == 0) all_done.cancel();
+        });
+    }
+    log_.info("controller started", {{"workers", options_.workers}});
+    co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    log_.info("controller stopped");
+}
+
+asio::awaitable<void> Controller::worker() {
+    while (auto key = co_await queue_.get()) {
+        const MonoTime started = clock_.steady_now();
+        ++active_workers_;
+        if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
+        // An exception from a reconcile is a bug in that reconciler: as
+        // controller-runtime recovers a panic, it fails this key only (an
+        // error log, a counted error, a rate-limited retry) and the worker
+        // goes on. The handlers only record, since co_await may not appear there.
+        ReconcileResult result;
+        std::optional<std::string> thrown;
+        try {
+            result = co_await reconciler_.reconcile(*key);
+        } catch (const std::exception& error) {
+            thrown = error.what();
+        } catch (...) {
+            thrown = "an exception not derived from std::exception";
+        }
+        --active_workers_;
+        if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
+        if (thrown) result = ReconcileResult::failed("reconcile threw: " + *thrown);
+        finish(*key, result, started, thrown ? LogLevel::Error : LogLevel::Warn);
+        // A reconcile with nothing to write never suspends, and get() does
+        // not while keys wait: without this, a full queue (every workload
+        // after a restart) would run to its end before a watch event, a
+        // probe or a leader-lease renewal got the thread.
+        co_await asio::post(executor_, asio::use_awaitable);
+    }
+}
+
+void Controller::finish(const std::string& key, const ReconcileResult& result, MonoTime started,
+                        LogLevel failure_level) {
+    if (metrics_) metrics_->reconciled(options_.name, std::string(result_label(result)), clock_.steady_now() - started);
+    switch (result.kind) {
+    case ReconcileResult::Kind::Done:
+        queue_.forget(key);
+        break;
+    case ReconcileResult::Kind::RequeueAfter:
+        queue_.forget(key);
+        queue_.add_after(key, result.after);
+        break;
+    case ReconcileResult::Kind::Requeue:
+        log_.debug("reconcile requeued", {{"key", key}, {"reason", result.error}, {"retries", queue_.retries(key)}});
+        queue_.add_rate_limited(key);
+        break;
+    case ReconcileResult::Kind::Error:
+        log_.log(failure_level, "reconcile failed",
+                 {{"key", key}, {"error", result.error}, {"retries", queue_.retries(key)}});
+        queue_.add_rate_limited(key);
+        break;
+    }
+    queue_.done(key);
+}
+
+} // namespace labfleet::kube

@@ -1,0 +1,87 @@
+#pragma once
+// Controller: watch sources → work queue → bounded workers → Reconciler, as
+// controller-runtime's. Sources are informer stores whose changes are mapped
+// to keys of the primary kind (the primary itself, an owner, or whatever a
+// secondary object affects). Workers run only between start() and stop(), so
+// a manager runs controllers only while it leads.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "kube/util/clock.hpp"
+#include "kube/json/json.hpp"
+#include "kube/util/logger.hpp"
+#include "kube/metrics/metrics.hpp"
+#include "kube/controller/reconcile.hpp"
+#include "kube/cache/store.hpp"
+#include "kube/controller/work_queue.hpp"
+
+namespace labfleet::kube {
+
+struct ControllerOptions {
+    std::string name;  // "workload": the controller label of every metric
+    int workers = 4;
+    RateLimiterOptions rate_limits;
+};
+
+/// Maps a changed object to the keys to reconcile.
+using KeyMapper = std::function<std::vector<std::string>(const Json& object)>;
+/// Whether an update matters to a watch (controller-runtime's predicates):
+/// false drops it before mapping. Adds and deletes always matter.
+using UpdateFilter = std::function<bool(const Json& old_object, const Json& new_object)>;
+
+/// An UpdateFilter passing changes of spec, metadata.labels or
+/// metadata.deletionTimestamp, and dropping status-only ones: a secondary
+/// watch that derives keys from what users declare needs nothing else.
+bool spec_or_labels_changed(const Json& old_object, const Json& new_object);
+
+class Controller {
+public:
+    /// `clock`, `reconciler` and `metrics` (may be null) must outlive the controller.
+    Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
+               Reconciler& reconciler, RuntimeMetrics* metrics = nullptr);
+
+    /// Queues the object's own key on every change of `store`'s objects,
+    /// except updates `relevant` (when given) drops.
+    void watch_primary(Store& store, UpdateFilter relevant = {});
+    /// Queues `map(object)` on every change (old and new state on update),
+    /// except updates `relevant` (when given) drops.
+    void watch(Store& store, KeyMapper map, UpdateFilter relevant = {});
+    /// Queues every key currently in `store` (start of leadership).
+    void enqueue_all(const Store& store);
+    void enqueue(const std::string& key, Priority priority = Priority::Normal) { queue_.add(key, priority); }
+    void enqueue_after(const std::string& key, std::chrono::milliseconds delay) { queue_.add_after(key, delay); }
+
+    /// Runs the workers until stop(); returns when all have finished.
+    asio::awaitable<void> run();
+    void stop() { queue_.shut_down(); }
+
+    const std::string& name() const { return options_.name; }
+    WorkQueue& queue() { return queue_; }
+
+private:
+    asio::awaitable<void> worker();
+    /// Counts, logs (a failure at `failure_level`) and re-queues as `result` says.
+    void finish(const std::string& key, const ReconcileResult& result, MonoTime started,
+                LogLevel failure_level = LogLevel::Warn);
+
+    asio::any_io_executor executor_;
+    const Clock& clock_;
+    ControllerOptions options_;
+    Reconciler& reconciler_;
+    RuntimeMetrics* metrics_;
+    std::unique_ptr<WorkQueueObserver> observer_;
+    WorkQueue queue_;
+    int active_workers_ = 0;
+    Logger log_;
+};
+
+/// The queue key of an object: "name" or "namespace/name".
+std::string key_of_object(const Json& object);
+
+} // namespace labfleet::kube

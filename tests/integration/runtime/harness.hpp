@@ -1,6 +1,8 @@
 #pragma once
-// Harness: one io_context, an HTTPS client to the fixture's cluster and
-// helpers to run a test scenario on them and to stop informers cleanly.
+// Harness: one io_context, a client to the fixture's cluster (the HTTPS
+// transport under the retry layer, as in the manager) and helpers to
+
+// run a test scenario on them and to stop informers cleanly.
 
 #include <chrono>
 #include <map>
@@ -11,6 +13,7 @@
 
 #include "kube/util/clock.hpp"
 #include "kube/cache/informer.hpp"
+#include "kube/client/retrying_client.hpp"
 #include "kube/net/https_client.hpp"
 
 namespace labfleet::testing {
@@ -18,7 +21,9 @@ namespace labfleet::testing {
 struct Harness {
     boost::asio::io_context io;
     kube::SystemClock clock;
-    kube::net::HttpsClient client{cluster_config_or_throw(), io.get_executor()};
+    kube::net::HttpsClient transport{cluster_config_or_throw(), io.get_executor()};
+    kube::RetryingClient client{transport, {}, [this] { return transport.reload_credentials(); }};
+
 
     /// Stops `informer` and runs the io_context until its loop has finished.
     void stop(kube::Informer& informer);

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cctype>
+
 #include "kube/events/event_recorder.hpp"
 
 using namespace labfleet::kube;
@@ -171,4 +174,68 @@ TEST_CASE("EventRecorder drops invalid input and truncates long fields") {
     REQUIRE(a.kind == Kind::Create);
     CHECK(a.body["reason"].get<std::string>().size() == 128);
     CHECK(a.body["note"].get<std::string>() == std::string(1023, 'a'));
+}
+
+TEST_CASE("EventRecorder record_once creates the named Event once, never as a series") {
+    FakeClock clock(kStart);
+    EventRecorderOptions o = options();
+    o.max_tracked = 2;
+    EventRecorder recorder(clock, o);
+    const std::string name = occurrence_event_name("pr-42", "LeaseGranted", "uid-1@2026-01-02T03:04:05Z");
+    const EventAction first = recorder.record_once(lease(), EventType::Normal, "LeaseGranted", "granted", "Grant", name);
+    REQUIRE(first.kind == Kind::Create);
+    CHECK(first.ns == "default");
+    CHECK(first.name == name);
+    CHECK(first.body["metadata"]["name"] == name);
+    CHECK(first.body["reason"] == "LeaseGranted");
+    CHECK(first.body["regarding"]["uid"] == "uid-1");
+    CHECK_FALSE(first.body.contains("series"));
+
+    clock.advance(1s);
+    CHECK(recorder.record_once(lease(), EventType::Normal, "LeaseGranted", "granted", "Grant", name).kind == Kind::Drop);
+    CHECK(recorder.tracked() == 0);  // no series for it
+
+    SECTION("a failed write is forgotten: the next record creates it again") {
+        recorder.forget(first.ns, first.name);
+        CHECK(recorder.record_once(lease(), EventType::Normal, "LeaseGranted", "granted", "Grant", name).kind ==
+              Kind::Create);
+    }
+    SECTION("the names remembered are bounded; one evicted is created again (AlreadyExists at the server)") {
+        recorder.record_once(lease(), EventType::Normal, "LeaseExpired", "n", "", "n1");
+        recorder.record_once(lease(), EventType::Normal, "LeaseExpired", "n", "", "n2");
+        CHECK(recorder.tracked_once() == 2);
+        CHECK(recorder.record_once(lease(), EventType::Normal, "LeaseGranted", "granted", "Grant", name).kind ==
+              Kind::Create);
+    }
+}
+
+TEST_CASE("occurrence_event_name: deterministic, distinct per occurrence, a valid Event name") {
+    const std::string a = occurrence_event_name("pr-42", "LeaseGranted", "uid-1@t1");
+    CHECK(a == occurrence_event_name("pr-42", "LeaseGranted", "uid-1@t1"));
+    CHECK(a.rfind("pr-42.leasegranted.", 0) == 0);
+    CHECK(a.size() == std::string("pr-42.leasegranted.").size() + 16);
+    CHECK(a != occurrence_event_name("pr-42", "LeaseGranted", "uid-1@t2"));
+    CHECK(a != occurrence_event_name("pr-42", "LeaseExpired", "uid-1@t1"));
+    const std::string long_name = occurrence_event_name(std::string(250, 'x') + "-", "LeaseGranted", "u");
+    CHECK(long_name.size() <= 253);
+    CHECK(long_name.find("x.leasegranted.") != std::string::npos);
+    CHECK(std::all_of(long_name.begin(), long_name.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return std::islower(u) || std::isdigit(u) || c == '.' || c == '-';
+    }));
+}
+
+TEST_CASE("EventRecorder forgets series unobserved for longer than the window, so churn does not grow it") {
+    FakeClock clock(kStart);
+    EventRecorderOptions o = options();
+    EventRecorder recorder(clock, o);
+    for (int i = 0; i < 100; ++i) {
+        ObjectReference object = lease();
+        object.name = "lease-" + std::to_string(i);
+        recorder.record(object, EventType::Normal, "LeaseGranted", "granted");
+    }
+    CHECK(recorder.tracked() == 100);
+    clock.advance(o.series_window + 1s);
+    recorder.record(lease(), EventType::Normal, "LeaseGranted", "granted");
+    CHECK(recorder.tracked() == 1);
 }

@@ -2,8 +2,9 @@
 // FakeClient: an in-memory kube::Client for tests. Answers come from a
 // script, in order: send() pops the next response, stream() the next watch
 // stream (its lines, then a clean end, an error, or silence until the idle
-// timeout). Every request is recorded. When the script runs out, the
-// on_exhausted callback runs (tests stop the loop there) and the call fails.
+// timeout). Every request is recorded, and on_request sees it before it is
+// answered. When the script runs out, the on_exhausted callback runs (tests
+// stop the loop there) and the call fails.
 
 #include <chrono>
 #include <deque>
@@ -68,6 +69,7 @@ public:
 
     asio::awaitable<Result<HttpResponse>> send(HttpRequest request) override {
         requests.push_back(request);
+        if (on_request) on_request(request);
         if (responses_.empty()) co_return exhausted();
         Result<HttpResponse> response = std::move(responses_.front());
         responses_.pop_front();
@@ -78,6 +80,7 @@ public:
                                                                   std::chrono::milliseconds idle_timeout) override {
         requests.push_back(request);
         idle_timeouts.push_back(idle_timeout);
+        if (on_request) on_request(request);
         if (streams_.empty()) co_return exhausted();
         ScriptedStream script = std::move(streams_.front());
         streams_.pop_front();
@@ -88,6 +91,8 @@ public:
     std::vector<HttpRequest> requests;
     std::vector<std::chrono::milliseconds> idle_timeouts;
     std::function<void()> on_exhausted;
+    std::function<void(const HttpRequest&)> on_request;
+
 
 private:
     ApiError exhausted() {

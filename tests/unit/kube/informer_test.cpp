@@ -252,3 +252,27 @@ TEST_CASE("a watch loop is alive only while it keeps stepping") {
     CHECK(alive_window(WatchLoopOptions{}) == 295s + 30s + 30s);
 }
 
+
+TEST_CASE("an informer that cannot sync names the cause for /readyz, and nothing once it syncs") {
+    FakeClient client;
+    client.push_response(401, R"({"kind":"Status","code":401,"reason":"Unauthorized","message":"Unauthorized"})");
+    client.push_response(401, R"({"kind":"Status","code":401,"reason":"Unauthorized","message":"Unauthorized"})");
+    client.push_response(200, list_body({item("a", "90")}, "100"));
+    client.push_stream({std::nullopt, {}, StreamEnd::Silent, {}});
+
+    asio::io_context io;
+    FakeClock clock;
+    Informer informer(client, clock, resources::config_maps(), fast_options());
+    std::vector<std::optional<std::string>> seen;  // problem() as each request went out
+    client.on_request = [&](const HttpRequest&) { seen.push_back(informer.problem()); };
+    client.on_exhausted = [&] { informer.stop(); };
+    informer.start(io.get_executor());
+    io.run_for(5s);
+
+    REQUIRE(seen.size() == 5);
+    CHECK(seen[0] == "configmaps not synced");
+    CHECK(seen[1] == "configmaps not synced: list failed: Unauthorized (401): Unauthorized");
+    CHECK(seen[2] == "configmaps not synced: list failed: Unauthorized (401): Unauthorized");
+    CHECK_FALSE(seen[3]);  // listed: synced, alive, no failure going on
+    CHECK_FALSE(seen[4]);  // after the silent watch timed out: synced and stepping is ready
+}

@@ -44,14 +44,13 @@ public:
 TEST_CASE("MetricsClient counts requests by method and code", "[kube][metrics]") {
     asio::io_context io;
     CountingObserver observer;
-    auto inner = std::make_unique<ScriptedClient>();
-    inner->answers.push_back(HttpResponse{200, "{}"});
-    inner->answers.push_back(HttpResponse{201, "{}"});
-    inner->answers.push_back(api_error_from_response(409, R"({"reason":"Conflict"})"));
-    inner->answers.push_back(transport_error("connect", "refused"));
-    inner->stream_errors.push_back(api_error_from_response(410, "{}"));
-    auto* scripted = inner.get();
-    MetricsClient client(std::move(inner), observer);
+    ScriptedClient inner;
+    inner.answers.push_back(HttpResponse{200, "{}"});
+    inner.answers.push_back(HttpResponse{201, "{}"});
+    inner.answers.push_back(api_error_from_response(409, R"({"reason":"Conflict"})"));
+    inner.answers.push_back(transport_error("connect", "refused"));
+    inner.stream_errors.push_back(api_error_from_response(410, "{}"));
+    MetricsClient client(inner, observer);
 
     const HttpRequest get{Method::Get, "/api/v1/namespaces", "", ""};
     const HttpRequest post{Method::Post, "/api/v1/namespaces", "application/json", "{}"};
@@ -66,5 +65,4 @@ TEST_CASE("MetricsClient counts requests by method and code", "[kube][metrics]")
     using Key = std::pair<std::string, std::string>;
     CHECK(observer.counts == std::map<Key, int>{{{"GET", "200"}, 1}, {{"POST", "201"}, 1}, {{"POST", "409"}, 1},
                                                 {{"GET", "<error>"}, 1}, {{"GET", "410"}, 1}});
-    CHECK(&client.inner() == scripted);
 }

@@ -48,4 +48,13 @@ void Informer::stop() {
 
 bool Informer::alive() const { return status_->alive(clock_.steady_now(), alive_window(options_)); }
 
+std::optional<std::string> Informer::problem() const {
+    std::string text;
+    if (!synced()) text = type_.plural + " not synced";
+    else if (!alive()) text = type_.plural + " watch not alive";
+    else return std::nullopt;
+    if (status_->failure) text += ": " + *status_->failure;
+    return text;
+}
+
 } // namespace labfleet::kube

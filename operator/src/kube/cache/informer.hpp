@@ -4,6 +4,9 @@
 // (synced: first list swapped in; alive: the loop is stepping).
 
 #include <memory>
+#include <optional>
+#include <string>
+
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -38,6 +41,11 @@ public:
     bool synced() const { return store_.synced(); }
     /// The loop is running and stepping (a stream open or reconnecting within its backoff).
     bool alive() const;
+    /// Why this cache is not ready, for /readyz: "<plural> not synced" or
+    /// "<plural> watch not alive", followed by the cause of the failures going
+    /// on, if any (": list failed: Unauthorized (401): Unauthorized").
+    /// nullopt when synced and alive.
+    std::optional<std::string> problem() const;
     /// True until the loop coroutine has finished.
     bool running() const { return status_->running; }
     const WatchStatus& status() const { return *status_; }

@@ -4,6 +4,12 @@
 // Every wait is bounded: the server ends a watch after timeoutSeconds, the
 // client gives up on a stream silent for idle_timeout, failures back off
 // (a server's Retry-After is honoured up to backoff.max).
+//
+// Failures are never silent: each failed list or watch is logged with its
+// cause (the first of a run at once, then at most one per
+// failure_log_interval, counting those held back), and the cause of the run
+// going on is kept in WatchStatus::failure for /readyz until the server
+// answers again. A 410 Gone (relist) is routine and logged at debug.
 
 #include <chrono>
 #include <memory>
@@ -15,6 +21,7 @@
 
 #include "kube/client/client.hpp"
 #include "kube/util/clock.hpp"
+#include "kube/util/logger.hpp"
 #include "kube/client/resource.hpp"
 #include "kube/cache/store.hpp"
 #include "kube/cache/watcher.hpp"
@@ -41,6 +48,10 @@ struct WatchLoopOptions {
     /// JSON pointers dropped before caching, on top of metadata.managedFields.
     std::vector<std::string> trim_pointers{last_applied_pointer};
     BackoffPolicy backoff;
+    /// After the first failure of a run is logged, at most one more per interval.
+    std::chrono::milliseconds failure_log_interval{std::chrono::seconds{30}};
+    /// Where failures are logged; nullopt = default_logger() at the loop's start.
+    std::optional<Logger> logger;
 };
 
 /// Shared by a running loop and its owner: the stop request and the health
@@ -55,6 +66,12 @@ struct WatchStatus {
     /// The last time something arrived from the server (page, event, bookmark).
     std::optional<MonoTime> last_event;
     std::optional<ApiError> last_error;
+    /// Why the lists or watches are failing right now, e.g. "list failed:
+    /// Unauthorized (401): Unauthorized"; nullopt once the server answers again.
+    std::optional<std::string> failure;
+    /// Failures in a row, ended by an answer from the server.
+    std::size_t consecutive_failures = 0;
+
     std::string state = "Empty";
     std::chrono::milliseconds current_backoff{0};
 

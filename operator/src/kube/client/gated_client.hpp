@@ -2,7 +2,9 @@
 // GatedClient: the client controllers write through. Reads pass; a write
 // (POST, PUT, PATCH, DELETE) is refused unless the gate is open — the gate is
 // "this replica leads right now", checked at every call, so a replica that
-// loses its lease stops writing at once, even mid-reconcile. With dry_run,
+// loses its lease stops writing at once, even mid-reconcile. Every resend is
+// a new call, because retries sit above this layer (see ClientStack). With dry_run,
+
 // writes are sent with dryRun=All: validated by the API server, never stored.
 
 #include <functional>

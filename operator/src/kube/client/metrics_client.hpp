@@ -3,7 +3,6 @@
 // outcome to an observer, which the manager turns into
 // rest_client_requests_total{code,method}. No metrics library here.
 
-#include <memory>
 #include <string_view>
 
 #include "kube/client/client.hpp"
@@ -21,20 +20,19 @@ public:
 
 class MetricsClient final : public Client {
 public:
-    /// `observer` must outlive this client.
-    MetricsClient(std::unique_ptr<Client> inner, RequestObserver& observer);
+    /// `inner` and `observer` must outlive this client.
+    MetricsClient(Client& inner, RequestObserver& observer) : inner_(inner), observer_(observer) {}
 
-    /// Counts one request per call: retries inside the inner client (429,
-    /// broken keep-alive) are not counted separately.
+    /// Counts one request per call. Over the transport, a call is one
+    /// attempt: a resend (RetryingClient, above) is counted again, as
+    /// client-go counts every try.
     asio::awaitable<Result<HttpResponse>> send(HttpRequest request) override;
     /// Counts the opening of the stream (its status), not the events read.
     asio::awaitable<Result<std::unique_ptr<WatchStream>>> stream(
         HttpRequest request, std::chrono::milliseconds idle_timeout) override;
 
-    Client& inner() { return *inner_; }
-
 private:
-    std::unique_ptr<Client> inner_;
+    Client& inner_;
     RequestObserver& observer_;
 };
 

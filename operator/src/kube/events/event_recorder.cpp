@@ -1,5 +1,6 @@
 #include "kube/events/event_recorder.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 #include "kube/meta/time_format.hpp"
@@ -45,6 +46,14 @@ EventAction EventRecorder::record(const ObjectReference& regarding, EventType ty
     const MonoTime now = clock_.steady_now();
     const std::string key = series_key(regarding, type, reason, note);
 
+    // lru_ runs from the most recently observed series to the least: one
+    // unobserved for longer than the window can only be replaced, never
+    // extended, so it is not worth remembering.
+    while (!lru_.empty() && now - lru_.back().last_observed > options_.series_window) {
+        by_key_.erase(lru_.back().key);
+        lru_.pop_back();
+    }
+
     if (const auto found = by_key_.find(key); found != by_key_.end()) {
         Series& series = *found->second;
         if (now - series.last_observed <= options_.series_window) {
@@ -63,10 +72,46 @@ EventAction EventRecorder::record(const ObjectReference& regarding, EventType ty
 
     const std::string ns = regarding.ns.empty() ? "default" : regarding.ns;
     std::string name = unique_name(regarding.name);
+    Json event = event_body(regarding, ns, name, type, reason, note, action);
+
+    lru_.push_front(Series{key, ns, name, 1, now, now});
+    by_key_[key] = lru_.begin();
+    while (lru_.size() > options_.max_tracked) {
+        by_key_.erase(lru_.back().key);
+        lru_.pop_back();
+    }
+    return {EventAction::Kind::Create, ns, std::move(name), std::move(event)};
+}
+
+EventAction EventRecorder::record_once(const ObjectReference& regarding, EventType type, std::string_view reason_in,
+                                       std::string_view note_in, std::string_view action_in, std::string_view name) {
+    if (reason_in.empty() || regarding.name.empty() || name.empty()) return {};
+    const std::string ns = regarding.ns.empty() ? "default" : regarding.ns;
+    const std::string once_key = ns + "/" + std::string(name);
+    if (const auto found = once_.find(once_key); found != once_.end()) {
+        once_lru_.splice(once_lru_.begin(), once_lru_, found->second);
+        return {};
+    }
+    once_lru_.push_front(once_key);
+    once_[once_key] = once_lru_.begin();
+    while (once_lru_.size() > options_.max_tracked) {
+        once_.erase(once_lru_.back());
+        once_lru_.pop_back();
+    }
+    const std::string reason = truncate_utf8(reason_in, kMaxShortField);
+    const std::string action = truncate_utf8(action_in.empty() ? reason_in : action_in, kMaxShortField);
+    const std::string event_name(name.substr(0, kMaxNameLength));
+    Json event = event_body(regarding, ns, event_name, type, reason, truncate_utf8(note_in, kMaxNote), action);
+    return {EventAction::Kind::Create, ns, event_name, std::move(event)};
+}
+
+Json EventRecorder::event_body(const ObjectReference& regarding, const std::string& ns, const std::string& name,
+                               EventType type, const std::string& reason, const std::string& note,
+                               const std::string& action) const {
     Json ref = {{"apiVersion", regarding.api_version}, {"kind", regarding.kind}, {"name", regarding.name}};
     if (!regarding.ns.empty()) ref["namespace"] = regarding.ns;
     if (!regarding.uid.empty()) ref["uid"] = regarding.uid;
-    Json event = {
+    return {
         {"apiVersion", "events.k8s.io/v1"},
         {"kind", "Event"},
         {"metadata", {{"name", name}, {"namespace", ns}}},
@@ -79,17 +124,14 @@ EventAction EventRecorder::record(const ObjectReference& regarding, EventType ty
         {"type", to_string(type)},
         {"regarding", std::move(ref)},
     };
-
-    lru_.push_front(Series{key, ns, name, 1, now, now});
-    by_key_[key] = lru_.begin();
-    while (lru_.size() > options_.max_tracked) {
-        by_key_.erase(lru_.back().key);
-        lru_.pop_back();
-    }
-    return {EventAction::Kind::Create, ns, std::move(name), std::move(event)};
 }
 
 void EventRecorder::forget(const std::string& ns, const std::string& name) {
+    if (const auto once = once_.find(ns + "/" + name); once != once_.end()) {
+        once_lru_.erase(once->second);
+        once_.erase(once);
+        return;
+    }
     for (auto it = lru_.begin(); it != lru_.end(); ++it) {
         if (it->ns == ns && it->name == name) {
             by_key_.erase(it->key);
@@ -111,6 +153,29 @@ std::string EventRecorder::unique_name(std::string_view regarding_name) {
     while (!name.empty() && (name.back() == '.' || name.back() == '-')) name.pop_back();
     name.append(suffix, static_cast<std::size_t>(n));
     return name;
+}
+
+std::string occurrence_event_name(std::string_view regarding_name, std::string_view reason,
+                                  std::string_view occurrence) {
+    // FNV-1a, 64 bits: stable across builds and platforms, unlike std::hash.
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const char c : occurrence) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ull;
+    }
+    std::string tail = ".";
+    for (const char c : reason) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u)) tail += static_cast<char>(std::tolower(u));
+        else if (c == '-') tail += c;
+    }
+    char digits[18];
+    std::snprintf(digits, sizeof digits, ".%016llx", static_cast<unsigned long long>(hash));
+    tail += digits;
+    if (tail.size() > 64) tail = tail.substr(0, 64 - 17) + digits;
+    std::string name(regarding_name.substr(0, kMaxNameLength - tail.size()));
+    while (!name.empty() && (name.back() == '.' || name.back() == '-')) name.pop_back();
+    return name + tail;
 }
 
 } // namespace labfleet::kube

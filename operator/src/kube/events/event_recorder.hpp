@@ -5,6 +5,13 @@
 // creating a new one, as kube-rs and client-go do, so a hot failure loop
 // leaves one Event with a count. Repeats closer than min_patch_interval to the
 // last write are only counted (Drop); the next write carries the count.
+//
+// An occurrence that must be recorded exactly once, even across restarts (a
+// lifecycle transition people and CI jobs wait on), is recorded with
+// record_once under a name derived from what happened (occurrence_event_name):
+// its owner re-records it whenever it finds the occurrence in the state it
+// reads back, and the fixed name makes every re-send after the first a no-op
+// (AlreadyExists at the API server, Drop within this process).
 
 #include <chrono>
 #include <cstdint>
@@ -56,10 +63,16 @@ public:
     /// would refuse it). Too-long fields are truncated to the API's limits.
     EventAction record(const ObjectReference& regarding, EventType type, std::string_view reason,
                        std::string_view note, std::string_view action = {});
-    /// Forgets the Event `ns/name` (e.g. a patch found it gone), so the next
-    /// repeat creates a new one.
+    /// Decides the write of the one Event named `name` (see
+    /// occurrence_event_name): Create the first time, Drop while this
+    /// recorder remembers it (the last max_tracked names). Never a series.
+    EventAction record_once(const ObjectReference& regarding, EventType type, std::string_view reason,
+                            std::string_view note, std::string_view action, std::string_view name);
+    /// Forgets the Event `ns/name` (e.g. a patch found it gone, or a create
+    /// failed), so the next repeat or record_once creates it again.
     void forget(const std::string& ns, const std::string& name);
     std::size_t tracked() const { return lru_.size(); }
+    std::size_t tracked_once() const { return once_lru_.size(); }
 
 private:
     struct Series {
@@ -72,13 +85,26 @@ private:
     };
 
     std::string unique_name(std::string_view regarding_name);
+    Json event_body(const ObjectReference& regarding, const std::string& ns, const std::string& name, EventType type,
+                    const std::string& reason, const std::string& note, const std::string& action) const;
 
     const Clock& clock_;
     EventRecorderOptions options_;
     std::list<Series> lru_;  // most recently observed first
     std::unordered_map<std::string, std::list<Series>::iterator> by_key_;
     std::uint64_t last_suffix_ = 0;
+    std::list<std::string> once_lru_;  // "ns/name" of record_once Events, most recent first
+    std::unordered_map<std::string, std::list<std::string>::iterator> once_;
 };
+
+/// The name of the Event recording one occurrence of `reason` about the
+/// object `regarding_name`: "<regarding_name>.<reason in lower case>.<16 hex
+/// digits hashing `occurrence`>". `occurrence` identifies what happened (say
+/// the object's uid and the time of the transition); equal inputs give equal
+/// names, so recording it again after a restart is idempotent. A valid Event
+/// name (DNS subdomain, at most 253 characters) for any object name.
+std::string occurrence_event_name(std::string_view regarding_name, std::string_view reason,
+                                  std::string_view occurrence);
 
 std::string_view to_string(EventType type);
 

@@ -14,7 +14,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -136,11 +135,6 @@ http::verb verb_of(Method method) {
     case Method::Delete: return http::verb::delete_;
     }
     return http::verb::get;
-}
-
-/// Safe to send twice (RFC 9110 idempotent methods).
-bool is_idempotent(Method method) {
-    return method == Method::Get || method == Method::Put || method == Method::Delete;
 }
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
@@ -298,25 +292,28 @@ struct HttpsClient::Impl {
     }
 
     /// The bearer token to send ("" for none); token_file is re-read when
-    /// stale or when `reload` (after a 401), keeping the last good token if
-    /// the file cannot be read.
-    Result<std::string> bearer_token(bool reload) {
+    /// older than token_refresh_interval.
+    Result<std::string> bearer_token() {
         if (config.token_file.empty()) return config.token;
-        const auto now = clock.steady_now();
-        if (reload || !file_token_read_at || now - *file_token_read_at >= options.token_refresh_interval) {
-            std::ifstream in(config.token_file, std::ios::binary);
-            std::stringstream text;
-            if (in) text << in.rdbuf();
-            if (in && !in.bad()) {
-                std::string token = text.str();
-                while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-                file_token = std::move(token);
-                file_token_read_at = now;
-            } else if (!file_token_read_at) {
+        if (!file_token_read_at || clock.steady_now() - *file_token_read_at >= options.token_refresh_interval) {
+            if (!read_token_file() && !file_token_read_at)
                 return transport_error("read token file", config.token_file + ": " + std::strerror(errno));
-            }
         }
         return file_token;
+    }
+
+    /// Reads token_file into file_token; false (keeping the last good token)
+    /// when it cannot be read.
+    bool read_token_file() {
+        std::ifstream in(config.token_file, std::ios::binary);
+        std::stringstream text;
+        if (in) text << in.rdbuf();
+        if (!in || in.bad()) return false;
+        std::string token = text.str();
+        while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+        file_token = std::move(token);
+        file_token_read_at = clock.steady_now();
+        return true;
     }
 
     http::request<http::string_body> build_message(const HttpRequest& request, const std::string& token) const {
@@ -411,60 +408,24 @@ struct HttpsClient::Impl {
         co_return out;
     }
 
-    /// One request on a pooled or fresh connection; a pooled connection the
-    /// server closed meanwhile is replaced once for idempotent requests.
-    asio::awaitable<Result<RawResponse>> round_trip(HttpRequest request, std::string token) {
-        const auto message = build_message(request, token);
+    /// One attempt: one request on a pooled or fresh connection, never resent
+    /// here (a resend is the RetryingClient's, above the leader gate).
+    asio::awaitable<Result<HttpResponse>> send(HttpRequest request) {
+        auto token = bearer_token();
+        if (!token) co_return token.error();
+        const auto message = build_message(request, *token);
         auto connection = take_idle();
-        const bool reused = connection != nullptr;
         if (!connection) {
             auto fresh = co_await connect();
             if (!fresh) co_return fresh.error();
             connection = std::move(fresh).value();
         }
         auto result = co_await exchange(connection.get(), message);
-        if (result.ec && reused && result.ec != beast::error::timeout && is_idempotent(request.method)) {
-            connection.reset();
-            auto fresh = co_await connect();
-            if (!fresh) co_return fresh.error();
-            connection = std::move(fresh).value();
-            result = co_await exchange(connection.get(), message);
-        }
         if (result.ec) co_return step_error(result.step, result.ec, options.request_timeout);
-        if (result.response.keep_alive) give_back(std::move(connection));
-        co_return std::move(result.response);
-    }
-
-    asio::awaitable<void> sleep(milliseconds duration) {
-        asio::steady_timer timer(executor, duration);
-        co_await timer.async_wait(use_tuple);
-    }
-
-    milliseconds throttle_delay(const RawResponse& response) const {
-        const milliseconds wanted = response.retry_after ? milliseconds(*response.retry_after) : milliseconds(1000);
-        return std::min(wanted, options.max_retry_after);
-    }
-
-    asio::awaitable<Result<HttpResponse>> send(HttpRequest request) {
-        bool auth_retried = false;
-        int throttled = 0;
-        for (;;) {
-            auto token = bearer_token(false);
-            if (!token) co_return token.error();
-            auto raw = co_await round_trip(request, *token);
-            if (!raw) co_return raw.error();
-            if (raw->status == 401 && !auth_retried && !config.token_file.empty()) {
-                auth_retried = true;
-                if (auto fresh = bearer_token(true); fresh && *fresh != *token) continue;
-            }
-            if (raw->status == 429 && throttled < options.max_throttle_retries) {
-                ++throttled;
-                co_await sleep(throttle_delay(*raw));
-                continue;
-            }
-            if (raw->status >= 200 && raw->status < 300) co_return HttpResponse{raw->status, std::move(raw->body)};
-            co_return api_error_from_response(raw->status, raw->body, raw->retry_after);
-        }
+        auto& raw = result.response;
+        if (raw.keep_alive) give_back(std::move(connection));
+        if (raw.status >= 200 && raw.status < 300) co_return HttpResponse{raw.status, std::move(raw.body)};
+        co_return api_error_from_response(raw.status, raw.body, raw.retry_after);
     }
 
     /// Reads the rest of a failed watch response (bounded) for its Status.
@@ -484,35 +445,28 @@ struct HttpsClient::Impl {
     }
 
     asio::awaitable<Result<std::unique_ptr<WatchStream>>> stream(HttpRequest request, milliseconds idle_timeout) {
-        bool auth_retried = false;
-        for (;;) {
-            auto token = bearer_token(false);
-            if (!token) co_return token.error();
-            auto fresh = co_await connect();
-            if (!fresh) co_return fresh.error();
-            auto connection = std::move(fresh).value();
-            auto message = build_message(request, *token);
-            connection->tcp().expires_after(options.request_timeout);
-            auto [write_ec, written] = co_await connection->async_write(message);
-            if (write_ec) co_return step_error("write request", write_ec, options.request_timeout);
-            auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
-            parser->header_limit(max_response_header);
-            parser->body_limit(boost::none);
-            connection->tcp().expires_after(options.request_timeout);
-            auto [read_ec, read] = co_await connection->async_read_header(*parser);
-            if (read_ec) co_return step_error("read response header", read_ec, options.request_timeout);
-            const int status = static_cast<int>(parser->get().result_int());
-            if (status >= 200 && status < 300)
-                co_return std::unique_ptr<WatchStream>(
-                    std::make_unique<BeastWatchStream>(std::move(connection), std::move(parser), idle_timeout));
-            const auto retry_after = parse_retry_after(parser->get()[http::field::retry_after]);
-            const std::string body = co_await read_error_body(connection.get(), parser.get());
-            if (status == 401 && !auth_retried && !config.token_file.empty()) {
-                auth_retried = true;
-                if (auto reloaded = bearer_token(true); reloaded && *reloaded != *token) continue;
-            }
-            co_return api_error_from_response(status, body, retry_after);
-        }
+        auto token = bearer_token();
+        if (!token) co_return token.error();
+        auto fresh = co_await connect();
+        if (!fresh) co_return fresh.error();
+        auto connection = std::move(fresh).value();
+        auto message = build_message(request, *token);
+        connection->tcp().expires_after(options.request_timeout);
+        auto [write_ec, written] = co_await connection->async_write(message);
+        if (write_ec) co_return step_error("write request", write_ec, options.request_timeout);
+        auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+        parser->header_limit(max_response_header);
+        parser->body_limit(boost::none);
+        connection->tcp().expires_after(options.request_timeout);
+        auto [read_ec, read] = co_await connection->async_read_header(*parser);
+        if (read_ec) co_return step_error("read response header", read_ec, options.request_timeout);
+        const int status = static_cast<int>(parser->get().result_int());
+        if (status >= 200 && status < 300)
+            co_return std::unique_ptr<WatchStream>(
+                std::make_unique<BeastWatchStream>(std::move(connection), std::move(parser), idle_timeout));
+        const auto retry_after = parse_retry_after(parser->get()[http::field::retry_after]);
+        const std::string body = co_await read_error_body(connection.get(), parser.get());
+        co_return api_error_from_response(status, body, retry_after);
     }
 };
 
@@ -520,6 +474,12 @@ HttpsClient::HttpsClient(ClusterConfig config, asio::any_io_executor executor, H
     : impl_(std::make_unique<Impl>(std::move(config), std::move(executor), std::move(options))) {}
 
 HttpsClient::~HttpsClient() = default;
+
+bool HttpsClient::reload_credentials() {
+    if (impl_->config.token_file.empty()) return false;
+    const std::string before = impl_->file_token;
+    return impl_->read_token_file() && impl_->file_token != before;
+}
 
 asio::awaitable<Result<HttpResponse>> HttpsClient::send(HttpRequest request) {
     co_return co_await impl_->send(std::move(request));

@@ -1,6 +1,9 @@
 #pragma once
 // HttpsClient: kube::Client over HTTP/1.1, TLS-verified (https) or plain
 // (http, for tests), with a small keep-alive pool and a timeout on every step.
+// The transport: each call is exactly one attempt, answered or failed; what
+// is worth sending again is decided above it (RetryingClient), above the
+// leader gate, so that no layer resends a write without the gate seeing it.
 // Beast stays in https_client.cpp: this header is light enough for the manager.
 
 #include <chrono>
@@ -28,10 +31,7 @@ struct HttpsClientOptions {
     std::size_t max_idle_connections = 32;
     /// A pooled connection idle for longer is dropped (servers close idle ones).
     std::chrono::milliseconds max_idle_age{50'000};
-    /// 429 answers retried at most this often, each after Retry-After capped here.
-    int max_throttle_retries = 3;
-    std::chrono::milliseconds max_retry_after{10'000};
-    /// token_file is re-read at most this often (and at once after a 401).
+    /// token_file is re-read at most this often (and at reload_credentials()).
     std::chrono::milliseconds token_refresh_interval{60'000};
     std::string user_agent = "labfleet-operator";
     /// Source of time for token refresh and idle ages; nullptr = the system clock.
@@ -53,6 +53,11 @@ public:
     /// The stream owns a fresh connection of its own; it is never pooled.
     asio::awaitable<Result<std::unique_ptr<WatchStream>>> stream(
         HttpRequest request, std::chrono::milliseconds idle_timeout) override;
+
+    /// Re-reads the config's token file now; true when the token changed (a
+    /// request refused with 401 is then worth sending again). False without a
+    /// token file, or when it cannot be read (the last good token stays).
+    bool reload_credentials();
 
     /// Connections opened so far (keep-alive shows as reuse).
     std::size_t connections_opened() const;

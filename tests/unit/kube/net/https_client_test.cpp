@@ -1,4 +1,5 @@
 #include "kube/net/https_client.hpp"
+#include "kube/client/retrying_client.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,6 +26,7 @@ using labfleet::kube::HttpRequest;
 using labfleet::kube::HttpResponse;
 using labfleet::kube::Method;
 using labfleet::kube::Result;
+using labfleet::kube::RetryingClient;
 using labfleet::kube::net::HttpsClient;
 using labfleet::kube::net::HttpsClientOptions;
 using labfleet::testing::FakeApiServer;
@@ -51,7 +53,6 @@ HttpsClientOptions fast_options() {
     options.connect_timeout = 1s;
     options.handshake_timeout = 1s;
     options.request_timeout = 1s;
-    options.max_retry_after = 50ms;
     return options;
 }
 
@@ -201,7 +202,7 @@ TEST_CASE("HttpsClient does not reuse a connection the server closed while idle"
     CHECK(server.connections_accepted() == 2);
 }
 
-TEST_CASE("HttpsClient retries an idempotent request once when a pooled connection breaks", "[kube][net]") {
+TEST_CASE("HttpsClient makes one attempt: a pooled connection that broke is reported, not resent", "[kube][net]") {
     asio::io_context io;
     FakeApiServer server(io.get_executor());
     server.push(FakeReply::json(200, "{}"));
@@ -209,52 +210,58 @@ TEST_CASE("HttpsClient retries an idempotent request once when a pooled connecti
     server.push(FakeReply::json(200, R"({"retried":true})"));
     HttpsClient client(config_for(server), io.get_executor(), fast_options());
 
-    SECTION("GET is sent again on a fresh connection") {
+    SECTION("alone, even a GET fails") {
         auto results = run_coroutine(io, send_all(&client, {get_config_map, get_config_map}));
+        REQUIRE_FALSE(results[1].ok());
+        CHECK(results[1].error().reason == ErrorReason::Transport);
+        CHECK(server.requests().size() == 2);
+    }
+    SECTION("under RetryingClient, a GET is sent again on a fresh connection") {
+        RetryingClient retrying(client);
+        auto results = run_coroutine(io, send_all(&retrying, {get_config_map, get_config_map}));
         REQUIRE(results[1].ok());
         CHECK(results[1]->body == R"({"retried":true})");
         CHECK(server.requests().size() == 3);
         CHECK(server.connections_accepted() == 2);
     }
-    SECTION("POST is not sent twice") {
-        auto results = run_coroutine(io, send_all(&client, {get_config_map, create_config_map}));
+    SECTION("under RetryingClient, a POST is not sent twice") {
+        RetryingClient retrying(client);
+        auto results = run_coroutine(io, send_all(&retrying, {get_config_map, create_config_map}));
         REQUIRE_FALSE(results[1].ok());
         CHECK(results[1].error().reason == ErrorReason::Transport);
         CHECK(server.requests().size() == 2);
     }
 }
 
-TEST_CASE("HttpsClient waits for Retry-After on 429 and retries", "[kube][net]") {
+TEST_CASE("HttpsClient returns a 429 at once, with its Retry-After", "[kube][net]") {
     asio::io_context io;
     FakeApiServer server(io.get_executor());
     auto throttled = FakeReply::json(429, status_body(429, "TooManyRequests", "slow down"));
     throttled.headers.push_back({"Retry-After", "1"});
-    auto options = fast_options();
-    options.max_retry_after = 150ms;
+    server.push(throttled);
+    server.push(FakeReply::json(200, R"({"ok":1})"));
+    HttpsClient client(config_for(server), io.get_executor(), fast_options());
 
-    SECTION("a later success is returned, after the (capped) wait") {
-        server.push(throttled);
-        server.push(FakeReply::json(200, R"({"ok":1})"));
-        HttpsClient client(config_for(server), io.get_executor(), options);
-        const auto start = std::chrono::steady_clock::now();
+    SECTION("alone: one attempt") {
         auto result = run_coroutine(io, client.send(get_config_map));
+        REQUIRE_FALSE(result.ok());
+        CHECK(result.error().reason == ErrorReason::TooManyRequests);
+        REQUIRE(result.error().retry_after.has_value());
+        CHECK(*result.error().retry_after == 1s);
+        CHECK(server.requests().size() == 1);
+    }
+    SECTION("under RetryingClient: resent after the capped Retry-After") {
+        labfleet::kube::RetryPolicy policy;
+        policy.max_retry_after = 150ms;
+        RetryingClient retrying(client, policy);
+        const auto start = std::chrono::steady_clock::now();
+        auto result = run_coroutine(io, retrying.send(get_config_map));
         const auto elapsed = std::chrono::steady_clock::now() - start;
         REQUIRE(result.ok());
         CHECK(result->body == R"({"ok":1})");
         CHECK(server.requests().size() == 2);
         CHECK(elapsed >= 140ms);
         CHECK(elapsed < 1s);
-    }
-    SECTION("after three retries the 429 is returned with its Retry-After") {
-        server.set_handler([throttled](const auto&) { return throttled; });
-        options.max_retry_after = 10ms;
-        HttpsClient client(config_for(server), io.get_executor(), options);
-        auto result = run_coroutine(io, client.send(get_config_map));
-        REQUIRE_FALSE(result.ok());
-        CHECK(result.error().reason == ErrorReason::TooManyRequests);
-        REQUIRE(result.error().retry_after.has_value());
-        CHECK(*result.error().retry_after == 1s);
-        CHECK(server.requests().size() == 4);
     }
 }
 
@@ -323,7 +330,7 @@ TEST_CASE("HttpsClient rejects an unusable server URL at construction", "[kube][
     CHECK_THROWS_AS(HttpsClient(config, io.get_executor()), std::invalid_argument);
 }
 
-TEST_CASE("HttpsClient re-reads the token file periodically and after a 401", "[kube][net]") {
+TEST_CASE("HttpsClient re-reads the token file periodically and when asked after a 401", "[kube][net]") {
     asio::io_context io;
     FakeApiServer server(io.get_executor());
     TempFile token;
@@ -335,6 +342,7 @@ TEST_CASE("HttpsClient re-reads the token file periodically and after a 401", "[
     auto options = fast_options();
     options.clock = &clock;
     HttpsClient client(config, io.get_executor(), options);
+    RetryingClient retrying(client, {}, [&client] { return client.reload_credentials(); });
     server.set_handler([](const auto&) { return FakeReply::json(200, "{}"); });
 
     REQUIRE(run_coroutine(io, client.send(get_config_map)).ok());
@@ -349,18 +357,24 @@ TEST_CASE("HttpsClient re-reads the token file periodically and after a 401", "[
         REQUIRE(run_coroutine(io, client.send(get_config_map)).ok());
         CHECK(server.requests().back().authorization == "Bearer second");
     }
-    SECTION("a 401 re-reads it at once and retries once") {
+    SECTION("reload_credentials says whether the token changed") {
+        CHECK_FALSE(client.reload_credentials());
+        token.write("rotated");
+        CHECK(client.reload_credentials());
+        CHECK_FALSE(client.reload_credentials());
+    }
+    SECTION("under RetryingClient, a 401 re-reads it at once and resends once") {
         token.write("rotated");
         server.push(FakeReply::json(401, status_body(401, "Unauthorized", "Unauthorized")));
-        auto result = run_coroutine(io, client.send(get_config_map));
+        auto result = run_coroutine(io, retrying.send(get_config_map));
         REQUIRE(result.ok());
         REQUIRE(server.requests().size() == 3);
         CHECK(server.requests()[1].authorization == "Bearer first");
         CHECK(server.requests()[2].authorization == "Bearer rotated");
     }
-    SECTION("a 401 with an unchanged token is returned") {
+    SECTION("under RetryingClient, a 401 with an unchanged token is returned") {
         server.push(FakeReply::json(401, status_body(401, "Unauthorized", "Unauthorized")));
-        auto result = run_coroutine(io, client.send(get_config_map));
+        auto result = run_coroutine(io, retrying.send(get_config_map));
         REQUIRE_FALSE(result.ok());
         CHECK(result.error().reason == ErrorReason::Unauthorized);
         CHECK(server.requests().size() == 2);

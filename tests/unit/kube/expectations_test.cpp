@@ -1,0 +1,74 @@
+#include <catch2/catch.hpp>
+
+#include "kube/controller/expectations.hpp"
+
+using namespace labfleet::kube;
+using namespace std::chrono_literals;
+using State = Expectations::Check::State;
+
+namespace {
+ObjectPtr object(const std::string& name, const std::string& rv) {
+    return std::make_shared<const Json>(Json{{"metadata", {{"name", name}, {"resourceVersion", rv}}}});
+}
+} // namespace
+
+TEST_CASE("write_observed: the cached version shows the write or a later state", "[expectations]") {
+    const std::string same = "12", older = "11", newer = "15", replaced = "10";
+    CHECK(write_observed(nullptr, "10", "12"));  // gone since
+    CHECK(write_observed(&same, "10", "12"));
+    CHECK(write_observed(&newer, "10", "12"));
+    CHECK_FALSE(write_observed(&older, "10", "12"));
+    CHECK_FALSE(write_observed(&replaced, "10", "12"));
+    // Opaque versions: anything but the replaced one follows the write.
+    const std::string opaque_replaced = "x1", opaque_other = "y7";
+    CHECK_FALSE(write_observed(&opaque_replaced, "x1", "z9"));
+    CHECK(write_observed(&opaque_other, "x1", "z9"));
+    // A response without resourceVersion.
+    CHECK_FALSE(write_observed(&replaced, "10", ""));
+    CHECK(write_observed(&newer, "10", ""));
+}
+
+TEST_CASE("Expectations: a key waits until its store shows every write, bounded by the timeout", "[expectations]") {
+    FakeClock clock;
+    Store store;
+    store.apply(object("a", "10"));
+    store.apply(object("b", "11"));
+    Expectations expectations(clock, {30s});
+
+    CHECK(expectations.check("t").state == State::Observed);
+    expectations.expect_update("t", store, {"", "a"}, "10", "12");
+    expectations.expect_update("t", store, {"", "b"}, "11", "13");
+    expectations.expect_update("u", store, {"", "b"}, "11", "13");
+    CHECK(expectations.keys() == 2);
+
+    auto check = expectations.check("t");
+    CHECK(check.state == State::Waiting);
+    CHECK(check.wait == 30s);
+
+    clock.advance(10s);
+    store.apply(object("a", "12"));
+    check = expectations.check("t");
+    CHECK(check.state == State::Waiting);
+    CHECK(check.wait == 20s);
+
+    SECTION("the last write shows up: observed, and the key is forgotten") {
+        store.apply(object("b", "14"));
+        CHECK(expectations.check("t").state == State::Observed);
+        CHECK(expectations.check("u").state == State::Observed);
+        CHECK(expectations.keys() == 0);
+    }
+    SECTION("it does not: past the timeout, the objects still unseen are named until forgotten") {
+        clock.advance(20s);
+        check = expectations.check("t");
+        CHECK(check.state == State::TimedOut);
+        CHECK(check.unobserved == std::vector<ObjectKey>{{"", "b"}});
+        CHECK(expectations.check("t").state == State::TimedOut);
+        expectations.forget("t");
+        CHECK(expectations.check("t").state == State::Observed);
+        CHECK(expectations.check("u").state == State::TimedOut);  // keys are independent
+    }
+    SECTION("an object deleted since the write counts as observed") {
+        store.remove(object("b", "11"));
+        CHECK(expectations.check("t").state == State::Observed);
+    }
+}

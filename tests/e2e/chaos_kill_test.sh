@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Crash consistency: the operator is killed with SIGKILL at random moments
 # while it converges a fleet (W workloads x T targets, one policy) and grants
-# a queue of EnvironmentLeases on one target, restarted, killed again (20
-# times by default), then left to finish. Afterwards the cluster must hold
+# a queue of EnvironmentLeases on one target, restarted, killed again (100
+# times by default: enough that kills land between status writes and their
+# Events), then left to finish. Afterwards the cluster must hold
 # exactly what `labfleet-operator plan` renders for the same CRs (names,
 # images, rendered data, owner references to the live Workloads), nothing
 # more; and the lease queue must never have had two Active leases on the
-# target, nor granted one lease twice.
+# target, nor granted one lease twice, and every lease must have exactly one
+# LeaseGranted and one LeaseExpired Event.
 #
 # Sizes and seed (hack/chaos.sh runs bigger ones): CHAOS_KILLS, CHAOS_WORKLOADS,
 # CHAOS_TARGETS, CHAOS_LEASES, CHAOS_SEED.
@@ -16,7 +18,7 @@ source "$here/lib/harness.sh"
 source "$here/lib/replicas.sh"
 source "$here/lib/fleet.sh"
 
-kills=${CHAOS_KILLS:-20}
+kills=${CHAOS_KILLS:-100}
 workloads=${CHAOS_WORKLOADS:-20}
 targets=${CHAOS_TARGETS:-3}
 leases=${CHAOS_LEASES:-3}
@@ -138,9 +140,11 @@ import json, sys
 items = sorted(json.load(sys.stdin)[\"items\"], key=lambda i: (i[\"metadata\"][\"creationTimestamp\"], i[\"metadata\"][\"name\"]))
 acquired = [i[\"status\"][\"acquiredAt\"] for i in items]
 sys.exit(0 if acquired == sorted(acquired) else \"acquiredAt out of queue order: %s\" % acquired)'"
-# LeaseGranted occurrences per lease of this run (by uid: Events of an earlier
-# run's same-named leases live on): Event objects plus their series counts.
-granted_events() {
+# Lifecycle Events per lease of this run (by uid: Events of an earlier run's
+# same-named leases live on), Event objects plus their series counts: every
+# lease was granted and expired once, so exactly one LeaseGranted and one
+# LeaseExpired each, however the kills fell between a status write and its Event.
+lease_events() {
   kubectl get environmentleases -l "labfleet.dev/e2e=$prefix" -o json >"$work/leases.json" &&
     kubectl get events.events.k8s.io -A -o json | python3 -c '
 import json, sys
@@ -148,12 +152,15 @@ uids = {i["metadata"]["uid"]: i["metadata"]["name"] for i in json.load(open(sys.
 counts = {}
 for e in json.load(sys.stdin)["items"]:
     name = uids.get((e.get("regarding") or {}).get("uid", ""))
-    if e.get("reason") == "LeaseGranted" and name:
-        counts[name] = counts.get(name, 0) + ((e.get("series") or {}).get("count") or 1)
-print(" ".join("%s=%d" % kv for kv in sorted(counts.items())))' "$work/leases.json"
+    if e.get("reason") in ("LeaseGranted", "LeaseExpired") and name:
+        key = (name, e["reason"])
+        counts[key] = counts.get(key, 0) + ((e.get("series") or {}).get("count") or 1)
+names = sorted(set(uids.values()))
+print(" ".join("%s=%d/%d" % (n, counts.get((n, "LeaseGranted"), 0), counts.get((n, "LeaseExpired"), 0)) for n in names))' "$work/leases.json"
 }
-expected_events=$(for ((l = 1; l <= leases; l++)); do printf '%s ' "$prefix-l$l=1"; done | sed 's/ $//')
-eventually "exactly one LeaseGranted event per lease" 30 equals "$expected_events" granted_events
-[[ "$(granted_events)" == "$expected_events" ]] || echo "LeaseGranted events: $(granted_events)"
+expected_events=$(for ((l = 1; l <= leases; l++)); do printf '%s ' "$prefix-l$l=1/1"; done | sed 's/ $//')
+eventually "exactly one LeaseGranted and one LeaseExpired event per lease (lease=granted/expired)" 30 \
+  equals "$expected_events" lease_events
+[[ "$(lease_events)" == "$expected_events" ]] || echo "lease Events (granted/expired): $(lease_events)"
 check "the operator is still running" replica_alive 1
 echo "chaos: finished in $SECONDS s"

@@ -45,4 +45,78 @@ AssignmentSet compute_assignments(const std::vector<api::v1alpha1::Workload>& wo
     return out;
 }
 
+namespace {
+/// Glob match with `*` and `?`, iterative with one backtrack point.
+bool glob_match(const std::string& pattern, const std::string& text) {
+    std::size_t p = 0, t = 0, star = std::string::npos, resume = 0;
+    while (t < text.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+            ++p;
+            ++t;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = t;
+        } else if (star != std::string::npos) {
+            p = star + 1;
+            t = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+} // namespace
+
+bool namespace_denied(const NamespaceRules& rules, const std::string& ns) {
+    return std::any_of(rules.denied.begin(), rules.denied.end(),
+                       [&](const std::string& pattern) { return glob_match(pattern, ns); });
+}
+
+std::map<std::string, TargetRefusal> target_refusals(const std::vector<api::v1alpha1::DeploymentTarget>& targets,
+                                                     const NamespaceRules& rules) {
+    std::map<std::string, TargetRefusal> out;
+    std::map<std::string, const api::v1alpha1::DeploymentTarget*> owner;  // namespace -> oldest claimant
+    const auto older = [](const api::v1alpha1::DeploymentTarget& a, const api::v1alpha1::DeploymentTarget& b) {
+        const auto& ta = a.metadata.creation_timestamp;
+        const auto& tb = b.metadata.creation_timestamp;
+        if (ta.has_value() != tb.has_value()) return ta.has_value();
+        if (ta && *ta != *tb) return *ta < *tb;
+        return a.metadata.name < b.metadata.name;
+    };
+    for (const auto& target : targets) {
+        const std::string& ns = target.spec.target_namespace;
+        if (namespace_denied(rules, ns)) {
+            out[target.metadata.name] = {namespace_denied_reason,
+                                         "namespace " + ns + " is on the operator's deny-list: nothing is written there"};
+            continue;
+        }
+        auto [it, inserted] = owner.emplace(ns, &target);
+        if (!inserted && older(target, *it->second)) it->second = &target;
+    }
+    for (const auto& target : targets) {
+        const std::string& ns = target.spec.target_namespace;
+        auto it = owner.find(ns);
+        if (it == owner.end() || it->second == &target) continue;
+        out[target.metadata.name] = {namespace_conflict_reason,
+                                     "namespace " + ns + " belongs to target " + it->second->metadata.name +
+                                         " (the oldest target naming it): nothing is written for this one"};
+    }
+    return out;
+}
+
+std::set<std::string> targets_unreadable_policies_could_assign(
+    const api::v1alpha1::Workload& workload, const std::vector<api::v1alpha1::DeploymentTarget>& targets,
+    const std::vector<kube::Json>& unreadable) {
+    std::set<std::string> out;
+    for (const auto& raw : unreadable) {
+        const auto reach = api::v1alpha1::reach_of_policy(raw);
+        if (!reach.could_select_workload(workload.metadata.labels)) continue;
+        for (const auto& target : targets)
+            if (reach.could_select_target(target.metadata.labels, target.spec.environment))
+                out.insert(target.metadata.name);
+    }
+    return out;
+}
+
 } // namespace labfleet::controllers

@@ -2,6 +2,13 @@
 
 #include "controllers/desired_objects.hpp"
 #include "controllers/fleet_view.hpp"
+#include "kube/client/rest.hpp"
+
+// GCC 12 reports asio's awaitable frame allocation (unsized new, sized
+// delete) as mismatched after inlining: a false positive (GCC PR 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 namespace labfleet::controllers {
 
@@ -14,6 +21,37 @@ Caches::Caches(kube::Store& workloads, kube::Store& targets, kube::Store& polici
         children->add_index(workload_label, kube::index_by_label(workload_label));
         children->add_index(target_label, kube::index_by_label(target_label));
     }
+}
+
+boost::asio::awaitable<std::pair<NamespaceState, std::string>> TargetNamespaces::ensure(kube::Client& client,
+                                                                                       std::string name) {
+    if (known_.contains(name)) co_return std::pair{NamespaceState::Ready, std::string{}};
+    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
+    const kube::ObjectKey key{"", name};
+    const std::string cluster_scope;
+    auto found = co_await kube::rest::get(client, kube::resources::namespaces(), key);
+    if (found.ok()) {
+        const kube::Json::json_pointer deleting("/metadata/deletionTimestamp");
+        if (found->contains(deleting) && !found->at(deleting).is_null())
+            co_return std::pair{NamespaceState::Terminating, std::string{}};
+        known_.insert(name);
+        co_return std::pair{NamespaceState::Ready, std::string{}};
+    }
+    if (found.error().reason != kube::ErrorReason::NotFound)
+        co_return std::pair{NamespaceState::Failed, "read: " + found.error().describe()};
+    auto created = co_await kube::rest::create(client, kube::resources::namespaces(), cluster_scope,
+                                              namespace_object(name));
+    if (created.ok() || created.error().reason == kube::ErrorReason::AlreadyExists) {
+        known_.insert(name);
+        co_return std::pair{NamespaceState::Ready, std::string{}};
+    }
+    co_return std::pair{NamespaceState::Failed, "create: " + created.error().describe()};
+}
+
+bool namespace_missing(const kube::ApiError& error) {
+    // An apply creates an absent object: NotFound can only be its namespace.
+    if (error.reason == kube::ErrorReason::NotFound) return true;
+    return error.reason == kube::ErrorReason::Forbidden && error.message.find("being terminated") != std::string::npos;
 }
 
 } // namespace labfleet::controllers

@@ -3,6 +3,15 @@
 // it reads (never the API server), the client it writes through (leader-gated
 // and dry-run aware), the clock, the event sink and the domain metrics.
 
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "controllers/assignments.hpp"
+#include "controllers/deployment_target_status.hpp"
 #include "kube/client/client.hpp"
 #include "kube/util/clock.hpp"
 #include "kube/events/event_sink.hpp"
@@ -31,12 +40,41 @@ struct Caches {
     kube::Store& services;
 };
 
+/// The target namespaces known to exist, shared by the reconcilers that
+/// write into them. Namespaces are not watched (that would take list and
+/// watch on every namespace): a namespace is read, and created when absent,
+/// the first time it is needed, and forgotten when a write finds it gone or
+/// being deleted, so the next ensure() reads it again. "Created if missing"
+/// thus holds at any time, with get and create as the only verbs used.
+class TargetNamespaces {
+public:
+    /// Ready at once for a known namespace; otherwise a GET, then a create
+    /// when absent (Terminating: neither, the caller looks again later).
+    boost::asio::awaitable<std::pair<NamespaceState, std::string>> ensure(kube::Client& client, std::string name);
+    /// The next ensure(name) reads the namespace again.
+    void forget(const std::string& name) { known_.erase(name); }
+    bool known(const std::string& name) const { return known_.contains(name); }
+
+private:
+    std::set<std::string> known_;
+};
+
+/// True when a server-side apply into a namespace failed because the
+/// namespace is gone (NotFound: an apply creates an absent object, so only
+/// its namespace can be missing) or being deleted (Forbidden, "being terminated").
+bool namespace_missing(const kube::ApiError& error);
+
 struct Context {
     kube::Client& client;
     const kube::Clock& clock;
     Caches caches;
     kube::EventSink& events;
     DomainMetrics* metrics = nullptr;  // null in tests that don't look at them
+    /// Where targets may write (assignments.hpp: target_refusals).
+    NamespaceRules namespace_rules{};
+    /// Shared by every copy of the context, so one reconciler's finding
+    /// that a namespace is gone reaches the others.
+    std::shared_ptr<TargetNamespaces> namespaces = std::make_shared<TargetNamespaces>();
 };
 
 } // namespace labfleet::controllers

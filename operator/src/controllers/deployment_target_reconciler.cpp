@@ -2,6 +2,7 @@
 
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/assignments.hpp"
+#include "controllers/conditions.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/status_patch.hpp"
 #include "kube/client/rest.hpp"
@@ -53,15 +54,27 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
             for (const auto& pair : assignments_of(policy, workloads->items, one)) assigned.insert(pair.workload);
         facts.workloads = static_cast<std::int64_t>(assigned.size());
         facts.leases = leases_of_target(decode_leases_of(ctx_.caches, key), key);
-        if (!target.spec.paused) {
-            auto [state, error] = co_await ensure_namespace(target.spec.target_namespace);
+        const auto refusals = target_refusals(decode_targets(ctx_.caches.targets)->items, ctx_.namespace_rules);
+        const auto refused = refusals.find(key);
+        if (refused == refusals.end() && !target.spec.paused) {
+            auto [state, error] = co_await ctx_.namespaces->ensure(ctx_.client, target.spec.target_namespace);
             facts.namespace_state = state;
             facts.namespace_error = error;
             if (state == NamespaceState::Failed) outcome = ReconcileResult::failed("ensure namespace: " + error);
             if (state == NamespaceState::Terminating)
                 outcome = ReconcileResult::requeue_after(terminating_namespace_recheck);
         }
-        const auto desired = target_status(target, facts, ctx_.clock.now());
+        auto desired = target_status(target, facts, ctx_.clock.now());
+        if (refused != refusals.end()) {
+            const auto* before = api::v1alpha1::find_condition(target.status.conditions, "Ready");
+            set_condition(desired.conditions, {"Ready", "False", refused->second.reason, refused->second.message},
+                          desired.observed_generation, ctx_.clock.now());
+            if (before == nullptr || before->reason != refused->second.reason ||
+                before->message != refused->second.message)
+                ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "DeploymentTarget"),
+                                   kube::EventType::Warning, refused->second.reason, refused->second.message,
+                                   "Validate");
+        }
         if (!target_status_changed(target.status, desired)) co_return outcome;
         patch = target_status_merge_json(desired);
     }
@@ -75,31 +88,6 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     if (written.error().reason == kube::ErrorReason::Conflict || written.error().reason == kube::ErrorReason::NotFound)
         co_return ReconcileResult::requeue("status of " + key + ": stale cache");
     co_return ReconcileResult::failed("write status of " + key + ": " + written.error().describe());
-}
-
-boost::asio::awaitable<std::pair<NamespaceState, std::string>> DeploymentTargetReconciler::ensure_namespace(
-    std::string name) {
-    if (known_namespaces_.contains(name)) co_return std::pair{NamespaceState::Ready, std::string{}};
-    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
-    const kube::ObjectKey key{"", name};
-    const std::string cluster_scope;
-    auto found = co_await kube::rest::get(ctx_.client, kube::resources::namespaces(), key);
-    if (found.ok()) {
-        const kube::Json::json_pointer deleting("/metadata/deletionTimestamp");
-        if (found->contains(deleting) && !found->at(deleting).is_null())
-            co_return std::pair{NamespaceState::Terminating, std::string{}};
-        known_namespaces_.insert(name);
-        co_return std::pair{NamespaceState::Ready, std::string{}};
-    }
-    if (found.error().reason != kube::ErrorReason::NotFound)
-        co_return std::pair{NamespaceState::Failed, "read: " + found.error().describe()};
-    auto created = co_await kube::rest::create(ctx_.client, kube::resources::namespaces(), cluster_scope,
-                                              namespace_object(name));
-    if (created.ok() || created.error().reason == kube::ErrorReason::AlreadyExists) {
-        known_namespaces_.insert(name);
-        co_return std::pair{NamespaceState::Ready, std::string{}};
-    }
-    co_return std::pair{NamespaceState::Failed, "create: " + created.error().describe()};
 }
 
 } // namespace labfleet::controllers

@@ -2,8 +2,11 @@
 // DeploymentTargetReconciler: makes sure each target's namespace exists
 // (created when missing, never deleted) and reports in the target's status
 // how many workloads it runs, which lease holds it, how many wait, and
-// whether it is Ready. Lease statuses belong to the EnvironmentLease
-// reconciler; this one only reads them. Writes nothing when nothing changed.
+// whether it is Ready. A target refused by target_refusals (its namespace is
+// denied, or belongs to an older target) gets Ready=False with that reason
+// and its namespace is neither read nor created. Lease statuses belong to
+// the EnvironmentLease reconciler; this one only reads them. Writes nothing
+// when nothing changed.
 
 #include <set>
 #include <string>
@@ -30,12 +33,7 @@ public:
     static constexpr std::chrono::seconds terminating_namespace_recheck{5};
 
 private:
-    /// Reads the namespace once, creates it when absent; remembers those
-    /// found in place so later reconciles stay quiet.
-    boost::asio::awaitable<std::pair<NamespaceState, std::string>> ensure_namespace(std::string name);
-
     Context ctx_;
-    std::set<std::string> known_namespaces_;
 };
 
 } // namespace labfleet::controllers

@@ -1,6 +1,7 @@
 #include "controllers/deployment_target_status.hpp"
 
 #include "controllers/conditions.hpp"
+#include "controllers/environment_lease_order.hpp"
 
 namespace labfleet::controllers {
 
@@ -12,14 +13,10 @@ constexpr std::size_t max_message_length = 4096;
 
 TargetLeases leases_of_target(const std::vector<api::v1alpha1::EnvironmentLease>& leases, const std::string& target) {
     TargetLeases out;
-    std::string active_name;
-    for (const auto& lease : leases) {
-        if (lease.spec.target != target) continue;
-        if (lease.status.phase == LeasePhase::Pending) ++out.pending;
-        if (lease.status.phase != LeasePhase::Active) continue;
-        if (out.active && lease.metadata.name >= out.active->name) continue;
-        out.active = api::v1alpha1::ActiveLeaseRef{lease.metadata.name, lease.spec.holder, lease.status.expires_at};
-    }
+    for (const auto& lease : leases)
+        if (lease.spec.target == target && lease.status.phase == LeasePhase::Pending) ++out.pending;
+    if (const auto* active = active_lease_of(leases, target))
+        out.active = api::v1alpha1::ActiveLeaseRef{active->metadata.name, active->spec.holder, active->status.expires_at};
     return out;
 }
 

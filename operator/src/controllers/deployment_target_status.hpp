@@ -22,7 +22,7 @@ struct TargetLeases {
     std::int64_t pending = 0;
 };
 
-/// The Active lease of `target` (first by name) and the number of Pending ones.
+/// The lease holding `target` (active_lease_of) and the number of Pending ones.
 TargetLeases leases_of_target(const std::vector<api::v1alpha1::EnvironmentLease>& leases, const std::string& target);
 
 /// Where the target's namespace stands, as the reconciler found it.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kube/meta/time_format.hpp"
+
 namespace labfleet::controllers {
 
 namespace {
@@ -20,6 +22,66 @@ void append_label_value(std::string& out, std::string_view value) {
     }
 }
 
+/// The string `object[key]`; "" when absent or not a string.
+std::string_view string_field(const kube::Json& object, const char* key) {
+    if (const auto value = object.find(key); value != object.end() && value->is_string())
+        return value->get_ref<const std::string&>();
+    return {};
+}
+
+/// The string `object[first][second]`; "" when absent or not a string.
+std::string_view string_at(const kube::Json& object, const char* first, const char* second) {
+    if (const auto outer = object.find(first); outer != object.end() && outer->is_object())
+        return string_field(*outer, second);
+    return {};
+}
+
+/// A lease's status.phase; no status or an empty phase is Pending.
+std::string_view lease_phase(const kube::Json& lease) {
+    const std::string_view phase = string_at(lease, "status", "phase");
+    return phase.empty() ? "Pending" : phase;
+}
+
+/// labfleet_resource_condition lines of `object`'s status.conditions.
+void append_conditions(std::string& out, std::string_view kind, std::string_view name, const kube::Json& object) {
+    const auto status = object.find("status");
+    if (status == object.end() || !status->is_object()) return;
+    const auto conditions = status->find("conditions");
+    if (conditions == status->end() || !conditions->is_array()) return;
+    for (const auto& condition : *conditions) {
+        if (!condition.is_object()) continue;
+        const std::string_view type = string_field(condition, "type");
+        if (type.empty()) continue;
+        const std::string_view current = string_field(condition, "status");
+        for (const std::string_view value : {"True", "False", "Unknown"}) {
+            out += "labfleet_resource_condition{kind=\"";
+            out += kind;
+            out += "\",name=\"";
+            append_label_value(out, name);
+            out += "\",type=\"";
+            append_label_value(out, type);
+            out += "\",status=\"";
+            out += value;
+            out += current == value ? "\"} 1\n" : "\"} 0\n";
+        }
+    }
+}
+
+/// The labfleet_lease_phase line of `lease`.
+void append_lease_phase(std::string& out, std::string_view name, const kube::Json& lease) {
+    out += "labfleet_lease_phase{name=\"";
+    append_label_value(out, name);
+    out += "\",target=\"";
+    append_label_value(out, string_at(lease, "spec", "target"));
+    out += "\",phase=\"";
+    append_label_value(out, lease_phase(lease));
+    out += "\"} 1\n";
+}
+
+/// The kinds in the order of DomainMetrics::object_series_; the last is the leases.
+constexpr std::array<std::string_view, 4> fleet_kinds{"Workload", "DeploymentTarget", "SchedulingPolicy",
+                                                      "EnvironmentLease"};
+
 } // namespace
 
 DomainMetrics::DomainMetrics(kube::RuntimeMetrics& metrics)
@@ -34,11 +96,19 @@ DomainMetrics::DomainMetrics(kube::RuntimeMetrics& metrics)
       expiry_lag_histogram_(expiry_lag_.Add(
           {}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                                                       2.5, 5, 10, 30, 60})),
+      queue_wait_(prometheus::BuildHistogram()
+                      .Name("labfleet_lease_queue_wait_seconds")
+                      .Help("Time from a lease's creation to its grant (status.acquiredAt)")
+                      .Register(metrics.registry())),
+      queue_wait_histogram_(queue_wait_.Add(
+          {}, prometheus::Histogram::BucketBoundaries{0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400,
+                                                      28800, 86400})),
       assignments_(prometheus::BuildGauge()
                        .Name("labfleet_assignments")
                        .Help("(workload, target) pairs selected by SchedulingPolicies")
                        .Register(metrics.registry())) {
     metrics.add_text_family([this](std::string& out) { write_image_info(out); });
+    metrics.add_text_family([this](std::string& out) { write_object_series(out); });
 }
 
 void DomainMetrics::count_leases(kube::Store& leases) {
@@ -63,13 +133,57 @@ void DomainMetrics::count_leases(kube::Store& leases) {
 }
 
 prometheus::Gauge* DomainMetrics::lease_gauge(const kube::Json& lease) {
-    std::string_view phase = "Pending";
-    if (const auto status = lease.find("status"); status != lease.end() && status->is_object())
-        if (const auto value = status->find("phase"); value != status->end() && value->is_string())
-            phase = value->get_ref<const std::string&>();
-    if (phase.empty()) phase = "Pending";
-    const auto it = lease_gauges_.find(phase);
+    const auto it = lease_gauges_.find(lease_phase(lease));
     return it == lease_gauges_.end() ? nullptr : it->second;
+}
+
+void DomainMetrics::observe_queue_waits(kube::Store& leases, std::function<bool()> leading) {
+    auto granted = [this, leading = std::move(leading)](const kube::ObjectPtr& old_lease,
+                                                        const kube::ObjectPtr& new_lease) {
+        if (lease_phase(*old_lease) == "Active" || lease_phase(*new_lease) != "Active" || !leading()) return;
+        const auto created = kube::parse_rfc3339(string_at(*new_lease, "metadata", "creationTimestamp"));
+        const auto acquired = kube::parse_rfc3339(string_at(*new_lease, "status", "acquiredAt"));
+        if (!created || !acquired) return;
+        queue_wait_histogram_.Observe(std::max(0.0, std::chrono::duration<double>(*acquired - *created).count()));
+    };
+    leases.add_handlers({nullptr, std::move(granted), nullptr});
+}
+
+void DomainMetrics::export_objects(FleetStores fleet) { fleet_.emplace(fleet); }
+
+void DomainMetrics::refresh(SeriesMemo& memo, const kube::Store& store, std::string_view kind) {
+    std::vector<std::pair<kube::ObjectKey, std::uint64_t>> cached;
+    cached.reserve(store.size());
+    store.for_each_snapshot(
+        [&](const kube::ObjectKey& key, std::uint64_t snapshot) { cached.emplace_back(key, snapshot); });
+    SeriesMemo next;
+    for (auto& [key, snapshot] : cached) {
+        auto& series = next[key];
+        if (const auto kept = memo.find(key); kept != memo.end() && kept->second.snapshot == snapshot) {
+            series = std::move(kept->second);
+            continue;
+        }
+        const auto object = store.get(key);
+        if (!object) continue;
+        series.snapshot = snapshot;
+        append_conditions(series.conditions, kind, key.name, *object);
+        if (kind == fleet_kinds.back()) append_lease_phase(series.phase, key.name, *object);
+    }
+    memo = std::move(next);
+}
+
+void DomainMetrics::write_object_series(std::string& out) {
+    if (!fleet_) return;
+    const std::array<kube::Store*, 4> stores{&fleet_->workloads, &fleet_->targets, &fleet_->policies, &fleet_->leases};
+    for (std::size_t kind = 0; kind < stores.size(); ++kind)
+        refresh(object_series_[kind], *stores[kind], fleet_kinds[kind]);
+    out += "# HELP labfleet_resource_condition The status of each condition of each Labfleet object "
+           "(1 for its current status, 0 for the others)\n# TYPE labfleet_resource_condition gauge\n";
+    for (const auto& memo : object_series_)
+        for (const auto& [key, series] : memo) out += series.conditions;
+    out += "# HELP labfleet_lease_phase The phase of each EnvironmentLease (value is always 1)\n"
+           "# TYPE labfleet_lease_phase gauge\n";
+    for (const auto& [key, series] : object_series_.back()) out += series.phase;
 }
 
 void DomainMetrics::observe_expiry_lag(std::chrono::duration<double> lag) {

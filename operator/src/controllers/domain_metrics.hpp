@@ -1,11 +1,17 @@
 #pragma once
 // DomainMetrics: the labfleet_* metrics an SRE watches beside the
 // controller-runtime ones: leases by phase, how late leases were released,
-// how many (workload, target) pairs exist, and which image each pair runs.
+// how long leases queued, how many (workload, target) pairs exist, which image
+// each pair runs, and each object's conditions and each lease's phase.
 
+#include <array>
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,6 +36,30 @@ public:
     /// (no status.phase counts as Pending), kept by `leases`' change handlers
     /// in O(1) per change. `leases` must outlive this object's registry use.
     void count_leases(kube::Store& leases);
+    /// labfleet_lease_queue_wait_seconds: status.acquiredAt minus
+    /// creationTimestamp, observed when `leases`' change handlers see a lease
+    /// become Active while `leading()` is true. So each grant is observed once
+    /// across replicas (only the leader grants, and only the leader observes)
+    /// and never again after a restart (the cache's first sync is a list, not a
+    /// transition). A lease created and granted entirely while this replica's
+    /// watch was down is seen Active at once and not observed.
+    void observe_queue_waits(kube::Store& leases, std::function<bool()> leading);
+    /// The caches of the four Labfleet kinds.
+    struct FleetStores {
+        kube::Store& workloads;
+        kube::Store& targets;
+        kube::Store& policies;
+        kube::Store& leases;
+    };
+    /// From now on every scrape writes, from the objects in `fleet` at that
+    /// moment: labfleet_resource_condition{kind,name,type,status}, for each
+    /// condition of each object one series per status True/False/Unknown (1 for
+    /// its status, 0 for the others), and labfleet_lease_phase{name,target,phase}
+    /// = 1 per lease (no status.phase is Pending). Invariant: the series are
+    /// exactly those of the cached objects, so a deleted object has none and
+    /// memory follows the cache's size, not its churn. The stores must outlive
+    /// this object's registry use.
+    void export_objects(FleetStores fleet);
     /// labfleet_lease_expiry_lag_seconds: release time minus expiresAt.
     void observe_expiry_lag(std::chrono::duration<double> lag);
     /// labfleet_assignments: (workload, target) pairs across all policies.
@@ -53,7 +83,22 @@ public:
     /// Appends labfleet_workload_image_info in the text exposition format.
     void write_image_info(std::string& out) const;
 
+    /// Appends labfleet_resource_condition and labfleet_lease_phase in the text
+    /// exposition format (nothing before export_objects).
+    void write_object_series(std::string& out);
+
 private:
+    /// One cached object's lines of the two per-object families.
+    struct ObjectSeries {
+        std::uint64_t snapshot = 0;  // the Store snapshot they were rendered from
+        std::string conditions;
+        std::string phase;
+    };
+    using SeriesMemo = std::map<kube::ObjectKey, ObjectSeries>;
+    /// Brings `memo` to the objects of `store`, rendering only the new or
+    /// replaced ones; entries of objects gone from `store` are dropped.
+    static void refresh(SeriesMemo& memo, const kube::Store& store, std::string_view kind);
+
     /// The labfleet_leases gauge of a status.phase value; null for unknown ones.
     prometheus::Gauge* lease_gauge(const kube::Json& lease);
 
@@ -61,7 +106,14 @@ private:
     std::map<std::string, prometheus::Gauge*, std::less<>> lease_gauges_;
     prometheus::Family<prometheus::Histogram>& expiry_lag_;
     prometheus::Histogram& expiry_lag_histogram_;
+    prometheus::Family<prometheus::Histogram>& queue_wait_;
+    prometheus::Histogram& queue_wait_histogram_;
     prometheus::Family<prometheus::Gauge>& assignments_;
+    std::optional<FleetStores> fleet_;
+    /// Per kind, the series of each cached object, keyed like the store and
+    /// re-rendered only when its snapshot changes (a scrape decodes only what
+    /// changed since the last one).
+    std::array<SeriesMemo, 4> object_series_;
     /// (workload, target) -> its images: kept here and written at each scrape,
     /// not in the registry (at 10,000 pairs the registry's label maps and
     /// per-scrape copies were a fifth of the operator's peak memory).

@@ -42,6 +42,13 @@ DurationChoice choose_duration(const EnvironmentLease& lease, const LeaseSetting
     return {requested, effective, requested > settings.max_duration};
 }
 
+/// The note of a lease's LeaseReleased Event.
+std::string released_note(const EnvironmentLease& lease, bool was_active, bool deleting) {
+    const std::string who = deleting ? "Deleted" : "Released by " + lease.spec.holder;
+    if (was_active) return who + " while active; target " + lease.spec.target + " is free";
+    return who + " before it was granted; left the queue of target " + lease.spec.target;
+}
+
 /// One open lease being planned.
 struct Work {
     const ObservedLease* observed;
@@ -55,9 +62,11 @@ struct Work {
 class Planner {
 public:
     Planner(const api::v1alpha1::DeploymentTarget* target, const std::vector<ObservedLease>& leases,
-            const std::vector<std::string>& assigned, WallTime now, const LeasePlannerOptions& options)
-        : target_(target), assigned_(assigned.begin(), assigned.end()), now_(now), now_s_(floor_seconds(now)),
-          options_(options), settings_(target != nullptr ? target->spec.leases : LeaseSettings{}) {
+            const std::vector<std::string>& assigned, WallTime now, const LeasePlannerOptions& options,
+            const LeaseServing& serving)
+        : target_(target), serving_(serving), assigned_(assigned.begin(), assigned.end()), now_(now),
+          now_s_(floor_seconds(now)), options_(options),
+          settings_(target != nullptr ? target->spec.leases : LeaseSettings{}) {
         for (const auto& lease : leases) sorted_.push_back(&lease);
         std::sort(sorted_.begin(), sorted_.end(), [](const ObservedLease* a, const ObservedLease* b) {
             return lease_queue_before(a->lease, b->lease);
@@ -120,14 +129,8 @@ private:
             work.status.released_at = now_s_;
             work.transition = LeaseTransition::Released;
             if (!deleting) wake_at(now_s_ + options_.retention);
-            std::string note;
-            if (was_active)
-                note = std::string(deleting ? "Deleted" : "Released by " + lease.spec.holder) + " while active; target " +
-                       target_name_ + " is free";
-            else
-                note = std::string(deleting ? "Deleted" : "Released by " + lease.spec.holder) +
-                       " before it was granted; left the queue of target " + target_name_;
-            work.events.push_back({kube::EventType::Normal, "LeaseReleased", std::move(note)});
+            work.events.push_back({kube::EventType::Normal, "LeaseReleased", released_note(lease, was_active, deleting),
+                                   lease_event_name(lease, "LeaseReleased")});
         }
     }
 
@@ -137,22 +140,21 @@ private:
         for (auto& work : open_)
             if (work.status.phase == LeasePhase::Active) actives.push_back(&work);
         if (actives.empty()) return nullptr;
-        std::stable_sort(actives.begin(), actives.end(), [](const Work* a, const Work* b) {
-            const auto& x = a->status.acquired_at;
-            const auto& y = b->status.acquired_at;
-            if (x.has_value() != y.has_value()) return x.has_value();
-            return x.has_value() && *x < *y;
-        });
+        // The statuses of Active leases are still as cached: order them as every reader does.
+        std::sort(actives.begin(), actives.end(),
+                  [](const Work* a, const Work* b) { return lease_holds_before(a->lease(), b->lease()); });
         Work* keeper = actives.front();
         for (std::size_t i = 1; i < actives.size(); ++i) {
             Work& other = *actives[i];
+            const std::string event_name = lease_event_name(other.lease(), "LeaseRequeued", other.status.acquired_at);
             other.status.phase = LeasePhase::Pending;
             other.status.acquired_at.reset();
             other.status.expires_at.reset();
             other.transition = LeaseTransition::Requeued;
             other.events.push_back({kube::EventType::Warning, "LeaseRequeued",
                                     "Target " + target_name_ + " is already held by " + keeper->lease().metadata.name +
-                                        "; this lease is back in the queue"});
+                                        "; this lease is back in the queue",
+                                    event_name});
         }
         return keeper;
     }
@@ -173,13 +175,14 @@ private:
         work.events.push_back({kube::EventType::Normal, "LeaseExpired",
                                "Lease of " + work.lease().spec.holder + " on target " + target_name_ +
                                    " expired at " + kube::format_rfc3339(*work.status.expires_at) +
-                                   "; the target is free"});
+                                   "; the target is free",
+                               lease_event_name(work.lease(), "LeaseExpired")});
         return false;
     }
 
-    /// Grants the first waiting lease (FIFO); never on a missing target.
+    /// Grants the first waiting lease (FIFO); never on a missing or paused target.
     Work* grant_next() {
-        if (target_ == nullptr) return nullptr;
+        if (target_ == nullptr || target_->spec.paused) return nullptr;
         for (auto& work : open_) {
             if (!is_waiting(work.status.phase)) continue;
             work.status.phase = LeasePhase::Active;
@@ -193,7 +196,8 @@ private:
             work.transition = LeaseTransition::Granted;
             work.events.push_back({kube::EventType::Normal, "LeaseGranted",
                                    "Target " + target_name_ + " granted to " + work.lease().spec.holder + " until " +
-                                       kube::format_rfc3339(*work.status.expires_at)});
+                                       kube::format_rfc3339(*work.status.expires_at),
+                                   lease_event_name(work.lease(), "LeaseGranted", work.status.acquired_at)});
             return &work;
         }
         return nullptr;
@@ -207,7 +211,9 @@ private:
         if (expiring && !condition_true(work.status.conditions, conditions::expiring_soon))
             work.events.push_back({kube::EventType::Warning, "LeaseExpiring",
                                    "Lease of " + work.lease().spec.holder + " on target " + target_name_ +
-                                       " expires at " + kube::format_rfc3339(expires_at)});
+                                       " expires at " + kube::format_rfc3339(expires_at),
+                                   // set_conditions stamps ExpiringSoon=True with now_s_
+                                   lease_event_name(work.lease(), "LeaseExpiring", now_s_)});
         if (!expiring) wake_at(notify_at);
         wake_at(expires_at);
     }
@@ -261,6 +267,27 @@ private:
                 set(conditions::duration_clamped, "False", "WithinMaxDuration",
                     "Lasts " + api::v1alpha1::format_duration(duration.effective) + ", within the maxDuration " +
                         api::v1alpha1::format_duration(settings_.max_duration) + " of target " + target_name_);
+        }
+
+        const bool waiting = is_waiting(work.status.phase);
+        if (waiting && target_ != nullptr && target_->spec.paused)
+            set(conditions::paused, "True", "TargetPaused",
+                "Target " + target_name_ + " is paused; leases are granted in order once it resumes");
+        else if (api::v1alpha1::find_condition(work.status.conditions, conditions::paused) != nullptr)
+            set(conditions::paused, "False", waiting ? "TargetNotPaused" : "NotWaiting",
+                waiting ? "Target " + target_name_ + " is not paused"
+                        : "The lease no longer waits for target " + target_name_);
+
+        if (work.status.phase == LeasePhase::Active) {
+            const auto found = serving_.find(lease.metadata.name);
+            if (found == serving_.end())
+                set(conditions::serving, "Unknown", "NotObserved",
+                    "What target " + target_name_ + " runs was not observed");
+            else
+                set(conditions::serving, found->second.serving ? "True" : "False", found->second.reason,
+                    found->second.message);
+        } else if (api::v1alpha1::find_condition(work.status.conditions, conditions::serving) != nullptr) {
+            set(conditions::serving, "False", "NotActive", "The lease does not hold target " + target_name_);
         }
 
         switch (work.status.phase) {
@@ -317,6 +344,7 @@ private:
     }
 
     const api::v1alpha1::DeploymentTarget* target_;
+    const LeaseServing& serving_;
     std::set<std::string, std::less<>> assigned_;
     WallTime now_;
     WallTime now_s_;
@@ -331,21 +359,17 @@ private:
 
 } // namespace
 
-bool lease_queue_before(const EnvironmentLease& a, const EnvironmentLease& b) {
-    const auto& x = a.metadata.creation_timestamp;
-    const auto& y = b.metadata.creation_timestamp;
-    if (x != y) {
-        if (!x) return false;
-        if (!y) return true;
-        return *x < *y;
-    }
-    return a.metadata.name < b.metadata.name;
-}
-
 LeasePlan plan_target_leases(const api::v1alpha1::DeploymentTarget* target, const std::vector<ObservedLease>& leases,
                              const std::vector<std::string>& assigned_workloads, kube::WallTime now,
-                             const LeasePlannerOptions& options) {
-    return Planner(target, leases, assigned_workloads, now, options).run();
+                             const LeasePlannerOptions& options, const LeaseServing& serving) {
+    return Planner(target, leases, assigned_workloads, now, options, serving).run();
+}
+
+std::vector<LeaseEvent> departure_events(const EnvironmentLease& last_seen) {
+    const LeasePhase phase = last_seen.status.phase;
+    if (is_finished(phase)) return {};
+    return {{kube::EventType::Normal, "LeaseReleased", released_note(last_seen, phase == LeasePhase::Active, true),
+             lease_event_name(last_seen, "LeaseReleased")}};
 }
 
 } // namespace labfleet::controllers

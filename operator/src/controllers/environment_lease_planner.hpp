@@ -7,9 +7,13 @@
 // or newly elected operator decides exactly as the previous one would have.
 //
 // Decisions beyond SPEC.md:
-// - Two Active leases (a bug or a hand-edited status): the one acquired first
-//   (then FIFO order) keeps the target; the others go back to Pending at their
-//   FIFO place, with a LeaseRequeued Warning event.
+// - The queue is FIFO by lease_queue_before (creationTimestamp, then name).
+// - Two Active leases (a bug or a hand-edited status): the one that holds by
+//   lease_holds_before (acquired first, then FIFO order) keeps the target; the
+//   others go back to Pending at their FIFO place, with a LeaseRequeued
+//   Warning event.
+// - Every event is named by lease_event_name, so recording it again (after a
+//   crash, see environment_lease_events) never doubles it.
 // - While Active, expiresAt always equals acquiredAt + the duration clamped to
 //   maxDuration: raising spec.duration renews, lowering it shortens. Finished
 //   leases (Expired, Released) are history and never change again.
@@ -23,15 +27,26 @@
 // - An Active lease whose target disappears keeps running until expiresAt
 //   (GitOps tools may delete and re-create targets); nothing new is granted
 //   on a missing target.
+// - A paused target (spec.paused) grants nothing: waiting leases keep their
+//   FIFO place with condition Paused=True; an Active lease runs on. Resuming
+//   grants in order.
+// - The Active lease carries condition Serving (environment_lease_serving),
+//   computed by the caller; a lease that stops being Active shows
+//   Serving=False, reason NotActive.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/environment_lease.hpp"
+#include "controllers/environment_lease_events.hpp"
+#include "controllers/environment_lease_order.hpp"
+#include "controllers/environment_lease_serving.hpp"
 #include "kube/util/clock.hpp"
 #include "kube/events/event_sink.hpp"
 
@@ -44,6 +59,10 @@ inline constexpr const char* overrides_valid = "OverridesValid";
 inline constexpr const char* duration_clamped = "DurationClamped";
 /// True once the LeaseExpiring event was recorded: the durable "notified" flag.
 inline constexpr const char* expiring_soon = "ExpiringSoon";
+/// On the Active lease: the target runs its images (environment_lease_serving).
+inline constexpr const char* serving = "Serving";
+/// True on a waiting lease while its target is paused.
+inline constexpr const char* paused = "Paused";
 } // namespace lease_conditions
 
 /// A lease as cached, with status.observedGeneration (not in the api struct).
@@ -55,14 +74,8 @@ struct ObservedLease {
 /// What a status change does to a lease, for metrics and tests.
 enum class LeaseTransition { None, Granted, Expired, Released, Requeued };
 
-struct LeaseEvent {
-    kube::EventType type = kube::EventType::Normal;
-    std::string reason;  // LeaseGranted, LeaseExpiring, LeaseExpired, LeaseReleased, LeaseRequeued
-    std::string note;
-    friend bool operator==(const LeaseEvent&, const LeaseEvent&) = default;
-};
-
-/// A status to write; its events are recorded only once the write succeeded.
+/// A status to write; its events are recorded only once the write succeeded
+/// (and again while the status shows them: lease_events_shown).
 struct LeaseStatusChange {
     std::string lease;
     api::v1alpha1::EnvironmentLeaseStatus status;
@@ -88,15 +101,23 @@ struct LeasePlannerOptions {
     std::chrono::milliseconds retention = std::chrono::hours{24};
 };
 
+/// Whether the target serves each lease's images, by lease name, as if that
+/// lease held the target (so a lease granted in the plan gets it too).
+using LeaseServing = std::map<std::string, ServingState, std::less<>>;
+
 /// Plans the leases of one target. `target` is null when it does not exist;
 /// `leases` are all leases whose spec.target names it (any order);
-/// `assigned_workloads` are the workloads the policies assign to it.
+/// `assigned_workloads` are the workloads the policies assign to it; an
+/// Active lease missing from `serving` gets Serving=Unknown.
 LeasePlan plan_target_leases(const api::v1alpha1::DeploymentTarget* target,
                              const std::vector<ObservedLease>& leases,
                              const std::vector<std::string>& assigned_workloads, kube::WallTime now,
-                             const LeasePlannerOptions& options = {});
+                             const LeasePlannerOptions& options = {}, const LeaseServing& serving = {});
 
-/// FIFO order of the queue: creationTimestamp, then name.
-bool lease_queue_before(const api::v1alpha1::EnvironmentLease& a, const api::v1alpha1::EnvironmentLease& b);
+/// The Events of leases that left the cache (deleted without a finalizer):
+/// LeaseReleased for one last seen Active or waiting, named as the planner
+/// names it, so one also recorded on the way out is not doubled; none for
+/// finished leases.
+std::vector<LeaseEvent> departure_events(const api::v1alpha1::EnvironmentLease& last_seen);
 
 } // namespace labfleet::controllers

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/assignments.hpp"
@@ -35,6 +36,12 @@ std::string action_of(std::string_view reason) {
     return std::string(reason);
 }
 
+/// metadata.resourceVersion of a write's response ("" when it does not say).
+std::string written_resource_version(const std::string& body) {
+    const kube::Json object = kube::Json::parse(body, nullptr, false);
+    return object.is_discarded() ? std::string() : std::string(kube::resource_version_of(object));
+}
+
 /// A lease of the target being reconciled: its cached object and decoding.
 struct CachedLease {
     kube::ObjectPtr object;
@@ -44,11 +51,46 @@ struct CachedLease {
 } // namespace
 
 EnvironmentLeaseReconciler::EnvironmentLeaseReconciler(Context& context, Options options)
-    : ctx_(context), options_(options), log_(kube::default_logger().named("environmentlease")) {}
+    : ctx_(context), options_(options), expectations_(context.clock, {options.expectation_timeout}),
+      log_(kube::default_logger().named("environmentlease")) {}
+
+void EnvironmentLeaseReconciler::lease_deleted(const kube::Json& lease) {
+    auto decoded = EnvironmentLease::from_json(lease);
+    if (!decoded || decoded->spec.target.empty()) return;
+    departed_[decoded->spec.target].push_back(std::move(decoded).value());
+}
 
 boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconcile(std::string key) {
-    const kube::WallTime now = ctx_.clock.now();
     const kube::ResourceType lease_type = api::v1alpha1::environment_leases();
+
+    // Read-your-writes: the last reconcile's status writes must be in the
+    // cache before it is planned from again.
+    const kube::Expectations::Check expected = expectations_.check(key);
+    if (expected.state == kube::Expectations::Check::State::Waiting)
+        co_return kube::ReconcileResult::requeue_after(expected.wait);  // the lease's watch event comes sooner
+    std::map<std::string, kube::ObjectPtr> live;  // leases read from the API server; null: gone
+    for (const kube::ObjectKey& unseen : expected.unobserved) {
+        kube::HttpRequest request = kube::requests::get(lease_type, unseen);
+        auto response = co_await ctx_.client.send(std::move(request));
+        if (!response && response.error().reason != kube::ErrorReason::NotFound)
+            co_return kube::ReconcileResult::failed("read lease " + unseen.name +
+                                                    " (its status write is not in the cache yet): " +
+                                                    response.error().describe());
+        if (!response) {
+            live[unseen.name] = nullptr;
+            continue;
+        }
+        kube::Json object = kube::Json::parse(response.value().body, nullptr, false);
+        if (!object.is_object())
+            co_return kube::ReconcileResult::failed("read lease " + unseen.name + ": the response is not an object");
+        live[unseen.name] = std::make_shared<const kube::Json>(std::move(object));
+    }
+    if (!expected.unobserved.empty()) {
+        log_.warn("the lease cache has not shown status writes within the expectation timeout; planned from a live read",
+                  {{"target", key}, {"leases", static_cast<std::int64_t>(expected.unobserved.size())}});
+        expectations_.forget(key);
+    }
+    const kube::WallTime now = ctx_.clock.now();
 
     std::optional<api::v1alpha1::DeploymentTarget> target;
     if (const kube::ObjectPtr object = ctx_.caches.targets.get({"", key})) {
@@ -58,10 +100,18 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                        {{"target", key}, {"error", decoded.error().describe()}});
     }
 
+    std::vector<kube::ObjectPtr> objects;
+    for (kube::ObjectPtr& object : ctx_.caches.leases.list_by_index(lease_target_index, key)) {
+        if (!live.contains(kube::Store::key_of(*object).name)) objects.push_back(std::move(object));
+    }
+    for (const auto& [name, object] : live) {
+        const auto targets = object ? lease_target_of(*object) : std::vector<std::string>{};
+        if (!targets.empty() && targets.front() == key) objects.push_back(object);
+    }
+
     std::map<std::string, CachedLease> cached;
     std::vector<ObservedLease> leases;
-    bool any_overrides = false;
-    for (const kube::ObjectPtr& object : ctx_.caches.leases.list_by_index(lease_target_index, key)) {
+    for (const kube::ObjectPtr& object : objects) {
         auto decoded = EnvironmentLease::from_json(*object);
         if (!decoded) {
             log_.warn("lease not readable; skipped",
@@ -69,26 +119,62 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
             continue;
         }
         ObservedLease observed{std::move(decoded).value(), observed_generation_of(*object)};
-        any_overrides = any_overrides || !observed.lease.spec.overrides.empty();
         leases.push_back(observed);
         std::string name = observed.lease.metadata.name;
         cached.emplace(std::move(name), CachedLease{object, std::move(observed)});
     }
 
+    // Deleted leases: their LeaseReleased Event; the plan below no longer sees them.
+    if (const auto gone = departed_.find(key); gone != departed_.end()) {
+        for (const EnvironmentLease& lease : gone->second) {
+            if (cached.contains(lease.metadata.name)) continue;  // re-created under the same name
+            const kube::Json regarding = {{"apiVersion", api::v1alpha1::api_version},
+                                          {"kind", lease_type.kind},
+                                          {"metadata", {{"name", lease.metadata.name}, {"uid", lease.metadata.uid}}}};
+            for (const LeaseEvent& event : departure_events(lease)) {
+                log_.info("lease deleted", {{"target", key}, {"lease", lease.metadata.name}});
+                ctx_.events.record_once(regarding, event.type, event.reason, event.note, action_of(event.reason),
+                                        event.name);
+            }
+        }
+        departed_.erase(gone);
+    }
+
     std::vector<std::string> assigned;
-    if (target && any_overrides) {
+    LeaseServing serving;
+    if (target && !leases.empty()) {
         // Invalid workloads and policies count as absent, as for the workload controller.
         const auto workloads = decode_workloads(ctx_.caches.workloads);
         const auto policies = decode_policies(ctx_.caches.policies);
         const std::vector<api::v1alpha1::DeploymentTarget> one{*target};
-        for (const auto& pair : compute_assignments(workloads->items, one, policies->items).pairs)
+        std::vector<api::v1alpha1::Workload> assigned_workloads;
+        for (const auto& pair : compute_assignments(workloads->items, one, policies->items).pairs) {
             assigned.push_back(pair.workload);
+            for (const auto& workload : workloads->items)
+                if (workload.metadata.name == pair.workload) assigned_workloads.push_back(workload);
+        }
+        std::map<std::string, kube::ObjectPtr, std::less<>> deployments;  // read once, shared by the leases
+        auto deployment_named = [&](const std::string& name) -> const kube::Json* {
+            auto found = deployments.find(name);
+            if (found == deployments.end())
+                found = deployments.emplace(name, ctx_.caches.deployments.get({target->spec.target_namespace, name}))
+                            .first;
+            return found->second.get();
+        };
+        for (const ObservedLease& observed : leases) {
+            const LeasePhase phase = observed.lease.status.phase;
+            if (phase == LeasePhase::Expired || phase == LeasePhase::Released) continue;
+            serving.emplace(observed.lease.metadata.name,
+                            serving_state(lease_rollouts(observed.lease, *target, assigned_workloads),
+                                          deployment_named));
+        }
     }
 
     const LeasePlan plan = plan_target_leases(target ? &*target : nullptr, leases, assigned, now,
-                                              LeasePlannerOptions{options_.retention});
+                                              LeasePlannerOptions{options_.retention}, serving);
 
     std::optional<kube::ReconcileResult> failure;
+    std::set<std::string> written;
     for (const LeaseStatusChange& change : plan.changes) {
         const CachedLease& lease = cached.at(change.lease);
         kube::Json body = *lease.object;
@@ -106,13 +192,30 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                                                     response.error().describe());
             break;
         }
+        written.insert(change.lease);
+        expectations_.expect_update(key, ctx_.caches.leases, {"", change.lease},
+                                    std::string(kube::resource_version_of(*lease.object)),
+                                    written_resource_version(response.value().body));
         if (change.transition != LeaseTransition::None)
             log_.info("lease status", {{"target", key}, {"lease", change.lease},
                                        {"phase", api::v1alpha1::to_string(change.status.phase)}});
         for (const LeaseEvent& event : change.events)
-            ctx_.events.record(body, event.type, event.reason, event.note, action_of(event.reason));
+            ctx_.events.record_once(body, event.type, event.reason, event.note, action_of(event.reason), event.name);
         if (change.transition == LeaseTransition::Expired && ctx_.metrics != nullptr)
             ctx_.metrics->observe_expiry_lag(ctx_.clock.now() - *change.status.expires_at);
+    }
+
+    // The Events the statuses as read show (those just written recorded theirs above).
+    for (const auto& [name, lease] : cached) {
+        if (written.contains(name)) continue;
+        const auto shown = lease_events_shown(lease.observed.lease, now);
+        if (shown.empty()) continue;
+        const kube::Json regarding = {{"apiVersion", api::v1alpha1::api_version},
+                                      {"kind", lease_type.kind},
+                                      {"metadata", {{"name", name}, {"uid", lease.observed.lease.metadata.uid}}}};
+        for (const LeaseEvent& event : shown)
+            ctx_.events.record_once(regarding, event.type, event.reason, event.note, action_of(event.reason),
+                                    event.name);
     }
 
     if (!failure) {

@@ -4,14 +4,34 @@
 // together (the work queue never runs one key twice at once, so granting is
 // serialized per target). It reads the caches, asks the planner
 // (environment_lease_planner) and applies the plan: status writes as PUT
-// /status carrying the cached resourceVersion (a stale cache gets Conflict and
-// a retry after the cache caught up, never a double grant), Events once a
-// write succeeded, deletions of expired history, and the
-// labfleet_lease_expiry_lag_seconds metric. It requeues the target at its
-// next deadline (the work queue's timer heap is the TTL sweeper), at most
-// `backstop` later, in case a watch event was missed.
+// /status carrying the cached resourceVersion, Events once a write succeeded,
+// deletions of expired history, and the labfleet_lease_expiry_lag_seconds
+// metric. It requeues the target at its next deadline (the work queue's timer
+// heap is the TTL sweeper), at most `backstop` later, in case a watch event
+// was missed.
+//
+// Invariants:
+// - A target is never planned from a cache that has not shown the status
+//   writes of its previous reconcile (kube::Expectations): a plan from the
+//   state before a grant would grant again — the precondition of a write to
+//   another lease of the target does not catch it. Past
+//   `expectation_timeout`, the leases whose writes are still unseen are read
+//   from the API server and the plan uses those.
+// - Every lifecycle Event the leases' statuses show (lease_events_shown) is
+//   recorded on every reconcile under its fixed name, so a kill between a
+//   status write and its Event loses nothing and doubles nothing.
+// - A lease deleted outright (no finalizer: GitOps prunes it like anything
+//   else) is a release: lease_deleted() keeps its last cached state until
+//   the next reconcile of its target records LeaseReleased
+//   (departure_events) and plans the target without it. A process that
+//   restarts in between has lost that state and records nothing.
+// - Condition Serving is computed from the caches (the Deployments of the
+//   target's namespace, the workloads assigned to it) with
+//   environment_lease_serving's definition; the manager requeues a target
+//   when a Deployment labelled with it changes.
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +41,7 @@
 #include "controllers/environment_lease_planner.hpp"
 #include "kube/json/json.hpp"
 #include "kube/util/logger.hpp"
+#include "kube/controller/expectations.hpp"
 #include "kube/controller/reconcile.hpp"
 #include "kube/cache/store.hpp"
 
@@ -31,6 +52,9 @@ struct EnvironmentLeaseOptions {
     std::chrono::milliseconds retention = std::chrono::hours{24};
     /// The longest wait before looking at a target with leases again.
     std::chrono::milliseconds backstop = std::chrono::minutes{5};
+    /// The longest wait for the cache to show the reconciler's own status
+    /// writes before the leases concerned are read from the API server.
+    std::chrono::milliseconds expectation_timeout = std::chrono::seconds{30};
 };
 
 class EnvironmentLeaseReconciler final : public kube::Reconciler {
@@ -43,9 +67,16 @@ public:
     /// `key` is a DeploymentTarget name.
     boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
 
+    /// The leases cache's delete notification, with the last cached state
+    /// (the manager also queues the lease's target).
+    void lease_deleted(const kube::Json& lease);
+
 private:
     Context& ctx_;
     Options options_;
+    kube::Expectations expectations_;  // keyed by target
+    /// Leases deleted since their target's last reconcile, by target.
+    std::map<std::string, std::vector<api::v1alpha1::EnvironmentLease>, std::less<>> departed_;
     kube::Logger log_;
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "controllers/assignments.hpp"
+#include "controllers/environment_lease_order.hpp"
 
 namespace labfleet::controllers {
 
@@ -88,12 +89,7 @@ std::vector<api::v1alpha1::EnvironmentLease> decode_leases_of(const Caches& cach
 
 const api::v1alpha1::EnvironmentLease* active_lease_for(const std::vector<api::v1alpha1::EnvironmentLease>& leases,
                                                         const std::string& target) {
-    const api::v1alpha1::EnvironmentLease* found = nullptr;
-    for (const auto& lease : leases) {
-        if (lease.status.phase != api::v1alpha1::LeasePhase::Active || lease.spec.target != target) continue;
-        if (found == nullptr || lease.metadata.name < found->metadata.name) found = &lease;
-    }
-    return found;
+    return active_lease_of(leases, target);
 }
 
 std::vector<api::v1alpha1::DeploymentTarget> targets_assigned_to(

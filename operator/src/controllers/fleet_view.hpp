@@ -43,8 +43,8 @@ std::vector<std::string> lease_target_of(const kube::Json& lease);
 /// holds its target. Undecodable ones are left out.
 std::vector<api::v1alpha1::EnvironmentLease> decode_leases_of(const Caches& caches, const std::string& target);
 
-/// The lease whose status.phase is Active and spec.target is `target`
-/// (the first by name should the lease controller ever leave two), or null.
+/// The lease holding `target`, or null: active_lease_of
+/// (environment_lease_order), the one definition every reader uses.
 const api::v1alpha1::EnvironmentLease* active_lease_for(const std::vector<api::v1alpha1::EnvironmentLease>& leases,
                                                         const std::string& target);
 

@@ -51,7 +51,21 @@ std::vector<std::string> workload_keys_for_target(const Caches& caches, const ku
     auto decoded = api::v1alpha1::DeploymentTarget::from_json(target);
     if (decoded.ok()) add_workloads_assigned_to(caches, decoded.value(), keys);
     add_workloads_with_children_on(caches, string_at(target, "/metadata/name"), keys);
+    for (const auto& peer : namespace_peers(caches.targets, target)) {
+        add_workloads_assigned_to(caches, peer, keys);
+        add_workloads_with_children_on(caches, peer.metadata.name, keys);
+    }
     return as_vector(std::move(keys));
+}
+
+std::vector<api::v1alpha1::DeploymentTarget> namespace_peers(const kube::Store& targets, const kube::Json& target) {
+    std::vector<api::v1alpha1::DeploymentTarget> out;
+    const std::string ns = string_at(target, "/spec/namespace");
+    const std::string name = string_at(target, "/metadata/name");
+    if (ns.empty()) return out;
+    for (const auto& peer : decode_targets(targets)->items)
+        if (peer.spec.target_namespace == ns && peer.metadata.name != name) out.push_back(peer);
+    return out;
 }
 
 std::vector<std::string> workload_keys_for_policy(const Caches& caches, const kube::Json& policy) {
@@ -74,6 +88,14 @@ std::vector<std::string> workload_keys_for_lease(const Caches& caches, const kub
     }
     add_workloads_with_children_on(caches, target_name, keys);
     return as_vector(std::move(keys));
+}
+
+std::vector<std::string> lease_targets_for_deployment(const Caches& caches, const kube::Json& deployment) {
+    std::string target = label_of(deployment, target_label);
+    if (target.empty()) return {};
+    for (const kube::ObjectPtr& lease : caches.leases.list_by_index(lease_target_index, target))
+        if (string_at(*lease, "/status/phase") == "Active") return {std::move(target)};
+    return {};
 }
 
 bool lease_holding_changed(const kube::Json& old_lease, const kube::Json& new_lease) {
@@ -118,7 +140,17 @@ kube::KeyMapper map_lease_to_workloads(Caches caches) {
 kube::KeyMapper map_to_all_keys(const kube::Store& store) {
     return [&store](const kube::Json&) { return all_keys(store); };
 }
+kube::KeyMapper map_deployment_to_lease_target(Caches caches) {
+    return [caches](const kube::Json& deployment) { return lease_targets_for_deployment(caches, deployment); };
+}
 kube::KeyMapper map_lease_to_target() { return lease_target_of; }
+kube::KeyMapper map_target_to_namespace_peers(const kube::Store& targets) {
+    return [&targets](const kube::Json& target) {
+        std::vector<std::string> keys;
+        for (const auto& peer : namespace_peers(targets, target)) keys.push_back(peer.metadata.name);
+        return keys;
+    };
+}
 kube::KeyMapper map_to_targets_with_lease_overrides(const kube::Store& leases) {
     return [&leases](const kube::Json&) { return targets_with_lease_overrides(leases); };
 }

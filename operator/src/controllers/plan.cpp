@@ -141,9 +141,21 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
     std::map<std::string, const v1::DeploymentTarget*> target_by_name;
     for (const auto& target : targets) target_by_name[target.metadata.name] = &target;
 
+    // The operator's rule for namespaces (with the default deny-list): a
+    // refused target that would host a workload is an error, one that would
+    // host none a warning, as the operator writes nothing for either.
+    const auto refusals = target_refusals(targets, NamespaceRules{});
+    const auto assignments = compute_assignments(workloads, targets, policies);
+    for (const auto& [name, refusal] : refusals) {
+        const bool hosts = std::any_of(assignments.pairs.begin(), assignments.pairs.end(),
+                                       [&](const Assignment& pair) { return pair.target == name; });
+        if (hosts) return plan_error("target " + name, {"spec.namespace", refusal.message});
+        out.warnings.push_back("target " + name + ": " + refusal.message);
+    }
+
     using Key = std::tuple<std::string, std::string, std::string>;  // namespace, kind, name
-    std::map<Key, std::pair<kube::Json, std::string>> objects;        // -> object, target that made it
-    for (const auto& pair : compute_assignments(workloads, targets, policies).pairs) {
+    std::map<Key, kube::Json> objects;
+    for (const auto& pair : assignments.pairs) {
         const auto& workload = *workload_by_name.at(pair.workload);
         const auto& target = *target_by_name.at(pair.target);
         const auto desired = build_desired_objects(workload, target, resolve_images(workload, target));
@@ -153,16 +165,11 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
         for (const auto& placeholder : desired.unknown_placeholders)
             out.warnings.push_back("workload " + pair.workload + " on target " + pair.target +
                                    ": unknown placeholder " + placeholder + ", left as is");
-        for (const auto& object : desired.all()) {
-            Key key{object["metadata"]["namespace"], object["kind"], object["metadata"]["name"]};
-            auto [it, inserted] = objects.emplace(key, std::pair{object, pair.target});
-            if (!inserted)
-                return plan_error("targets " + it->second.second + " and " + pair.target,
-                                  {"spec.namespace", "both place " + std::get<1>(key) + " " + std::get<2>(key) +
-                                                         " in namespace " + std::get<0>(key)});
-        }
+        // Unique keys: a namespace has one target and names are per workload.
+        for (const auto& object : desired.all())
+            objects.emplace(Key{object["metadata"]["namespace"], object["kind"], object["metadata"]["name"]}, object);
     }
-    for (const auto& [key, entry] : objects) out.yaml += "---\n" + json_to_yaml(without_absent(entry.first));
+    for (const auto& [key, object] : objects) out.yaml += "---\n" + json_to_yaml(without_absent(object));
     return out;
 }
 

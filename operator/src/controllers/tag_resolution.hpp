@@ -20,8 +20,8 @@ struct ResolvedTag {
     friend bool operator==(const ResolvedTag&, const ResolvedTag&) = default;
 };
 
-/// `active_lease` is the lease currently holding the target (the caller
-/// decides which one is Active); it is ignored when it names another target.
+/// `active_lease` is the lease holding the target, as active_lease_of
+/// (environment_lease_order) picks it; it is ignored when it names another target.
 /// Among several overrides of the same rank (same target twice, or a lease
 /// listing the workload twice) the first in the list wins.
 ResolvedTag resolve_tag(const api::v1alpha1::Workload& workload, const api::v1alpha1::DeploymentTarget& target,

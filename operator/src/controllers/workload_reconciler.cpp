@@ -1,10 +1,14 @@
 #include "controllers/workload_reconciler.hpp"
 
+#include <set>
+
 #include "api/v1alpha1/group_version.hpp"
+#include "controllers/assignments.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/status_patch.hpp"
 #include "kube/client/rest.hpp"
+#include "kube/json/json_fields.hpp"
 
 // GCC 12 reports asio's awaitable frame allocation (unsized new, sized
 // delete) as mismatched after inlining: a false positive (GCC PR 109224).
@@ -70,28 +74,65 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     const auto targets = decode_targets(ctx_.caches.targets);
     const auto policies = decode_policies(ctx_.caches.policies);
     WorkloadWorld world;
-    world.assigned_targets = targets_assigned_to(workload, targets->items, policies->items);
+    const auto refusals = target_refusals(targets->items, ctx_.namespace_rules);
+    for (auto& target : targets_assigned_to(workload, targets->items, policies->items)) {
+        if (refusals.contains(target.metadata.name)) continue;  // the target's status says why
+        world.assigned_targets.push_back(std::move(target));
+    }
     for (const auto& target : world.assigned_targets)
         for (auto& lease : decode_leases_of(ctx_.caches, target.metadata.name)) world.leases.push_back(std::move(lease));
     world.children = cached_children(ctx_.caches, key);
     world.unreadable_targets = {targets->rejected.begin(), targets->rejected.end()};
     for (const auto& target : targets->items)
         if (target.spec.paused) world.paused_targets.insert(target.metadata.name);
-    world.assignments_known = policies->rejected.empty();
+    std::vector<kube::Json> unreadable_policies;
+    for (const auto& name : policies->rejected)
+        if (const auto raw = ctx_.caches.policies.get({"", name})) unreadable_policies.push_back(*raw);
+    world.frozen_targets = targets_unreadable_policies_could_assign(workload, targets->items, unreadable_policies);
+    for (const auto& [name, refusal] : refusals) world.frozen_targets.insert(name);
 
-    const WorkloadSync sync = plan_workload_sync(workload, world);
+    WorkloadSync sync = plan_workload_sync(workload, world);
     std::vector<std::string> failures;        // every failed write, for the retry
     std::vector<std::string> terminal_errors;  // those a retry will not fix, for Degraded
     std::string stale_status;                  // a status write refused for a stale cache
     co_await prune(sync.prunes, &failures);
+    // Deleted now (ours: the cache holds only Labfleet's, not_ours checked),
+    // created anew by the reconcile that their delete event brings.
+    for (const auto& replace : sync.replaces)
+        log_.info("replacing child: its selector is immutable", {{"workload", key}, {"object", replace.key.str()}});
+    co_await prune(sync.replaces, &failures);
+    std::set<std::string> namespaces_read;         // this reconcile
+    std::set<std::string> namespaces_unavailable;  // this reconcile: nothing more is tried there
     for (const auto& apply : sync.applies) {
         const kube::ObjectKey child = kube::rest::key_of(apply.object);
+        const std::string target = kube::label_of(apply.object, target_label);
+        if (namespaces_unavailable.contains(child.ns)) continue;
+        // A child missing from the cache may have gone with its namespace:
+        // read the namespace again (once) rather than write into it blindly.
+        if (apply.absent_from_cache && namespaces_read.insert(child.ns).second) ctx_.namespaces->forget(child.ns);
+        auto [ns_state, ns_error] = co_await ctx_.namespaces->ensure(ctx_.client, child.ns);
+        if (ns_state != NamespaceState::Ready) {
+            namespaces_unavailable.insert(child.ns);
+            failures.push_back("namespace " + child.ns + (ns_error.empty() ? " is being deleted" : ": " + ns_error));
+            continue;
+        }
+        if (apply.absent_from_cache) {
+            auto why = co_await foreign_object(apply.kind, child, workload, &failures);
+            if (!why) continue;  // could not tell: failures says why
+            if (!why->empty()) {
+                for (auto& outcome : sync.targets)
+                    if (outcome.target == target)
+                        outcome.not_owned.push_back(child_name(apply.kind, child) + ": " + *why);
+                continue;
+            }
+        }
         log_.info("applying child", {{"workload", key}, {"kind", kind_name(apply.kind)},
                                      {"object", child.str()}, {"difference", apply.first_difference}});
         const kube::ApplyOptions options;  // field manager labfleet, force
         auto applied =
             co_await kube::rest::apply(ctx_.client, resource_type_of(apply.kind), apply.object, options);
         if (applied.ok()) continue;
+        if (namespace_missing(applied.error())) ctx_.namespaces->forget(child.ns);
         const std::string what = std::string("apply ") + kind_name(apply.kind) + " " + child.str() + ": " +
                                  applied.error().describe();
         failures.push_back(what);
@@ -107,6 +148,9 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     if (degraded_now->reason == "InvalidPodSettings" && degraded_changed)
         ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
                            "InvalidPodSettings", degraded_now->message, "Validate");
+    else if (degraded_now->reason == "ObjectNotOwned" && degraded_changed)
+        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
+                           "ObjectNotOwned", degraded_now->message, "Apply");
     else if (!terminal_errors.empty() && degraded_changed)
         ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
                            "ApplyFailed", terminal_errors.front(), "Apply");
@@ -171,6 +215,15 @@ boost::asio::awaitable<void> WorkloadReconciler::prune(std::vector<ChildPrune> p
             errors->push_back(std::string("delete ") + kind_name(child.kind) + " " + child.key.str() + ": " +
                               removed.error().describe());
     }
+}
+
+boost::asio::awaitable<std::optional<std::string>> WorkloadReconciler::foreign_object(
+    ChildKind kind, kube::ObjectKey key, Workload workload, std::vector<std::string>* errors) {
+    auto found = co_await kube::rest::get(ctx_.client, resource_type_of(kind), key);
+    if (found.ok()) co_return not_ours(*found, workload).value_or("");
+    if (found.error().reason == kube::ErrorReason::NotFound) co_return std::string{};
+    errors->push_back("read " + child_name(kind, key) + " before its first apply: " + found.error().describe());
+    co_return std::nullopt;
 }
 
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::write_status(std::string name,

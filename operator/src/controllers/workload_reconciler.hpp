@@ -5,6 +5,7 @@
 // Reads only the caches; writes nothing when the world is already as desired.
 // The decisions live in workload_sync (pure); this class performs them.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ public:
 private:
     boost::asio::awaitable<kube::ReconcileResult> reconcile_missing(std::string name);
     boost::asio::awaitable<kube::ReconcileResult> reconcile_invalid(kube::ObjectPtr object, std::string message);
+    /// Reads the object at `key` before a first apply: "" when it is absent
+    /// or Labfleet's (not_ours), why it is someone else's otherwise, nullopt
+    /// when the read failed (appended to `errors`).
+    boost::asio::awaitable<std::optional<std::string>> foreign_object(ChildKind kind, kube::ObjectKey key,
+                                                                      api::v1alpha1::Workload workload,
+                                                                      std::vector<std::string>* errors);
     /// Deletes each child with its uid as precondition; failures are appended to `errors`.
     boost::asio::awaitable<void> prune(std::vector<ChildPrune> prunes, std::vector<std::string>* errors);
     /// Writes `status` when `changed`; a Conflict or NotFound means the cache was stale.

@@ -59,16 +59,57 @@ bool deployment_ready(const kube::Json& deployment, std::int64_t replicas) {
            integer_at(deployment, "/status/readyReplicas") >= replicas;
 }
 
+std::string child_name(ChildKind kind, const kube::ObjectKey& key) {
+    switch (kind) {
+    case ChildKind::ConfigMap: return "ConfigMap " + key.str();
+    case ChildKind::Deployment: return "Deployment " + key.str();
+    case ChildKind::Service: return "Service " + key.str();
+    }
+    return key.str();
+}
+
+std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1::Workload& workload) {
+    if (label_of(live, managed_by_label) != managed_by_value)
+        return std::string("not labelled ") + managed_by_label + "=" + managed_by_value;
+    if (label_of(live, workload_label) != workload.metadata.name)
+        return std::string("labelled ") + workload_label + "=" + label_of(live, workload_label) + ", not " +
+               workload.metadata.name;
+    const kube::Json::json_pointer owners_ptr("/metadata/ownerReferences");
+    if (live.contains(owners_ptr) && live.at(owners_ptr).is_array()) {
+        for (const auto& owner : live.at(owners_ptr)) {
+            if (!owner.is_object() || !owner.value("controller", false)) continue;
+            const bool ours = owner.value("kind", "") == "Workload" &&
+                              owner.value("apiVersion", "").rfind("labfleet.dev/", 0) == 0 &&
+                              owner.value("name", "") == workload.metadata.name &&
+                              (workload.metadata.uid.empty() || owner.value("uid", "").empty() ||
+                               owner.value("uid", "") == workload.metadata.uid);
+            if (!ours)
+                return "controlled by " + owner.value("kind", std::string("?")) + " " +
+                       owner.value("name", std::string("?")) + " (uid " + owner.value("uid", std::string("?")) + ")";
+        }
+    }
+    const kube::Json::json_pointer managers_ptr("/metadata/managedFields");
+    if (live.contains(managers_ptr) && live.at(managers_ptr).is_array() && !live.at(managers_ptr).empty()) {
+        const auto& managers = live.at(managers_ptr);
+        const bool written = std::any_of(managers.begin(), managers.end(), [](const kube::Json& entry) {
+            return entry.is_object() && entry.value("manager", "") == managed_by_value;
+        });
+        if (!written) return std::string("no field of it was written by field manager ") + managed_by_value;
+    }
+    return std::nullopt;
+}
+
 std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& children, const std::set<ChildId>& desired,
                                           const WorkloadWorld& world) {
     std::vector<ChildPrune> out;
-    if (!world.assignments_known) return out;
     for (const auto& child : children) {
         if (!child.object) continue;
         const kube::ObjectKey key = kube::Store::key_of(*child.object);
         if (desired.contains({child.kind, key})) continue;
         const std::string target = label_of(*child.object, target_label);
-        if (world.paused_targets.contains(target) || world.unreadable_targets.contains(target)) continue;
+        if (world.paused_targets.contains(target) || world.unreadable_targets.contains(target) ||
+            world.frozen_targets.contains(target))
+            continue;
         out.push_back({child.kind, key, string_at(*child.object, "/metadata/uid"), target});
     }
     return out;
@@ -112,9 +153,26 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
                 live ? first_difference(*object, *live) : std::optional<std::string>("absent");
             if (!difference) continue;
             outcome.in_sync = false;
+            if (blocked) continue;
+            if (live) {
+                if (auto why = not_ours(*live, workload)) {
+                    outcome.not_owned.push_back(child_name(kind, key) + ": " + *why);
+                    continue;
+                }
+                // spec.selector is immutable: a Deployment selecting another
+                // target's pods can only be replaced, never applied over.
+                const kube::Json::json_pointer selector("/spec/selector");
+                if (kind == ChildKind::Deployment && live->contains(selector) &&
+                    live->at(selector) != object->at(selector)) {
+                    const std::string previous = label_of(*live, target_label);
+                    if (!world.frozen_targets.contains(previous))
+                        out.replaces.push_back({kind, key, string_at(*live, "/metadata/uid"), previous});
+                    continue;
+                }
+            }
             // Nulls are "must be absent" for the comparison only: server-side
             // apply would store a null annotation as "", so they are left out.
-            if (!blocked) out.applies.push_back({kind, without_absent(*object), *difference});
+            out.applies.push_back({kind, without_absent(*object), *difference, live == nullptr});
         }
 
         const kube::Json* deployment =
@@ -167,11 +225,20 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
     for (const auto& target : sync.targets)
         for (const auto& conflict : target.pod_settings_conflicts)
             conflicts.push_back("target " + target.target + ": " + conflict);
+    std::vector<std::string> not_owned;
+    for (const auto& target : sync.targets)
+        for (const auto& object : target.not_owned) not_owned.push_back(object);
     if (!conflicts.empty()) {
         std::string message;
         for (const auto& error : conflicts) message += (message.empty() ? "" : "; ") + error;
         for (const auto& error : write_errors) message += "; " + error;
         updates.push_back({"Degraded", "True", "InvalidPodSettings", truncated(message)});
+    } else if (!not_owned.empty()) {
+        std::string message;
+        for (const auto& object : not_owned)
+            message += (message.empty() ? "" : "; ") + object + ", not created by Labfleet: left as is";
+        for (const auto& error : write_errors) message += "; " + error;
+        updates.push_back({"Degraded", "True", "ObjectNotOwned", truncated(message)});
     } else if (write_errors.empty()) {
         updates.push_back({"Degraded", "False", "AsExpected", "no errors"});
     } else {

@@ -45,8 +45,11 @@ struct WorkloadWorld {
     std::set<std::string> unreadable_targets;
     /// Targets whose spec.paused is set, assigned or not: never written to.
     std::set<std::string> paused_targets;
-    /// False while a policy fails decoding: what it assigns is unknown, so nothing is pruned.
-    bool assignments_known = true;
+    /// Targets whose children are neither pruned nor replaced: those a policy
+    /// that fails decoding could assign the workload to (what it assigns is
+    /// unknown: targets_unreadable_policies_could_assign), and those refused
+    /// by target_refusals (nothing is written for them).
+    std::set<std::string> frozen_targets;
 };
 
 /// Condition on a Workload: False while the workshop definition uses an unknown ${NAME}.
@@ -56,6 +59,10 @@ struct ChildApply {
     ChildKind kind;
     kube::Json object;
     std::string first_difference;  // "absent" or the path that differs, for the log
+    /// Not in the cache (which holds only objects labelled as Labfleet's):
+    /// an object of that name may still exist, so the writer reads it and
+    /// applies only when it is absent or not_ours() finds it Labfleet's.
+    bool absent_from_cache = false;
 };
 
 struct ChildPrune {
@@ -81,13 +88,32 @@ struct TargetOutcome {
     /// Placeholders the workshop definition uses that Labfleet does not know,
     /// left as is (DesiredObjects::unknown_placeholders): "${X} in spec.workshop.title".
     std::vector<std::string> unknown_placeholders;
+    /// Objects in the way that Labfleet did not create (not_ours), left as
+    /// they are: "Deployment ns/name: why". The plan fills in cached ones,
+    /// the writer those it reads before a first apply.
+    std::vector<std::string> not_owned;
 };
 
 struct WorkloadSync {
     std::vector<ChildApply> applies;  // in target order: ConfigMap, Deployment, Service
     std::vector<ChildPrune> prunes;
+    /// Deployments of this workload whose immutable spec.selector differs
+    /// from the desired one (the namespace passed to another target): they
+    /// are deleted and, once gone, created anew instead of applied.
+    std::vector<ChildPrune> replaces;
     std::vector<TargetOutcome> targets;
 };
+
+/// Why `live`, an object where `workload` wants a child, is not Labfleet's
+/// to write, or nullopt when it is: it must carry the labels
+/// app.kubernetes.io/managed-by=labfleet and labfleet.dev/workload=<name>,
+/// no controller ownerReference but this Workload (uid compared when both
+/// are known), and, when managedFields are present, an entry of field manager
+/// labfleet. Anything else was made by someone else and is never adopted.
+std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1::Workload& workload);
+
+/// "Deployment ns/name".
+std::string child_name(ChildKind kind, const kube::ObjectKey& key);
 
 /// The cached child of `kind` named `key`, or null.
 const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind kind, const kube::ObjectKey& key);
@@ -97,15 +123,16 @@ const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind
 bool deployment_ready(const kube::Json& deployment, std::int64_t replicas);
 
 /// Children of the workload that no desired object names any more (target
-/// unassigned or moved to another namespace), except those of paused or
-/// unreadable targets, and none at all while assignments are unknown.
+/// unassigned or moved to another namespace), except those of paused,
+/// unreadable or frozen targets.
 std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& children,
                                           const std::set<ChildId>& desired,
                                           const WorkloadWorld& world);
 
 /// Desired objects per assigned target, the applies needed (none for a child
 /// already in sync, none on a paused target or one whose merged pod settings
-/// conflict) and the prunes.
+/// conflict, none over a cached object that is not_ours), the Deployments
+/// to replace and the prunes.
 WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const WorkloadWorld& world);
 
 /// Every child of a workload that no longer exists (GC will get there too;
@@ -114,9 +141,10 @@ std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChi
 
 /// The status for a valid workload: observedGeneration, targets[], and
 /// Ready / Progressing / Degraded merged into the existing conditions.
-/// `write_errors` are writes of this reconcile that failed terminally; they
-/// and pod settings that conflict on a target make Degraded True (reason
-/// ApplyFailed or InvalidPodSettings). PlaceholdersResolved is False (reason
+/// `write_errors` are writes of this reconcile that failed terminally; they,
+/// objects in the way that are not Labfleet's and pod settings that conflict
+/// on a target make Degraded True (reason ApplyFailed, ObjectNotOwned or
+/// InvalidPodSettings, the last first). PlaceholdersResolved is False (reason
 /// UnknownPlaceholder, naming each placeholder and its field) while the
 /// workshop definition uses a ${NAME} Labfleet does not know: it is rendered
 /// as is, so the objects are still applied.

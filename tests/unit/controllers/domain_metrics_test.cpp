@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <prometheus/registry.h>
 
@@ -128,5 +130,133 @@ labfleet_workload_image_info{workload="kube",target="stg",image="r/kube:8",sourc
         text.clear();
         metrics.write_image_info(text);
         CHECK(text.find(R"(image="a\"b\\c\nd")") != std::string::npos);
+    }
+}
+
+namespace {
+
+labfleet::kube::ObjectPtr with_conditions(const std::string& name, const std::string& rv, const Json& conditions) {
+    return std::make_shared<const Json>(
+        Json{{"metadata", {{"name", name}, {"resourceVersion", rv}}}, {"status", {{"conditions", conditions}}}});
+}
+
+Json condition(const char* type, const char* status) { return {{"type", type}, {"status", status}}; }
+
+/// The three labfleet_resource_condition lines of one condition whose status is `status`.
+std::string condition_lines(const std::string& kind, const std::string& name, const std::string& type,
+                            const std::string& status) {
+    std::string lines;
+    for (const std::string value : {"True", "False", "Unknown"})
+        lines += "labfleet_resource_condition{kind=\"" + kind + "\",name=\"" + name + "\",type=\"" + type +
+                 "\",status=\"" + value + "\"} " + (value == status ? "1" : "0") + "\n";
+    return lines;
+}
+
+const std::string condition_help =
+    "# HELP labfleet_resource_condition The status of each condition of each Labfleet object (1 for its current "
+    "status, 0 for the others)\n# TYPE labfleet_resource_condition gauge\n";
+const std::string phase_help =
+    "# HELP labfleet_lease_phase The phase of each EnvironmentLease (value is always 1)\n"
+    "# TYPE labfleet_lease_phase gauge\n";
+
+std::string object_series(DomainMetrics& metrics) {
+    std::string text;
+    metrics.write_object_series(text);
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("labfleet_resource_condition and labfleet_lease_phase follow the cached objects",
+          "[controllers][metrics]") {
+    labfleet::kube::RuntimeMetrics runtime;
+    DomainMetrics metrics(runtime);
+    Store workloads, targets, policies, leases;
+    // Cached before export starts, as a cache's silent first sync leaves them.
+    workloads.apply(
+        with_conditions("intro", "1", Json::array({condition("Ready", "False"), condition("Degraded", "True")})));
+    metrics.export_objects({workloads, targets, policies, leases});
+    targets.apply(with_conditions("stg", "2", Json::array({condition("Ready", "True")})));
+    policies.apply(with_conditions("all", "3", Json::array({condition("Stalled", "Unknown")})));
+    leases.apply(lease("borrow", "4", nullptr));
+    const std::string intro = condition_lines("Workload", "intro", "Ready", "False") +
+                              condition_lines("Workload", "intro", "Degraded", "True");
+    const std::string others = condition_lines("DeploymentTarget", "stg", "Ready", "True") +
+                               condition_lines("SchedulingPolicy", "all", "Stalled", "Unknown");
+    CHECK(object_series(metrics) ==
+          condition_help + intro + others + phase_help +
+              "labfleet_lease_phase{name=\"borrow\",target=\"stg\",phase=\"Pending\"} 1\n");
+    CHECK(runtime.serialize().find(condition_help + intro) != std::string::npos);  // every scrape has them
+
+    SECTION("a changed status flips the series, a changed phase replaces the lease's") {
+        workloads.apply(
+            with_conditions("intro", "5", Json::array({condition("Ready", "True"), condition("Degraded", "False")})));
+        Json granted = *lease("borrow", "6", "Active");
+        granted["status"]["conditions"] = Json::array({condition("Ready", "True")});
+        leases.apply(std::make_shared<const Json>(std::move(granted)));
+        CHECK(object_series(metrics) ==
+              condition_help + condition_lines("Workload", "intro", "Ready", "True") +
+                  condition_lines("Workload", "intro", "Degraded", "False") + others +
+                  condition_lines("EnvironmentLease", "borrow", "Ready", "True") + phase_help +
+                  "labfleet_lease_phase{name=\"borrow\",target=\"stg\",phase=\"Active\"} 1\n");
+    }
+    SECTION("a deleted object has no series left") {
+        workloads.remove(with_conditions("intro", "7", Json::array()));
+        leases.remove(lease("borrow", "8", nullptr));
+        CHECK(object_series(metrics) == condition_help + others + phase_help);
+    }
+    SECTION("a relist swap that drops an object drops its series") {
+        targets.init_begin();
+        targets.init_apply({});
+        targets.init_done("9");
+        CHECK(object_series(metrics) ==
+              condition_help + intro + condition_lines("SchedulingPolicy", "all", "Stalled", "Unknown") + phase_help +
+                  "labfleet_lease_phase{name=\"borrow\",target=\"stg\",phase=\"Pending\"} 1\n");
+    }
+}
+
+namespace {
+
+labfleet::kube::ObjectPtr timed_lease(const std::string& rv, const char* phase, const char* acquired_at) {
+    Json object = *lease("borrow", rv, phase);
+    object["metadata"]["creationTimestamp"] = "2026-01-02T03:00:00Z";
+    if (acquired_at != nullptr) object["status"]["acquiredAt"] = acquired_at;
+    return std::make_shared<const Json>(std::move(object));
+}
+
+/// (sample count, sample sum) of labfleet_lease_queue_wait_seconds.
+std::pair<std::uint64_t, double> queue_wait(prometheus::Registry& registry) {
+    for (const auto& family : registry.Collect())
+        if (family.name == "labfleet_lease_queue_wait_seconds" && !family.metric.empty())
+            return {family.metric.front().histogram.sample_count, family.metric.front().histogram.sample_sum};
+    return {0, -1};
+}
+
+} // namespace
+
+TEST_CASE("labfleet_lease_queue_wait_seconds observes each grant once, on the leader",
+          "[controllers][metrics]") {
+    labfleet::kube::RuntimeMetrics runtime;
+    DomainMetrics metrics(runtime);
+    Store leases;
+    leases.apply(timed_lease("1", "Active", "2026-01-02T03:00:05Z"));  // granted before a restart
+    bool leading = true;
+    metrics.observe_queue_waits(leases, [&leading] { return leading; });
+    CHECK(queue_wait(runtime.registry()) == std::pair<std::uint64_t, double>{0, 0});
+
+    leases.apply(timed_lease("2", "Active", "2026-01-02T03:00:05Z"));  // an update of the granted lease
+    leases.remove(timed_lease("3", "Active", "2026-01-02T03:00:05Z"));
+    leases.apply(timed_lease("4", nullptr, nullptr));
+    leases.apply(timed_lease("5", "Active", "2026-01-02T03:01:30.500000Z"));  // the grant
+    CHECK(queue_wait(runtime.registry()) == std::pair<std::uint64_t, double>{1, 90.5});
+    leases.apply(timed_lease("6", "Released", "2026-01-02T03:01:30.500000Z"));
+    CHECK(queue_wait(runtime.registry()).first == 1);
+
+    SECTION("a standby sees the grant but does not observe it") {
+        leading = false;
+        leases.remove(timed_lease("7", "Released", nullptr));
+        leases.apply(timed_lease("8", nullptr, nullptr));
+        leases.apply(timed_lease("9", "Active", "2026-01-02T03:00:01Z"));
+        CHECK(queue_wait(runtime.registry()).first == 1);
     }
 }

@@ -459,7 +459,7 @@ TEST_CASE("conditions carry the generation and keep lastTransitionTime unless st
         CHECK(c.observed_generation == 1);
         CHECK(c.last_transition_time == t0);
     }
-    CHECK(a.lease.status.conditions.size() == 4);
+    CHECK(a.lease.status.conditions.size() == 5);  // with Serving (Unknown: not observed)
 
     a.lease.spec.overrides = {{"ghost", "pr-1", std::nullopt}, {"phantom", "pr-1", std::nullopt}};
     a.lease.metadata.generation = 2;
@@ -508,4 +508,89 @@ TEST_CASE("a whole day of a queue plans quietly between deadlines", "[lease_plan
     CHECK(expiries == 4);
     CHECK(deletions == 4);
     CHECK(now == t0 + 3 * 2h + 2h + 24h);  // the last expiry plus retention
+}
+
+TEST_CASE("the Active lease carries Serving as observed; it turns False when the lease stops holding",
+          "[lease_planner][serving]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
+    const LeaseServing rolling{
+        {"a", {false, "RollingOut", "Still rolling out: e2e-api-files: 0 of 1 updated replicas available"}},
+                               {"b", {false, "RollingOut", "Still rolling out: e2e-api-files: runs x, not y"}}};
+    LeasePlan plan = plan_target_leases(&target, leases, {}, t0, {}, rolling);
+    write_back(leases, plan);
+    const auto& serving = condition(find(leases, "a"), lease_conditions::serving);
+    CHECK(serving.status == "False");
+    CHECK(serving.reason == "RollingOut");
+    CHECK(serving.message.find("e2e-api-files: 0 of 1 updated replicas available") != std::string::npos);
+    CHECK(api::v1alpha1::find_condition(find(leases, "b").lease.status.conditions, lease_conditions::serving) ==
+          nullptr);  // waiting: absent
+
+    const LeaseServing served{{"a", {true, "Serving", "Every workload runs the lease's images"}},
+                              {"b", rolling.at("b")}};
+    plan = plan_target_leases(&target, leases, {}, t0 + 1min, {}, served);
+    write_back(leases, plan);
+    CHECK(condition(find(leases, "a"), lease_conditions::serving).status == "True");
+    CHECK(condition(find(leases, "a"), lease_conditions::serving).last_transition_time == t0 + 1min);
+
+    // Handover: a released, b granted but not serving until its images replaced a's.
+    find(leases, "a").lease.spec.release = true;
+    find(leases, "a").lease.metadata.generation = 2;
+    plan = plan_target_leases(&target, leases, {}, t0 + 2min, {}, served);
+    write_back(leases, plan);
+    CHECK(condition(find(leases, "a"), lease_conditions::serving).status == "False");
+    CHECK(condition(find(leases, "a"), lease_conditions::serving).reason == "NotActive");
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Active);
+    CHECK(condition(find(leases, "b"), lease_conditions::serving).status == "False");
+    CHECK(condition(find(leases, "b"), lease_conditions::serving).message.find("runs x, not y") != std::string::npos);
+}
+
+TEST_CASE("a paused target grants nothing; resuming grants in order", "[lease_planner][paused]") {
+    auto target = make_target();
+    target.spec.paused = true;
+    std::vector<ObservedLease> leases = {make_lease("b", 1s), make_lease("a")};
+    const LeasePlan paused = step(leases, &target, t0);
+    CHECK(event_reasons(paused).empty());
+    for (const char* name : {"a", "b"}) {
+        INFO(name);
+        CHECK(find(leases, name).lease.status.phase == LeasePhase::Pending);
+        const auto& condition_ = condition(find(leases, name), lease_conditions::paused);
+        CHECK(condition_.status == "True");
+        CHECK(condition_.reason == "TargetPaused");
+        CHECK(condition_.message == "Target stg is paused; leases are granted in order once it resumes");
+    }
+    CHECK(find(leases, "a").lease.status.queue_position == 1);
+    CHECK(find(leases, "b").lease.status.queue_position == 2);
+
+    target.spec.paused = false;
+    const LeasePlan resumed = step(leases, &target, t0 + 1min);
+    CHECK(event_reasons(resumed) == std::vector<std::string>{"a:LeaseGranted"});
+    CHECK(condition(find(leases, "a"), lease_conditions::paused).status == "False");
+    CHECK(condition(find(leases, "b"), lease_conditions::paused).status == "False");
+    CHECK(find(leases, "b").lease.status.queue_position == 1);
+
+    SECTION("pausing keeps the holder; the queue waits") {
+        target.spec.paused = true;
+        step(leases, &target, t0 + 2min);
+        CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+        CHECK(condition(find(leases, "b"), lease_conditions::paused).status == "True");
+    }
+}
+
+TEST_CASE("a lease that left the cache was released: one LeaseReleased, named as on the way out",
+          "[lease_planner][departure]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
+    step(leases, &target, t0);
+    auto& a = find(leases, "a");
+    a.lease.metadata.uid = "uid-a";
+    const auto events = departure_events(a.lease);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].reason == "LeaseReleased");
+    CHECK(events[0].note == "Deleted while active; target stg is free");
+    CHECK(events[0].name == lease_event_name(a.lease, "LeaseReleased"));
+    CHECK(departure_events(find(leases, "b").lease).at(0).note ==
+          "Deleted before it was granted; left the queue of target stg");
+    a.lease.status.phase = LeasePhase::Expired;
+    CHECK(departure_events(a.lease).empty());
 }

@@ -4,6 +4,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,16 +33,28 @@ struct RecordedEvent {
     std::string reason;
     std::string note;
     std::string action;
+    std::string name;  // record_once only
 };
 
+/// Records what reaches the API server: a named Event once per name, as the
+/// manager's sink (its recorder and AlreadyExists) makes it.
 class RecordingSink final : public kube::EventSink {
 public:
     void record(const Json& regarding, kube::EventType type, std::string reason, std::string note,
                 std::string action) override {
         events.push_back({regarding["metadata"]["name"].get<std::string>(), type, std::move(reason), std::move(note),
-                          std::move(action)});
+                          std::move(action), {}});
+    }
+    void record_once(const Json& regarding, kube::EventType type, std::string reason, std::string note,
+                     std::string action, std::string name) override {
+        ++once_calls;
+        if (!written.insert(name).second) return;
+        events.push_back({regarding["metadata"]["name"].get<std::string>(), type, std::move(reason), std::move(note),
+                          std::move(action), std::move(name)});
     }
     std::vector<RecordedEvent> events;
+    std::set<std::string> written;  // Event names the API server holds
+    int once_calls = 0;
 };
 
 Json lease_json(const std::string& name, WallTime created, const std::string& rv, Json status = nullptr,
@@ -167,10 +180,12 @@ TEST_CASE("the world as planned writes nothing and sleeps until the next deadlin
     Fixture f;
     f.targets.apply(ptr(target_json()));
     f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
-    f.accept_writes(1);
+    f.client.push_response(200, R"({"metadata":{"resourceVersion":"12"}})");
     f.run();
     // The watch brings back what was written.
-    f.leases.apply(ptr(body_of(f.client.requests[0])));
+    Json written = body_of(f.client.requests[0]);
+    written["metadata"]["resourceVersion"] = "12";
+    f.leases.apply(ptr(written));
     f.client.requests.clear();
     f.events.events.clear();
     f.clock.advance(10min);
@@ -279,4 +294,199 @@ TEST_CASE("overrides are checked against the target's assignments", "[lease_reco
         if (condition["type"] == "OverridesValid") message = condition["message"].get<std::string>();
     CHECK(message.find("ghost") != std::string::npos);
     CHECK(message.find("git-basics") == std::string::npos);
+}
+
+TEST_CASE("a target is not planned again before the cache shows its last grant: no double grant",
+          "[lease_reconciler][expectations]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    // Two leases created in the same second; the cache shows "b" first.
+    f.leases.apply(ptr(lease_json("b", f.t0 - 1s, "10")));
+    f.client.push_response(200, R"({"metadata":{"resourceVersion":"12"}})");
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    const Json granted = body_of(f.client.requests[0]);
+    REQUIRE(granted["status"]["phase"] == "Active");
+    f.client.requests.clear();
+
+    // The watch delivers a's creation (rv 11) before b's grant (rv 12). Planned
+    // now, "a" (first of the second by name) would be granted too, with a
+    // precondition that holds.
+    f.leases.apply(ptr(lease_json("a", f.t0 - 1s, "11")));
+    const ReconcileResult waiting = f.run();
+    CHECK(f.client.requests.empty());
+    CHECK(waiting.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(waiting.after == 30s);
+
+    SECTION("once the cache shows the grant, the other lease queues behind it") {
+        Json b = granted;
+        b["metadata"]["resourceVersion"] = "12";
+        f.leases.apply(ptr(b));
+        f.accept_writes(1);
+        f.run();
+        REQUIRE(f.client.requests.size() == 1);
+        CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/environmentleases/a/status");
+        const Json a = body_of(f.client.requests[0]);
+        CHECK(a["status"]["phase"] == "Pending");
+        CHECK(a["status"]["queuePosition"] == 1);
+    }
+
+    SECTION("a cache that never shows it: past the timeout the lease is read live and the plan uses that") {
+        f.clock.advance(29s);
+        CHECK(f.run().after == 1s);
+        CHECK(f.client.requests.empty());
+        f.clock.advance(1s);
+        Json b = granted;
+        b["metadata"]["resourceVersion"] = "12";
+        f.client.push_response(200, b.dump());
+        f.accept_writes(1);
+        f.run();
+        REQUIRE(f.client.requests.size() == 2);
+        CHECK(f.client.requests[0].method == kube::Method::Get);
+        CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/environmentleases/b");
+        CHECK(f.client.requests[1].target == "/apis/labfleet.dev/v1alpha1/environmentleases/a/status");
+        CHECK(body_of(f.client.requests[1])["status"]["phase"] == "Pending");
+    }
+}
+
+TEST_CASE("a kill between a grant and its Event: the next process records it, once, under the same name",
+          "[lease_reconciler][events]") {
+    Fixture first;
+    first.targets.apply(ptr(target_json()));
+    first.leases.apply(ptr(lease_json("a", first.t0 - 2min, "10")));
+    first.client.push_response(200, R"({"metadata":{"resourceVersion":"12"}})");
+    first.run();
+    REQUIRE(first.events.events.size() == 1);
+    const std::string name = first.events.events[0].name;
+    CHECK(name.rfind("a.leasegranted.", 0) == 0);
+
+    // The process died before the Event reached the API server; the next
+    // one starts from a cache that shows the grant.
+    Fixture next;
+    next.clock.advance(3s);
+    next.targets.apply(ptr(target_json()));
+    Json a = body_of(first.client.requests[0]);
+    a["metadata"]["resourceVersion"] = "12";
+    next.leases.apply(ptr(a));
+    next.run();
+    REQUIRE(next.events.events.size() == 1);
+    CHECK(next.events.events[0].reason == "LeaseGranted");
+    CHECK(next.events.events[0].name == name);
+    CHECK(next.client.requests.empty());
+
+    // Every later reconcile re-sends it under that name: nothing new.
+    next.run();
+    CHECK(next.events.once_calls == 2);
+    CHECK(next.events.events.size() == 1);
+}
+
+namespace {
+
+/// git-basics, assigned to stg by the policy `public`.
+void assign_git_basics(Fixture& f) {
+    f.workloads.apply(ptr({{"metadata", {{"name", "git-basics"}, {"labels", {{"catalog", "public"}}}}},
+                           {"spec",
+                            {{"images",
+                              {{"workshop", {{"repository", "labs/git-basics"}}},
+                               {"files", {{"repository", "labs/git-basics-files"}}}}}}}}));
+    f.policies.apply(ptr({{"metadata", {{"name", "public"}}},
+                          {"spec",
+                           {{"workloadSelector", {{"matchLabels", {{"catalog", "public"}}}}},
+                            {"targetSelector", {{"matchLabels", {{"env", "stg"}}}}}}}}));
+}
+
+/// The files Deployment of git-basics on stg running `image`, `available` of its one replica available.
+Json files_deployment(const std::string& image, int available, const std::string& rv) {
+    return {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata",
+             {{"name", "git-basics-files"},
+              {"namespace", "labs-stg"},
+              {"generation", 2},
+              {"resourceVersion", rv},
+              {"labels", {{"labfleet.dev/workload", "git-basics"}, {"labfleet.dev/target", "stg"}}}}},
+            {"spec",
+             {{"replicas", 1},
+              {"template", {{"spec", {{"containers", Json::array({{{"name", "files"}, {"image", image}}})}}}}}}},
+            {"status",
+             {{"observedGeneration", 2}, {"replicas", 1}, {"updatedReplicas", 1}, {"availableReplicas", available}}}};
+}
+
+Json condition_in(const Json& body, const std::string& type) {
+    for (const auto& condition : body["status"]["conditions"])
+        if (condition["type"] == type) return condition;
+    return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("Serving turns True once the target's Deployments run the lease's images, available",
+          "[lease_reconciler][serving]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    assign_git_basics(f);
+    const Json overrides = Json::array({{{"workload", "git-basics"}, {"files", {{"tag", "pr-1"}}}}});
+    f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10", nullptr, overrides)));
+    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:prod", 1, "30")));
+    f.client.push_response(200, R"({"metadata":{"resourceVersion":"12"}})");
+    f.run();
+
+    REQUIRE(f.client.requests.size() == 1);
+    Json written = body_of(f.client.requests[0]);
+    CHECK(written["status"]["phase"] == "Active");
+    CHECK(condition_in(written, "Serving")["status"] == "False");
+    CHECK(condition_in(written, "Serving")["message"] ==
+          "Still rolling out: git-basics-files: runs labs/git-basics-files:prod, not labs/git-basics-files:pr-1");
+    written["metadata"]["resourceVersion"] = "12";
+    f.leases.apply(ptr(written));
+
+    // Rolled out, not yet available: still False, saying so.
+    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:pr-1", 0, "31")));
+    f.client.requests.clear();
+    f.client.push_response(200, R"({"metadata":{"resourceVersion":"13"}})");
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    written = body_of(f.client.requests[0]);
+    CHECK(condition_in(written, "Serving")["message"] ==
+          "Still rolling out: git-basics-files: 0 of 1 updated replicas available");
+    written["metadata"]["resourceVersion"] = "13";
+    f.leases.apply(ptr(written));
+
+    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:pr-1", 1, "32")));
+    f.client.requests.clear();
+    f.client.push_response(200, "{}");
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    written = body_of(f.client.requests[0]);
+    CHECK(condition_in(written, "Serving")["status"] == "True");
+    CHECK(condition_in(written, "Serving")["reason"] == "Serving");
+}
+
+TEST_CASE("deleting an Active lease releases it: LeaseReleased once, and the next lease granted",
+          "[lease_reconciler][departure]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    const Json active_status = {{"phase", "Active"},
+                                {"queuePosition", 0},
+                                {"acquiredAt", kube::format_rfc3339(f.t0 - 10min)},
+                                {"expiresAt", kube::format_rfc3339(f.t0 + 50min)}};
+    const Json a = lease_json("a", f.t0 - 2h, "10", active_status);
+    f.leases.apply(ptr(a));
+    f.leases.apply(ptr(lease_json("b", f.t0 - 1h, "11", {{"phase", "Pending"}, {"queuePosition", 1}})));
+
+    // The cache's delete notification, as the manager wires it.
+    f.leases.remove(ptr(a));
+    f.reconciler.lease_deleted(a);
+    f.accept_writes(1);
+    f.run();
+
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(body_of(f.client.requests[0])["metadata"]["name"] == "b");
+    CHECK(body_of(f.client.requests[0])["status"]["phase"] == "Active");
+    REQUIRE(f.events.events.size() == 2);
+    CHECK(f.events.events[0].regarding == "a");
+    CHECK(f.events.events[0].reason == "LeaseReleased");
+    CHECK(f.events.events[0].note == "Deleted while active; target stg is free");
+    CHECK(f.events.events[0].action == "Release");
+    CHECK(f.events.events[1].reason == "LeaseGranted");
 }

@@ -231,3 +231,26 @@ TEST_CASE("the workloads the children name, gone ones included, once each", "[co
     world.put(world.deployments, child_json("Deployment", "kube", "labs-stg-1", "kube", "stg-1"));
     CHECK(workloads_named_by_children(world.caches) == Keys{"gone", "intro", "kube"});
 }
+
+TEST_CASE("a target change reaches the workloads of the targets sharing its namespace", "[controllers][mappers]") {
+    World w;
+    Json incoming = target_json("stg-2", "stg");
+    incoming["spec"]["namespace"] = "labs-qa-1";  // qa-1's namespace
+    incoming["metadata"]["labels"] = {{"env", "none"}};
+    // qa-1 holds intro and kube (team-a-qa): whichever target wins, they must look again.
+    CHECK(workload_keys_for_target(w.caches, incoming) == Keys{"intro", "kube"});
+    CHECK(map_target_to_namespace_peers(w.targets)(incoming) == Keys{"qa-1"});
+    CHECK(map_target_to_namespace_peers(w.targets)(target_json("qa-1", "qa")).empty());
+}
+
+TEST_CASE("a Deployment maps to its target's lease key only while a lease holds the target",
+          "[controllers][mappers]") {
+    World w;
+    const Json deployment = child_json("Deployment", "intro-files", "labs-qa-1", "intro", "qa-1");
+    CHECK(lease_targets_for_deployment(w.caches, deployment).empty());  // no lease
+    w.put(w.leases, lease_json("pr-1", "qa-1", "Pending"));
+    CHECK(lease_targets_for_deployment(w.caches, deployment).empty());  // none Active: no Serving to update
+    w.put(w.leases, lease_json("pr-2", "qa-1", "Active"));
+    CHECK(map_deployment_to_lease_target(w.caches)(deployment) == Keys{"qa-1"});
+    CHECK(lease_targets_for_deployment(w.caches, Json{{"metadata", {{"name", "x"}}}}).empty());  // unlabelled
+}

@@ -118,7 +118,28 @@ kind: SchedulingPolicy
 metadata: {name: p}
 spec: {workloadSelector: {}, targetSelector: {}}
 )";
-    CHECK(plan_error(docs) == "targets t1 and t2: spec.namespace: both place ConfigMap w-workshop in namespace shared");
+    CHECK(plan_error(docs) == "target t2: spec.namespace: namespace shared belongs to target t1 (the oldest target "
+                              "naming it): nothing is written for this one");
+}
+
+TEST_CASE("plan refuses a workload on a target in a denied namespace", "[controllers][plan]") {
+    const std::string docs = R"(apiVersion: labfleet.dev/v1alpha1
+kind: DeploymentTarget
+metadata: {name: sys}
+spec: {environment: qa, namespace: kube-system}
+---
+apiVersion: labfleet.dev/v1alpha1
+kind: Workload
+metadata: {name: w}
+spec: {images: {workshop: {repository: a}, files: {repository: b}}}
+---
+apiVersion: labfleet.dev/v1alpha1
+kind: SchedulingPolicy
+metadata: {name: p}
+spec: {workloadSelector: {}, targetSelector: {}}
+)";
+    CHECK(plan_error(docs) == "target sys: spec.namespace: namespace kube-system is on the operator's deny-list: "
+                              "nothing is written there");
 }
 
 TEST_CASE("an empty directory plans nothing", "[controllers][plan]") {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "controllers/workload_reconciler.hpp"
@@ -87,6 +88,16 @@ struct Fixture {
         return *out;
     }
 
+    /// Makes the target namespace known to exist, as the target reconciler would have.
+    void namespace_known(const std::string& ns = "labs-qa") {
+        client.push_response(200, R"({"metadata":{"name":")" + ns + R"("}})");
+        boost::asio::co_spawn(io, context.namespaces->ensure(client, ns), boost::asio::detached);
+        io.restart();
+        io.run();
+        REQUIRE(context.namespaces->known(ns));
+        client.requests.clear();
+    }
+
     /// The status the last request wrote, as the watch would bring it back.
     Json last_written_status() { return Json::parse(client.requests.back().body)["status"]; }
 };
@@ -117,6 +128,7 @@ TEST_CASE("workload reconciler: drift is applied with server-side apply", "[cont
     Json edited = *f.deployments.get({"labs-qa", "intro-files"});
     edited["spec"]["replicas"] = 7;
     f.deployments.apply(ptr(edited));
+    f.namespace_known();
     f.client.push_response(200, "{}");  // apply
     f.client.push_response(200, "{}");  // status
     CHECK(f.run().kind == ReconcileResult::Kind::Done);
@@ -175,7 +187,12 @@ TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event",
     Json w = workload_json();
     w["spec"]["workshop"] = {{"image", "${WORKSHOP_IMAGES}"}};
     f.workloads.apply(ptr(w));
-    for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");  // three applies and the status
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");  // children absent: the namespace is read
+    for (int i = 0; i < 3; ++i) {
+        f.client.push_response(404, R"({"kind":"Status","reason":"NotFound","code":404})");  // no object in the way
+        f.client.push_response(200, "{}");                                                  // apply
+    }
+    f.client.push_response(200, "{}");  // status
     f.run();
     REQUIRE(f.events.events.size() == 1);
     CHECK(f.events.events[0].first == kube::EventType::Warning);
@@ -184,7 +201,174 @@ TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event",
     Json seen = w;
     seen["status"] = f.last_written_status();
     f.workloads.apply(ptr(seen));
-    for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");
+    for (int i = 0; i < 3; ++i) {
+        f.client.push_response(404, R"({"kind":"Status","reason":"NotFound","code":404})");
+        f.client.push_response(200, "{}");
+    }
+    f.client.push_response(200, "{}");
     f.run();
     CHECK(f.events.events.size() == 1);  // not again while the message stays the same
+}
+
+namespace {
+const char* not_found = R"({"kind":"Status","reason":"NotFound","code":404,"message":"not found"})";
+
+/// A Deployment `intro-files` in labs-qa that someone else made (kubectl apply).
+Json foreign_deployment() {
+    return {{"apiVersion", "apps/v1"},
+            {"kind", "Deployment"},
+            {"metadata", {{"name", "intro-files"}, {"namespace", "labs-qa"}, {"uid", "uid-theirs"},
+                          {"labels", {{"app", "x-files"}}},
+                          {"managedFields", {{{"manager", "kubectl-client-side-apply"}, {"operation", "Update"}}}}}},
+            {"spec", {{"replicas", 2}}}};
+}
+
+bool has_request(const FakeClient& client, kube::Method method, const std::string& target_prefix) {
+    for (const auto& request : client.requests)
+        if (request.method == method && request.target.rfind(target_prefix, 0) == 0) return true;
+    return false;
+}
+} // namespace
+
+TEST_CASE("workload reconciler: an object Labfleet did not create is left as is, with a condition and an Event",
+          "[controllers][workload][io][ownership]") {
+    Fixture f;
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");  // GET namespace
+    f.client.push_response(404, not_found);                        // GET ConfigMap: absent
+    f.client.push_response(200, "{}");                             // apply ConfigMap
+    f.client.push_response(200, foreign_deployment().dump());      // GET Deployment: someone else's
+    f.client.push_response(404, not_found);                        // GET Service: absent
+    f.client.push_response(200, "{}");                             // apply Service
+    f.client.push_response(200, "{}");                             // status
+    CHECK(f.run().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 7);
+    CHECK(f.client.requests[3].method == kube::Method::Get);
+    CHECK(f.client.requests[3].target == "/apis/apps/v1/namespaces/labs-qa/deployments/intro-files");
+    for (const auto& request : f.client.requests)
+        CHECK(request.target.find("/deployments/intro-files?") == std::string::npos);  // never applied
+    const Json status = f.last_written_status();
+    bool degraded = false;
+    for (const auto& condition : status["conditions"])
+        if (condition["type"] == "Degraded") {
+            degraded = condition["status"] == "True" && condition["reason"] == "ObjectNotOwned";
+            CHECK(condition["message"].get<std::string>().find("Deployment labs-qa/intro-files") != std::string::npos);
+        }
+    CHECK(degraded);
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].first == kube::EventType::Warning);
+    CHECK(f.events.events[0].second == "ObjectNotOwned");
+}
+
+TEST_CASE("workload reconciler: a namespace deleted under it is created again", "[controllers][workload][io][namespaces]") {
+    Fixture f;
+    f.children_as_desired();
+    f.namespace_known();
+    // The namespace is being deleted with its children; the cache shows one gone.
+    f.config_maps.remove(f.config_maps.get({"labs-qa", "intro-workshop"}));
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa","deletionTimestamp":"2026-01-01T00:00:00Z"}})");
+    CHECK(f.run().kind == ReconcileResult::Kind::Error);  // retried with backoff
+    REQUIRE_FALSE(f.client.requests.empty());
+    CHECK(f.client.requests[0].target == "/api/v1/namespaces/labs-qa");
+    for (const auto& request : f.client.requests)  // nothing written into it
+        CHECK(request.target.find("/namespaces/labs-qa/") == std::string::npos);
+
+    // Gone: created again, then the child.
+    f.client.requests.clear();
+    f.client.push_response(404, not_found);                             // GET namespace
+    f.client.push_response(201, R"({"metadata":{"name":"labs-qa"}})");  // create namespace
+    f.client.push_response(404, not_found);                             // GET ConfigMap
+    f.client.push_response(200, "{}");                                  // apply ConfigMap
+    f.client.push_response(200, "{}");                                  // status
+    f.run();
+    REQUIRE(f.client.requests.size() >= 4);
+    CHECK(f.client.requests[1].method == kube::Method::Post);
+    CHECK(f.client.requests[1].target == "/api/v1/namespaces");
+    CHECK(f.client.requests[3].target.find("/api/v1/namespaces/labs-qa/configmaps/intro-workshop?") == 0);
+    CHECK(f.context.namespaces->known("labs-qa"));
+}
+
+TEST_CASE("workload reconciler: an apply that finds the namespace gone forgets it", "[controllers][workload][io][namespaces]") {
+    Fixture f;
+    f.children_as_desired();
+    f.namespace_known();
+    Json edited = *f.deployments.get({"labs-qa", "intro-files"});
+    edited["spec"]["replicas"] = 7;
+    f.deployments.apply(ptr(edited));
+    f.client.push_response(404, R"({"kind":"Status","reason":"NotFound","code":404,"message":"namespaces \"labs-qa\" not found"})");
+    f.client.push_response(200, "{}");  // status
+    CHECK(f.run().kind == ReconcileResult::Kind::Error);
+    CHECK_FALSE(f.context.namespaces->known("labs-qa"));  // the next reconcile reads (and creates) it
+}
+
+TEST_CASE("workload reconciler: the namespace's new target replaces the Deployment whose selector is immutable",
+          "[controllers][workload][io][namespaces]") {
+    Fixture f;
+    f.children_as_desired();
+    f.namespace_known();
+    // qa-1 is deleted and qa-2 takes its namespace over.
+    f.targets.remove(f.targets.get({"", "qa-1"}));
+    f.targets.apply(ptr({{"metadata", {{"name", "qa-2"}, {"labels", {{"env", "qa"}}}}},
+                         {"spec", {{"environment", "qa"}, {"namespace", "labs-qa"}}}}));
+    for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");  // delete, apply ConfigMap and Service, status
+    f.run();
+    REQUIRE(f.client.requests.size() == 4);
+    CHECK(f.client.requests[0].method == kube::Method::Delete);
+    CHECK(f.client.requests[0].target.rfind("/apis/apps/v1/namespaces/labs-qa/deployments/intro-files", 0) == 0);
+    CHECK(Json::parse(f.client.requests[0].body)["preconditions"]["uid"] == "uid-Deployment");
+    CHECK(f.client.requests[1].target.find("/configmaps/intro-workshop?") != std::string::npos);
+    CHECK(f.client.requests[2].target.find("/services/intro-files?") != std::string::npos);
+    CHECK(Json::parse(f.client.requests[2].body)["spec"]["selector"]["labfleet.dev/target"] == "qa-2");
+}
+
+TEST_CASE("workload reconciler: of two targets in one namespace only the older is written",
+          "[controllers][workload][io][namespaces]") {
+    Fixture f;
+    Json older = *f.targets.get({"", "qa-1"});
+    older["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+    f.targets.apply(ptr(older));
+    f.targets.apply(ptr({{"metadata", {{"name", "qa-0"}, {"creationTimestamp", "2026-06-01T00:00:00Z"},
+                                       {"labels", {{"env", "qa"}}}}},
+                         {"spec", {{"environment", "qa"}, {"namespace", "labs-qa"}}}}));
+    f.children_as_desired();
+    f.client.push_response(200, "{}");  // status
+    CHECK(f.run().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);  // nothing for qa-0, which would overwrite qa-1's children
+    const Json status = f.last_written_status();
+    REQUIRE(status["targets"].size() == 1);
+    CHECK(status["targets"][0]["name"] == "qa-1");
+}
+
+TEST_CASE("workload reconciler: a target in a denied namespace gets nothing", "[controllers][workload][io][namespaces]") {
+    Fixture f;
+    f.targets.apply(ptr({{"metadata", {{"name", "qa-1"}, {"labels", {{"env", "qa"}}}}},
+                         {"spec", {{"environment", "qa"}, {"namespace", "kube-system"}}}}));
+    f.client.push_response(200, "{}");  // status
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/workloads/intro/status");
+    CHECK_FALSE(has_request(f.client, kube::Method::Get, "/api/v1/namespaces/kube-system"));
+}
+
+TEST_CASE("workload reconciler: an undecodable policy stops pruning only on the targets it could assign",
+          "[controllers][workload][io]") {
+    Fixture f;
+    f.children_as_desired();
+    // Another target, no longer assigned, still has children; a broken policy could only select qa targets.
+    f.targets.apply(ptr({{"metadata", {{"name", "stg-1"}, {"labels", {{"env", "stg"}}}}},
+                         {"spec", {{"environment", "stg"}, {"namespace", "labs-stg"}}}}));
+    Json stale = *f.config_maps.get({"labs-qa", "intro-workshop"});
+    stale["metadata"]["namespace"] = "labs-stg";
+    stale["metadata"]["uid"] = "uid-stale";
+    stale["metadata"]["labels"]["labfleet.dev/target"] = "stg-1";
+    f.config_maps.apply(ptr(stale));
+    f.policies.apply(ptr({{"metadata", {{"name", "broken"}}},
+                          {"spec", {{"workloadSelector", {{"matchExpressions", {{{"key", "team"}, {"operator", "Bogus"}}}}}},
+                                    {"targetSelector", {{"matchLabels", {{"env", "qa"}}}}}}}}));
+    f.client.push_response(200, "{}");  // delete the stale ConfigMap on stg-1
+    f.client.push_response(200, "{}");  // status
+    f.run();
+    REQUIRE(f.client.requests.size() == 2);
+    CHECK(f.client.requests[0].method == kube::Method::Delete);
+    CHECK(f.client.requests[0].target.rfind("/api/v1/namespaces/labs-stg/configmaps/intro-workshop", 0) == 0);
 }

@@ -193,7 +193,7 @@ TEST_CASE("nothing is pruned where ownership is unclear", "[controllers][workloa
     Fleet f;
     f.world.assigned_targets = {};
     f.world.children = live_children(f.w, f.stg, 1);
-    SECTION("a policy does not decode") { f.world.assignments_known = false; }
+    SECTION("a policy that does not decode could assign it") { f.world.frozen_targets = {"stg-1"}; }
     SECTION("the target does not decode") { f.world.unreadable_targets = {"stg-1"}; }
     SECTION("the target is paused") { f.world.paused_targets = {"stg-1"}; }
     CHECK(plan_workload_sync(f.w, f.world).prunes.empty());
@@ -412,4 +412,92 @@ TEST_CASE("status: an unknown placeholder is named with its field, objects still
     f.w.spec.workshop = {{"title", "Lab on ${ENVIRONMENT}"}};
     const auto fixed = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
     CHECK(find_condition(fixed.conditions, "PlaceholdersResolved")->status == "True");
+}
+
+TEST_CASE("an unreadable policy freezes only the targets it could assign", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {};
+    append(f.world.children, live_children(f.w, f.qa, 1));
+    append(f.world.children, live_children(f.w, f.stg, 1));
+    f.world.frozen_targets = {"qa-1"};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    REQUIRE(sync.prunes.size() == 3);
+    for (const auto& prune : sync.prunes) CHECK(prune.target == "stg-1");
+}
+
+TEST_CASE("a namespace handed to another target: the Deployment is replaced, the rest applied",
+          "[controllers][workload]") {
+    Fleet f;
+    f.world.children = live_children(f.w, f.stg, 1);
+    DeploymentTarget stg2 = target("stg-2", "stg");
+    stg2.spec.target_namespace = f.stg.spec.target_namespace;
+    f.world.assigned_targets = {stg2};
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.prunes.empty());
+    REQUIRE(sync.replaces.size() == 1);
+    CHECK(sync.replaces[0].kind == ChildKind::Deployment);
+    CHECK(sync.replaces[0].uid == "uid-intro-files-labs-stg-1");
+    REQUIRE(sync.applies.size() == 2);  // the selector is immutable: never applied over
+    CHECK(sync.applies[0].kind == ChildKind::ConfigMap);
+    CHECK(sync.applies[1].kind == ChildKind::Service);
+    CHECK(sync.applies[1].object["spec"]["selector"][target_label] == "stg-2");
+    CHECK_FALSE(sync.applies[1].absent_from_cache);
+
+    SECTION("once gone it is created with the new selector") {
+        std::erase_if(f.world.children, [](const CachedChild& c) { return c.kind == ChildKind::Deployment; });
+        const auto next = plan_workload_sync(f.w, f.world);
+        CHECK(next.replaces.empty());
+        REQUIRE(next.applies.size() == 3);
+        CHECK(next.applies[1].kind == ChildKind::Deployment);
+        CHECK(next.applies[1].absent_from_cache);
+    }
+}
+
+TEST_CASE("a cached child controlled by something else is never applied over", "[controllers][workload]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    f.world.children = live_children(f.w, f.qa, 1);
+    Json foreign = *f.world.children[1].object;
+    foreign["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"}, {"kind", "ReplicaSet"}, {"name", "x"},
+                                               {"uid", "u-x"}, {"controller", true}}};
+    foreign["spec"]["replicas"] = 5;
+    f.world.children[1].object = std::make_shared<const Json>(foreign);
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());
+    CHECK(sync.replaces.empty());
+    REQUIRE(sync.targets[0].not_owned.size() == 1);
+    CHECK(sync.targets[0].not_owned[0] ==
+          "Deployment labs-qa-1/intro-files: controlled by ReplicaSet x (uid u-x)");
+    const auto status = workload_status(f.w, sync, {}, t0);
+    const auto* degraded = labfleet::api::v1alpha1::find_condition(status.conditions, "Degraded");
+    REQUIRE(degraded);
+    CHECK(degraded->status == "True");
+    CHECK(degraded->reason == "ObjectNotOwned");
+    CHECK(degraded->message.find("Deployment labs-qa-1/intro-files") != std::string::npos);
+}
+
+TEST_CASE("not_ours: only what Labfleet created for this workload is ours", "[controllers][workload]") {
+    const Workload w = workload("x");
+    Json live = {{"metadata", {{"name", "x-files"}, {"namespace", "n"},
+                               {"labels", {{managed_by_label, managed_by_value}, {workload_label, "x"}}},
+                               {"ownerReferences", {{{"apiVersion", "labfleet.dev/v1alpha1"}, {"kind", "Workload"},
+                                                     {"name", "x"}, {"uid", "uid-x"}, {"controller", true}}}},
+                               {"managedFields", {{{"manager", "labfleet"}, {"operation", "Apply"}}}}}}};
+    CHECK_FALSE(not_ours(live, w));
+
+    Json unlabelled = live;
+    unlabelled["metadata"].erase("labels");
+    CHECK(not_ours(unlabelled, w) == "not labelled app.kubernetes.io/managed-by=labfleet");
+
+    Json other_workload = live;
+    other_workload["metadata"]["labels"][workload_label] = "y";
+    CHECK(not_ours(other_workload, w) == "labelled labfleet.dev/workload=y, not x");
+
+    Json other_uid = live;
+    other_uid["metadata"]["ownerReferences"][0]["uid"] = "uid-old";
+    CHECK(not_ours(other_uid, w).has_value());
+
+    Json written_by_others = live;
+    written_by_others["metadata"]["managedFields"] = {{{"manager", "kubectl-client-side-apply"}}};
+    CHECK(not_ours(written_by_others, w) == "no field of it was written by field manager labfleet");
 }

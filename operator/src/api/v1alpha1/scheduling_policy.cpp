@@ -1,5 +1,6 @@
 #include "api/v1alpha1/scheduling_policy.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "api/v1alpha1/names.hpp"
@@ -44,6 +45,43 @@ kube::Result<SchedulingPolicy> SchedulingPolicy::from_json(const kube::Json& jso
 
     if (state.failed()) return to_api_error(*state.error());
     return out;
+}
+
+bool PolicyReach::could_select_workload(const kube::Labels& labels) const {
+    return !workload_selector || workload_selector->matches(labels);
+}
+
+bool PolicyReach::could_select_target(const kube::Labels& labels, const std::string& environment) const {
+    if (target_selector && !target_selector->matches(labels)) return false;
+    return !environments || environments->empty() ||
+           std::find(environments->begin(), environments->end(), environment) != environments->end();
+}
+
+PolicyReach reach_of_policy(const kube::Json& json) {
+    PolicyReach reach;
+    const kube::Json::json_pointer spec_ptr("/spec");
+    if (!json.is_object() || !json.contains(spec_ptr) || !json.at(spec_ptr).is_object()) return reach;
+    const kube::Json& spec = json.at(spec_ptr);
+    const auto selector = [&](const char* key) -> std::optional<kube::LabelSelector> {
+        auto it = spec.find(key);
+        if (it == spec.end()) return std::nullopt;
+        auto parsed = kube::LabelSelector::from_json(*it);
+        if (!parsed.ok()) return std::nullopt;
+        return std::move(parsed).value();
+    };
+    reach.workload_selector = selector("workloadSelector");
+    reach.target_selector = selector("targetSelector");
+    if (auto it = spec.find("environments"); it == spec.end()) {
+        reach.environments = std::vector<std::string>{};
+    } else if (it->is_array()) {
+        std::vector<std::string> environments;
+        for (const auto& item : *it) {
+            if (!item.is_string()) return reach;  // environments unreadable: any environment
+            environments.push_back(item.get<std::string>());
+        }
+        reach.environments = std::move(environments);
+    }
+    return reach;
 }
 
 std::vector<FieldError> validate(const SchedulingPolicy& policy) {

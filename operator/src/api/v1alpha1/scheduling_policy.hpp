@@ -4,6 +4,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,22 @@ struct SchedulingPolicy {
     /// Decodes a whole object (both selectors required); never throws.
     static kube::Result<SchedulingPolicy> from_json(const kube::Json& json);
 };
+
+/// What a policy that fails decoding or validation could select, read part
+/// by part from its raw JSON: each part that reads on its own narrows the
+/// reach, each part that does not is "anything" (nullopt). Used to freeze
+/// only what such a policy could have assigned, never to assign.
+struct PolicyReach {
+    std::optional<kube::LabelSelector> workload_selector;  // nullopt: any workload
+    std::optional<kube::LabelSelector> target_selector;    // nullopt: any target
+    std::optional<std::vector<std::string>> environments;  // nullopt or empty: any environment
+
+    bool could_select_workload(const kube::Labels& labels) const;
+    bool could_select_target(const kube::Labels& labels, const std::string& environment) const;
+};
+
+/// The reach of a raw SchedulingPolicy object (any JSON; never throws).
+PolicyReach reach_of_policy(const kube::Json& json);
 
 /// Rules beyond decoding: environments are DNS labels.
 std::vector<FieldError> validate(const SchedulingPolicy& policy);

@@ -42,3 +42,25 @@ TEST_CASE("SchedulingPolicy status lists at most 100 assignments", "[api][policy
     CHECK(json["assignments"][0] == Json{{"workload", "w0"}, {"target", "t"}});
     CHECK((Assignment{"a", "z"} < Assignment{"b", "a"}));
 }
+
+TEST_CASE("the reach of a policy that does not decode: each readable part narrows it", "[api][policy]") {
+    const Json broken = Json::parse(R"({"metadata": {"name": "p"},
+        "spec": {"workloadSelector": {"matchExpressions": [{"key": "a", "operator": "In"}]},
+                 "targetSelector": {"matchLabels": {"env": "qa"}}, "environments": ["qa", 1]}})");
+    const PolicyReach reach = reach_of_policy(broken);
+    CHECK_FALSE(reach.workload_selector);  // unreadable: any workload
+    CHECK(reach.could_select_workload({{"team", "x"}}));
+    REQUIRE(reach.target_selector);
+    CHECK(reach.could_select_target({{"env", "qa"}}, "stg"));  // environments unreadable: any
+    CHECK_FALSE(reach.could_select_target({{"env", "stg"}}, "stg"));
+
+    const PolicyReach envs = reach_of_policy(Json::parse(R"({"spec": {"workloadSelector": {"matchLabels": {"t": "a"}},
+        "targetSelector": 7, "environments": ["qa"]}})"));
+    CHECK_FALSE(envs.could_select_workload({{"t", "b"}}));
+    CHECK(envs.could_select_target({{"any", "x"}}, "qa"));
+    CHECK_FALSE(envs.could_select_target({{"any", "x"}}, "prod"));
+
+    const PolicyReach nothing = reach_of_policy(Json::parse(R"("not an object")"));
+    CHECK(nothing.could_select_workload({}));
+    CHECK(nothing.could_select_target({}, "prod"));
+}

@@ -1,0 +1,156 @@
+#include <catch2/catch.hpp>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "controllers/deployment_target_reconciler.hpp"
+#include "unit/kube/fake_client.hpp"
+
+using namespace labfleet;
+using namespace labfleet::controllers;
+using kube::Json;
+using kube::ReconcileResult;
+using kube::testing::FakeClient;
+
+namespace {
+
+class RecordingSink final : public kube::EventSink {
+public:
+    void record(const Json&, kube::EventType type, std::string reason, std::string, std::string) override {
+        events.push_back({type, std::move(reason)});
+    }
+    std::vector<std::pair<kube::EventType, std::string>> events;
+};
+
+kube::ObjectPtr ptr(Json json) { return std::make_shared<const Json>(std::move(json)); }
+
+Json target_json(const std::string& name, const std::string& ns, const std::string& created) {
+    return {{"apiVersion", "labfleet.dev/v1alpha1"},
+            {"kind", "DeploymentTarget"},
+            {"metadata", {{"name", name}, {"uid", "uid-" + name}, {"generation", 1}, {"resourceVersion", "3"},
+                          {"creationTimestamp", created}}},
+            {"spec", {{"environment", "stg"}, {"namespace", ns}}}};
+}
+
+const char* not_found = R"({"kind":"Status","reason":"NotFound","code":404,"message":"not found"})";
+
+struct Fixture {
+    boost::asio::io_context io;
+    FakeClient client;
+    kube::FakeClock clock;
+    kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
+    RecordingSink events;
+    Context context{client, clock, Caches{workloads, targets, policies, leases, config_maps, deployments, services},
+                    events, nullptr};
+    DeploymentTargetReconciler reconciler{context};
+
+    ReconcileResult run(const std::string& key) {
+        std::optional<ReconcileResult> out;
+        boost::asio::co_spawn(io, reconciler.reconcile(key), [&](std::exception_ptr error, ReconcileResult result) {
+            if (error) std::rethrow_exception(error);
+            out = std::move(result);
+        });
+        io.restart();
+        io.run();
+        REQUIRE(out);
+        return *out;
+    }
+
+    /// The Ready condition of the last status written.
+    Json written_ready() {
+        const Json status = Json::parse(client.requests.back().body)["status"];
+        for (const auto& condition : status["conditions"])
+            if (condition["type"] == "Ready") return condition;
+        return nullptr;
+    }
+};
+
+} // namespace
+
+TEST_CASE("target reconciler: a target in a denied namespace is refused, its namespace never touched",
+          "[controllers][target][io][namespaces]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json("sys", "kube-system", "2026-01-01T00:00:00Z")));
+    f.client.push_response(200, "{}");  // status
+    CHECK(f.run("sys").kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);  // no GET or POST of the namespace
+    CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/deploymenttargets/sys/status");
+    const Json ready = f.written_ready();
+    CHECK(ready["status"] == "False");
+    CHECK(ready["reason"] == "NamespaceDenied");
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].first == kube::EventType::Warning);
+    CHECK(f.events.events[0].second == "NamespaceDenied");
+}
+
+TEST_CASE("target reconciler: of two targets naming one namespace the younger is refused",
+          "[controllers][target][io][namespaces]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json("stg", "labs", "2026-01-01T00:00:00Z")));
+    f.targets.apply(ptr(target_json("stg2", "labs", "2026-02-01T00:00:00Z")));
+    f.client.push_response(200, "{}");  // status
+    f.run("stg2");
+    REQUIRE(f.client.requests.size() == 1);
+    const Json ready = f.written_ready();
+    CHECK(ready["reason"] == "NamespaceConflict");
+    CHECK(ready["message"] ==
+          "namespace labs belongs to target stg (the oldest target naming it): nothing is written for this one");
+
+    SECTION("the older one gets the namespace") {
+        f.client.requests.clear();
+        f.client.push_response(200, R"({"metadata":{"name":"labs"}})");  // GET namespace
+        f.client.push_response(200, "{}");                                // status
+        f.run("stg");
+        REQUIRE(f.client.requests.size() == 2);
+        CHECK(f.written_ready()["reason"] == "NamespaceReady");
+    }
+    SECTION("once the older is gone the younger holds it") {
+        f.targets.remove(f.targets.get({"", "stg"}));
+        f.client.requests.clear();
+        f.client.push_response(200, R"({"metadata":{"name":"labs"}})");
+        f.client.push_response(200, "{}");
+        f.run("stg2");
+        CHECK(f.written_ready()["reason"] == "NamespaceReady");
+    }
+}
+
+TEST_CASE("target namespaces: known ones cost nothing; a forgotten one is read and created again",
+          "[controllers][target][io][namespaces]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json("stg", "labs", "2026-01-01T00:00:00Z")));
+    f.client.push_response(404, not_found);                           // GET namespace
+    f.client.push_response(201, R"({"metadata":{"name":"labs"}})");   // create it
+    f.client.push_response(200, "{}");                                // status
+    f.run("stg");
+    REQUIRE(f.client.requests.size() == 3);
+    CHECK(f.client.requests[1].method == kube::Method::Post);
+    CHECK(Json::parse(f.client.requests[1].body)["metadata"]["name"] == "labs");
+    CHECK(f.context.namespaces->known("labs"));
+
+    // Another reconciler's write found it gone (namespace_missing): the shared registry forgets it.
+    CHECK(namespace_missing(kube::api_error_from_response(
+        404, R"({"kind":"Status","reason":"NotFound","code":404,"message":"namespaces \"labs\" not found"})")));
+    CHECK(namespace_missing(kube::api_error_from_response(
+        403, R"({"kind":"Status","reason":"Forbidden","code":403,"message":"unable to create new content in )"
+             R"(namespace labs because it is being terminated"})")));
+    CHECK_FALSE(namespace_missing(kube::api_error_from_response(403, R"({"kind":"Status","reason":"Forbidden","code":403})")));
+    Context copy = f.context;
+    copy.namespaces->forget("labs");
+    CHECK_FALSE(f.context.namespaces->known("labs"));
+
+    f.client.requests.clear();
+    f.client.push_response(404, not_found);
+    f.client.push_response(201, R"({"metadata":{"name":"labs"}})");
+    f.client.push_response(200, "{}");  // status (the cache never saw the first write)
+    f.run("stg");
+    REQUIRE(f.client.requests.size() >= 2);
+    CHECK(f.client.requests[0].method == kube::Method::Get);
+    CHECK(f.client.requests[0].target == "/api/v1/namespaces/labs");
+    CHECK(f.client.requests[1].method == kube::Method::Post);
+}

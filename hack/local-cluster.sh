@@ -18,6 +18,10 @@
 #   hack/local-cluster.sh restart-apiserver [--dir DIR] kill -9 kube-apiserver and start it again
 #   hack/local-cluster.sh compact [--dir DIR]           compact etcd at its current revision
 #
+# LABFLEET_AUDIT_LOG=FILE with up or restart-apiserver starts kube-apiserver with an audit log in
+# FILE (JSON lines, the request metadata of service-account identities: hack/audit-policy.yaml);
+# LABFLEET_AUDIT_LOG= (empty) starts it without. Unset, the previous start's choice in DIR holds.
+#
 # DIR defaults to the user's cache directory. It holds certs/, logs/, pids/,
 # the kubeconfig and env.sh (source it to use kubectl against the cluster).
 # Service ClusterIPs come from 198.19.0.0/17 and pod IPs from 198.18.0.0/16.
@@ -135,6 +139,21 @@ KUBECONFIG
   chmod 600 "$dir/kubeconfig"
 }
 
+# audit_flags: sets `audit` to kube-apiserver's audit-log flags, empty when the log is off; the
+# choice (see the header) is kept in DIR/audit-log so that a restart without the variable keeps it.
+audit_flags() {
+  audit=()
+  if [[ -n ${LABFLEET_AUDIT_LOG+set} ]]; then
+    if [[ -n $LABFLEET_AUDIT_LOG ]]; then realpath -m "$LABFLEET_AUDIT_LOG" > "$dir/audit-log"; else rm -f "$dir/audit-log"; fi
+  fi
+  [[ -f "$dir/audit-log" ]] || return 0
+  local file; file=$(cat "$dir/audit-log")
+  mkdir -p "$(dirname "$file")"
+  # blocking: an event is written before its response is sent, so the log is complete once the client is done.
+  audit=(--audit-policy-file="$here/audit-policy.yaml" --audit-log-path="$file" --audit-log-format=json
+    --audit-log-mode=blocking --audit-log-maxbackup=0 --audit-log-maxsize=0)
+}
+
 # start_apiserver: on loopback, or on the host's end of the real node's link
 # so that pods reach it. Pods get service-account tokens (the ServiceAccount
 # admission plugin) only where a kubelet can run them.
@@ -143,6 +162,7 @@ start_apiserver() {
   port=$(cat "$dir/apiserver.port")
   host=$(cat "$dir/apiserver.host")
   etcd_url=$(cat "$dir/etcd.url")
+  audit_flags
   if [[ -f "$dir/node.real" ]]; then
     node_flags=(--kubelet-client-certificate="$certs/apiserver-kubelet-client.crt"
       --kubelet-client-key="$certs/apiserver-kubelet-client.key" --kubelet-preferred-address-types=InternalIP)
@@ -156,7 +176,7 @@ start_apiserver() {
     --authorization-mode=Node,RBAC "${node_flags[@]}" \
     --service-account-issuer="https://$host:$port/" --service-account-key-file="$certs/sa.pub" \
     --service-account-signing-key-file="$certs/sa.key" --api-audiences="https://$host:$port/" \
-    --etcd-compaction-interval=0 --profiling=false --v=0
+    --etcd-compaction-interval=0 --profiling=false "${audit[@]}" --v=0
   wait_for "kube-apiserver" 90 curl -fsS --cacert "$certs/ca.crt" --cert "$certs/admin.crt" \
     --key "$certs/admin.key" "https://$host:$port/readyz"
 }
@@ -244,7 +264,7 @@ down() {
   # Only a real node's teardown needs the pinned kubectl: never build for a down.
   if [[ -f "$dir/node.real" ]]; then bindir=$("$here/control-plane-bins.sh" --bindir); fi
   down_processes
-  rm -rf "$dir/etcd-data" "$dir/kubeconfig" "$dir/node.real"
+  rm -rf "$dir/etcd-data" "$dir/kubeconfig" "$dir/node.real" "$dir/audit-log"
   step "cluster: stopped ($dir)"
 }
 

@@ -500,5 +500,12 @@ can_i no create pods --namespace workshops-stg
 can_i no list events.events.k8s.io --namespace default
 can_i yes create tokenreviews.authentication.k8s.io --all-namespaces
 can_i yes create subjectaccessreviews.authorization.k8s.io --all-namespaces
+can_i no list namespaces --all-namespaces
+can_i no watch namespaces --all-namespaces
+can_i no update deployments.apps --namespace workshops-stg
+can_i no update configmaps --namespace workshops-stg
+can_i no update workloads.labfleet.dev --subresource=status --all-namespaces
+can_i no patch environmentleases.labfleet.dev --subresource=status --all-namespaces
+can_i no get workloads.labfleet.dev --all-namespaces
 
 summary

@@ -2,7 +2,9 @@
 // ApiEventSink: records Events through the API server. Each occurrence goes
 // through the EventRecorder (repeats become a series on one Event) and the
 // write runs in the background, so recording never delays a reconcile; a
-// failed write is logged and dropped (events are best-effort, as in client-go).
+// failed write is logged and dropped (events are best-effort, as in client-go)
+// and forgotten by the recorder, so the next record of it writes it again.
+// A named Event (record_once) that already exists counts as written.
 // Writes go out through a bounded queue drained by two senders, like
 // client-go's broadcaster: a burst of events (1,000 leases expiring at once)
 // never opens a connection per event or crowds out the controllers' writes;
@@ -29,11 +31,15 @@ public:
 
     void record(const kube::Json& regarding, kube::EventType type, std::string reason, std::string note,
                 std::string action) override;
+    void record_once(const kube::Json& regarding, kube::EventType type, std::string reason, std::string note,
+                     std::string action, std::string name) override;
 
     static constexpr std::size_t max_pending = 1000;
     static constexpr int max_senders = 2;
 
 private:
+    /// Queues a write (dropping the oldest past max_pending) and starts a sender if one is free.
+    void enqueue(kube::EventAction decided);
     boost::asio::awaitable<void> drain();
 
     std::deque<kube::EventAction> pending_;

@@ -67,6 +67,7 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     p.policies.watch(caches.targets, map_to_all_keys(caches.policies), declared);
 
     p.targets.watch_primary(caches.targets);
+    p.targets.watch(caches.targets, map_target_to_namespace_peers(caches.targets), declared);
     p.targets.watch(caches.leases, map_lease_to_target(), lease_shown_on_target_changed);
     p.targets.watch(caches.workloads, map_to_all_keys(caches.targets), declared);
     p.targets.watch(caches.policies, map_to_all_keys(caches.targets), declared);
@@ -76,6 +77,14 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     // Which workloads a target has decides whether a lease's overrides are valid.
     p.leases.watch(caches.workloads, map_to_targets_with_lease_overrides(caches.leases), declared);
     p.leases.watch(caches.policies, map_to_targets_with_lease_overrides(caches.leases), declared);
+    // A rollout (status included) may change the Active lease's Serving condition.
+    p.leases.watch(caches.deployments, map_deployment_to_lease_target(caches));
+    // A lease deleted outright is a release (the lease watch queues its
+    // target). Only while the controllers run: a standby plans nothing, so
+    // it keeps nothing.
+    caches.leases.add_handlers({.on_delete = [this](const kube::ObjectPtr& lease) {
+        if (running_ > 0) parts_->lease_reconciler.lease_deleted(*lease);
+    }});
 
     controllers_ = {&p.workloads, &p.policies, &p.targets, &p.leases};
 }

@@ -19,13 +19,11 @@
 #include "controllers/desired_objects.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "kube/config/config_loader.hpp"
-#include "kube/client/gated_client.hpp"
+#include "kube/client/client_stack.hpp"
 #include "kube/cache/informer.hpp"
 #include "kube/leaderelection/leader_election.hpp"
 #include "kube/metrics/metrics.hpp"
-#include "kube/client/metrics_client.hpp"
 #include "kube/net/https_client.hpp"
-#include "kube/client/urgent_first_client.hpp"
 #include "manager/api_access_reviewer.hpp"
 #include "manager/api_event_sink.hpp"
 #include "manager/controller_set.hpp"
@@ -58,7 +56,8 @@ kube::ClusterConfig load_config(const RunOptions& options) {
 }
 
 /// The client of the /metrics reviews: its own connections, and timeouts
-/// short enough that a scrape (10 s by default) is answered, even if with 500.
+/// short enough that a scrape (10 s by default) is answered, even if with 500,
+/// and no retry layer (a throttled review fails this scrape; the next asks again).
 /// Its requests stay out of rest_client_requests_total, whose POSTs count the
 /// operator's writes (a standby shows none: that is how fencing is checked).
 std::unique_ptr<kube::Client> make_review_client(const kube::ClusterConfig& config, asio::any_io_executor executor) {
@@ -67,7 +66,6 @@ std::unique_ptr<kube::Client> make_review_client(const kube::ClusterConfig& conf
     options.handshake_timeout = 3s;
     options.request_timeout = 4s;
     options.max_idle_connections = 2;
-    options.max_throttle_retries = 0;  // a throttled review fails this scrape; the next one asks again
     options.user_agent = "labfleet-operator/metrics-auth";
     return std::make_unique<kube::net::HttpsClient>(config, executor, options);
 }
@@ -143,25 +141,28 @@ public:
           config_(load_config(options)),
           metrics_(host_of(config_.server)),
           domain_metrics_(metrics_),
-          api_(std::make_unique<kube::net::HttpsClient>(config_, io_.get_executor()), metrics_),
-          gate_(api_, [this] { return may_write(); }, options.dry_run),
-          writer_(gate_),
-          informers_(api_, clock_),
-          events_(io_.get_executor(), writer_, clock_, {.reporting_instance = identity_}),
-          context_{writer_, clock_, informers_.caches(), events_, &domain_metrics_},
+          transport_(config_, io_.get_executor()),
+          clients_(transport_, metrics_, [this] { return may_write(); },
+                   [this] { return transport_.reload_credentials(); }, {.dry_run = options.dry_run}),
+          informers_(clients_.reader(), clock_),
+          events_(io_.get_executor(), clients_.writer(), clock_, {.reporting_instance = identity_}),
+          context_{clients_.writer(), clock_, informers_.caches(), events_, &domain_metrics_, namespace_rules()},
           controllers_(io_.get_executor(), context_, metrics_, options),
           log_(kube::default_logger().named("manager")) {
         // Every replica exports the series from the start, a standby with 0, so
         // that max(leader_election_master_status) < 1 can tell "nobody leads".
         metrics_.set_leader(options.leader_election_id, false);
         domain_metrics_.count_leases(informers_.leases.store());
+        domain_metrics_.observe_queue_waits(informers_.leases.store(), [this] { return may_write(); });
+        domain_metrics_.export_objects({informers_.workloads.store(), informers_.targets.store(),
+                                        informers_.policies.store(), informers_.leases.store()});
         if (options.leader_elect) {
             kube::LeaderElectionConfig election{identity_,
                                                 {leader_namespace(), options.leader_election_id},
                                                 options.lease_duration,
                                                 options.renew_deadline,
                                                 options.retry_period};
-            elector_ = std::make_unique<kube::LeaderElector>(api_, election, clock_);
+            elector_ = std::make_unique<kube::LeaderElector>(clients_.reader(), election, clock_);
         }
         open_servers();
     }
@@ -184,6 +185,13 @@ public:
 
 private:
     bool may_write() const { return !elector_ || elector_->is_leader(); }
+
+    /// --denied-namespaces plus, in a cluster, the operator's own namespace.
+    controllers::NamespaceRules namespace_rules() const {
+        controllers::NamespaceRules rules{options_.denied_namespaces};
+        if (config_.source == "in-cluster" && !config_.ns.empty()) rules.denied.push_back(config_.ns);
+        return rules;
+    }
 
     std::string leader_namespace() const {
         if (!options_.leader_election_namespace.empty()) return options_.leader_election_namespace;
@@ -236,13 +244,17 @@ private:
             probes = servers_.back().get();
         }
         probes->add_healthz({"ping", [] { return std::optional<std::string>{}; }});
-        probes->add_readyz({"informers", [this]() -> std::optional<std::string> {
-                                for (auto* informer : informers_.all()) {
-                                    if (!informer->synced()) return informer->type().plural + " not synced";
-                                    if (!informer->alive()) return informer->type().plural + " watch not alive";
-                                }
-                                return std::nullopt;
-                            }});
+        probes->add_readyz({"informers", [this] { return informer_problems(); }});
+    }
+
+    /// Why the caches are not ready, one clause per informer that is not,
+    /// each with its cause ("workloads not synced: list failed: ..."); nullopt when all are.
+    std::optional<std::string> informer_problems() {
+        std::string problems;
+        for (auto* informer : informers_.all())
+            if (auto problem = informer->problem()) problems += (problems.empty() ? "" : "; ") + *problem;
+        if (problems.empty()) return std::nullopt;
+        return problems;
     }
 
     /// --metrics-cert-dir's certificate, else a self-signed one made now.
@@ -306,13 +318,23 @@ private:
         return {decision.http_status(), decision.message};
     }
 
-    /// Waits for the caches, then for leadership, then runs the controllers.
+    /// Waits for the caches (exits after --cache-sync-timeout), then for
+    /// leadership, then runs the controllers.
+
     asio::awaitable<void> lead() {
         asio::steady_timer timer(io_);
+        const auto sync_deadline = clock_.steady_now() + options_.cache_sync_timeout;
         while (!stopping_) {
             bool synced = true;
             for (auto* informer : informers_.all()) synced = synced && informer->synced();
             if (synced) break;
+            if (clock_.steady_now() >= sync_deadline) {
+                // As controller-runtime: a process that cannot sync exits, so
+                // that a misconfigured pod crash-loops with the cause in view.
+                shutdown(1, "caches not synced within " + std::to_string(options_.cache_sync_timeout.count()) +
+                                "s: " + informer_problems().value_or(""));
+                co_return;
+            }
             timer.expires_after(100ms);
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         }
@@ -343,6 +365,7 @@ private:
         if (stopping_) return;
         stopping_ = true;
         exit_code_ = code;
+        exit_reason_ = why;
         log_.info("shutting down", {{"reason", why}});
         controllers_.stop();
         asio::co_spawn(io_, finish(), asio::detached);
@@ -361,7 +384,9 @@ private:
         }
         for (auto* informer : informers_.all()) informer->stop();
         for (auto& server : servers_) server->stop();
-        log_.info("stopped");
+        // A failed run's reason is its last line: what `kubectl logs --previous` shows first.
+        if (exit_code_ != 0) log_.error("stopped", {{"reason", exit_reason_}});
+        else log_.info("stopped");
         io_.stop();
     }
 
@@ -372,9 +397,12 @@ private:
     kube::ClusterConfig config_;
     kube::RuntimeMetrics metrics_;
     controllers::DomainMetrics domain_metrics_;
-    kube::MetricsClient api_;
-    kube::GatedClient gate_;
-    kube::UrgentFirstClient writer_;  // over the gate: a write that waited is still checked for leadership
+    kube::net::HttpsClient transport_;  // one attempt per call
+    // writer: retry → urgent-first → leader gate → metrics → transport;
+    // reader: retry → metrics → transport. The order, and the invariants it
+    // keeps (no wait between the gate and the wire), are in client_stack.hpp.
+    kube::ClientStack clients_;
+
     Informers informers_;
     ApiEventSink events_;
     controllers::Context context_;
@@ -392,6 +420,8 @@ private:
     bool leading_ = false;
     bool stopping_ = false;
     int exit_code_ = 0;
+    std::string exit_reason_;
+
 };
 
 } // namespace

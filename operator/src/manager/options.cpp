@@ -1,5 +1,6 @@
 #include "manager/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -82,6 +83,26 @@ Setter log_format_flag(LogFormat& target) {
     };
 }
 
+/// Comma-separated glob patterns (`*`, `?` and characters of a namespace
+/// name); empty entries are dropped, so "" denies nothing.
+Setter pattern_list_flag(std::vector<std::string>& target) {
+    return [&target](const std::string& value) -> Error {
+        std::vector<std::string> patterns;
+        for (std::size_t start = 0; start <= value.size();) {
+            const std::size_t comma = std::min(value.find(',', start), value.size());
+            std::string pattern = value.substr(start, comma - start);
+            start = comma + 1;
+            if (pattern.empty()) continue;
+            for (char c : pattern)
+                if (!(c == '*' || c == '?' || c == '-' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+                    return "expected comma-separated namespace patterns (a-z, 0-9, -, * and ?), got '" + pattern + "'";
+            patterns.push_back(std::move(pattern));
+        }
+        target = std::move(patterns);
+        return std::nullopt;
+    };
+}
+
 std::map<std::string, Flag> run_flags(RunOptions& o) {
     return {
         {"kubeconfig", {string_flag(o.kubeconfig), false, "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)"}},
@@ -101,6 +122,9 @@ std::map<std::string, Flag> run_flags(RunOptions& o) {
         {"log-format", {log_format_flag(o.log_format), false, "json or text (default json)"}},
         {"log-level", {choice_flag(o.log_level, {"error", "warn", "info", "debug"}), false, "error|warn|info|debug (default info)"}},
         {"lease-history-retention", {seconds_flag(o.lease_history_retention), false, "delete finished EnvironmentLeases after this many seconds (default 86400s)"}},
+        {"cache-sync-timeout", {seconds_flag(o.cache_sync_timeout), false, "exit 1, naming the cause, when the caches have not synced within this at start (default 120s)"}},
+
+        {"denied-namespaces", {pattern_list_flag(o.denied_namespaces), false, "comma-separated globs of namespaces no target may write to (default kube-*); the operator's own namespace is always denied"}},
     };
 }
 

@@ -36,6 +36,13 @@ struct RunOptions {
     LogFormat log_format = LogFormat::Json;
     std::string log_level = "info";
     std::chrono::seconds lease_history_retention{std::chrono::hours{24}};
+    /// Caches not synced within this at start end the process (exit 1, the
+    /// cause in its last log line), as controller-runtime's CacheSyncTimeout.
+    std::chrono::seconds cache_sync_timeout{std::chrono::minutes{2}};
+
+    /// --denied-namespaces: globs of namespaces no target may write to; the
+    /// operator's own namespace (in-cluster) is added at start.
+    std::vector<std::string> denied_namespaces{"kube-*"};
 };
 
 struct PlanOptions {

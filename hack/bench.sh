@@ -10,6 +10,12 @@
 #                 [--out DIR] [--no-floor]
 #
 # Quick run: hack/bench.sh --workloads 50 --targets 3 --steady-minutes 1 --storm 100
+#
+#   hack/bench.sh soak [--operators labfleet] [--minutes 60] [--interval 30]
+#                 [--workloads 20] [--targets 3] [--workers 8] [--out DIR]
+# runs only the soak (bench/scenarios/soak.sh: memory over T minutes of churn of
+# every kind, then whether it levels off) for each operator on its own cluster.
+# --labfleet-bin PATH runs that operator binary instead of building build/.
 # The peer and its helpers are built with `go build` into the user's cache
 # directory, keyed by bench/peer-go's go.mod, go.sum and sources.
 # Each run records the load average before it: the machine is shared.
@@ -19,13 +25,20 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib/log.sh"
 
 operators=labfleet,peer workloads=1000 targets=10 minutes=5 storm=1000 runs=3 workers=8 floor=true
+mode=scenarios labfleet_bin="$root/build/operator/labfleet-operator"
+if [[ ${1:-} == soak ]]; then
+  mode=soak operators=labfleet workloads=20 targets=3 soak_minutes=60 interval=30 floor=false
+  shift
+fi
 out=/tmp/labfleet-bench-$(date +%Y%m%d-%H%M%S)
 while (($#)); do
   case $1 in
     --operators) operators=$2; shift 2 ;; --workloads) workloads=$2; shift 2 ;;
     --targets) targets=$2; shift 2 ;; --steady-minutes) minutes=$2; shift 2 ;;
     --storm) storm=$2; shift 2 ;; --restart-runs) runs=$2; shift 2 ;; --workers) workers=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;; --no-floor) floor=false; shift ;;
+    --out) out=$2; shift 2 ;; --no-floor) floor=false; shift ;; --labfleet-bin) labfleet_bin=$2; shift 2 ;;
+    --minutes) [[ $mode == soak ]] || die "--minutes is the soak's (hack/bench.sh soak ...)"; soak_minutes=$2; shift 2 ;;
+    --interval) [[ $mode == soak ]] || die "--interval is the soak's (hack/bench.sh soak ...)"; interval=$2; shift 2 ;;
     *) die "unknown flag $1 (see the header of $0)" ;;
   esac
 done
@@ -52,7 +65,6 @@ if [[ ! -x $peer_bin/peer || ! -x $peer_bin/benchctl || ! -x $peer_bin/floor ]];
 fi
 export BENCHCTL="$peer_bin/benchctl"
 
-labfleet_bin="$root/build/operator/labfleet-operator"
 if [[ ,$operators, == *,labfleet,* && ! -x $labfleet_bin ]]; then
   step "bench: building labfleet-operator"
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -95,6 +107,15 @@ for op in ${operators//,/ }; do
   step "bench: $op: ${cmd[*]}"
   echo "load $op $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
   cluster "$op"
+  if [[ $mode == soak ]]; then
+    # Finished leases are deleted within the run, so their history is bounded by it.
+    [[ $op == labfleet ]] && cmd+=(--lease-history-retention=60s)
+    "$scenarios/soak.sh" --name "$op" --minutes "$soak_minutes" --interval "$interval" --targets "$targets" \
+      --workloads "$workloads" --log "$out/$op-soak.log" --samples "$out/$op-soak-samples.txt" -- "${cmd[@]}" |
+      tee -a "$results"
+    "$here/local-cluster.sh" down --dir "$out/cluster-$op"
+    continue
+  fi
   "$scenarios/convergence.sh" --name "$op" --targets "$targets" --workloads "$workloads" \
     --log "$out/$op-convergence.log" -- "${cmd[@]}" | tee -a "$results"
   "$scenarios/steady.sh" --name "$op" --minutes "$minutes" --log "$out/$op-steady.log" -- "${cmd[@]}" | tee -a "$results"
@@ -111,5 +132,10 @@ if $floor; then
 fi
 
 echo
+if [[ $mode == soak ]]; then
+  echo "Soak ($workloads workloads x $targets targets, $soak_minutes min of churn; samples and logs in $out)"
+  grep -v '^sample ' "$results" | column -t
+  exit 0
+fi
 echo "Results ($workloads workloads x $targets targets, steady $minutes min, storm $storm leases; logs in $out)"
 column -t "$results"

@@ -45,7 +45,8 @@ const usage = `benchctl COMMAND [flags]
                                                               --conditions: with four conditions, as Labfleet's statuses carry)
   lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
   histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
-  count                                                       objects in the cluster the operators cache`
+  count                                                       objects in the cluster the operators cache
+  churn           --targets N --workloads M [--for 1h]        changes the seeded fleet in every way (see churn.go) until --for has passed`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -67,6 +68,7 @@ func main() {
 	concurrency := fs.Int("concurrency", 32, "requests in flight")
 	patch := fs.Bool("patch", false, "expire-floor: merge patches instead of status updates")
 	conditions := fs.Bool("conditions", false, "grant-floor, expire-floor: statuses with Labfleet's four conditions")
+	churnFor := fs.Duration("for", time.Hour, "churn: how long")
 	_ = fs.Parse(os.Args[2:])
 	ctx := context.Background()
 
@@ -110,6 +112,8 @@ func main() {
 		check(leaseReport(ctx, c))
 	case "count":
 		check(countObjects(ctx, c))
+	case "churn":
+		check(churn(ctx, c, churnOptions{targets: *targets, workloads: *workloads, duration: *churnFor}))
 	default:
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(2)

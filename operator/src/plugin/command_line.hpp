@@ -1,0 +1,98 @@
+#pragma once
+// The command line of `kubectl labfleet`, parsed into values before anything
+// touches a cluster: a mistake (an unknown flag, a tag the CRD would refuse, a
+// malformed duration) is an error naming the argument, and nothing is created.
+//
+//   kubectl labfleet [--kubeconfig F] [--context C] [-o table|wide|json|yaml] COMMAND ...
+//   borrow TARGET [WORKLOAD=TAG | WORKLOAD.files=TAG | WORKLOAD.workshop=TAG ...]
+//          [--for DURATION] [--reason TEXT] [--no-wait] [--timeout DURATION]
+//   extend LEASE --for DURATION       release [LEASE | --target TARGET]
+//   leases [TARGET]                   status [WORKLOAD]
+//   plan -f PATH...                   diff -f PATH...        version
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace labfleet::plugin {
+
+enum class OutputFormat { Table, Wide, Json, Yaml };
+
+/// How to reach the cluster and how to print, as kubectl's own flags.
+struct GlobalOptions {
+    std::string kubeconfig;  // empty: $KUBECONFIG, then ~/.kube/config
+    std::string context;     // empty: the kubeconfig's current context
+    OutputFormat output = OutputFormat::Table;
+};
+
+/// One workload's tags during a lease; at least one of the two is set.
+struct TagOverride {
+    std::string workload;
+    std::optional<std::string> files_tag;
+    std::optional<std::string> workshop_tag;
+};
+
+struct BorrowCommand {
+    std::string target;
+    std::vector<TagOverride> overrides;  // one entry per workload, in the order first named
+    std::optional<std::chrono::milliseconds> duration;  // --for; absent: the target's default
+    std::optional<std::string> reason;
+    bool wait = true;                                  // false with --no-wait
+    std::chrono::milliseconds timeout = std::chrono::minutes(30);  // bound on waiting
+};
+
+struct ExtendCommand {
+    std::string lease;
+    std::chrono::milliseconds by{};
+};
+
+struct ReleaseCommand {
+    std::optional<std::string> lease;   // a lease by name, or
+    std::optional<std::string> target;  // the caller's lease on this target; neither: the caller's only lease
+};
+
+struct LeasesCommand {
+    std::optional<std::string> target;
+};
+
+struct StatusCommand {
+    std::optional<std::string> workload;
+};
+
+struct PlanCommand {
+    std::vector<std::string> paths;
+};
+
+struct DiffCommand {
+    std::vector<std::string> paths;
+};
+
+struct VersionCommand {};
+
+struct HelpCommand {
+    std::string text;
+};
+
+using Command = std::variant<BorrowCommand, ExtendCommand, ReleaseCommand, LeasesCommand, StatusCommand,
+                             PlanCommand, DiffCommand, VersionCommand, HelpCommand>;
+
+struct Invocation {
+    GlobalOptions global;
+    Command command;
+};
+
+/// A usage error: the message names the argument and what was expected.
+struct UsageError {
+    std::string message;
+};
+
+/// Parses the arguments after the program name. Flags may come before or
+/// after the command and its operands, as `--flag value` or `--flag=value`.
+std::variant<Invocation, UsageError> parse_command_line(const std::vector<std::string>& args);
+
+/// The text `--help` prints.
+std::string usage_text();
+
+} // namespace labfleet::plugin

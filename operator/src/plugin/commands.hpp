@@ -1,0 +1,33 @@
+#pragma once
+// The commands of `kubectl labfleet`, each returning its exit code: 0 done,
+// 1 an error (printed on `err`, naming what to fix), 130 interrupted; diff
+// returns 1 for differences and 2 for an error, as `kubectl diff`.
+
+#include <atomic>
+#include <iosfwd>
+
+#include "plugin/command_line.hpp"
+#include "plugin/session.hpp"
+
+namespace labfleet::plugin {
+
+/// Where a command prints, whether `out` is a terminal (a queued borrow then
+/// updates one line in place), and the flag Ctrl-C sets.
+struct Terminal {
+    std::ostream& out;
+    std::ostream& err;
+    bool interactive = false;
+    const std::atomic<bool>* interrupted = nullptr;
+};
+
+int borrow(Session& session, const GlobalOptions& global, const BorrowCommand& command, Terminal& terminal);
+int extend(Session& session, const GlobalOptions& global, const ExtendCommand& command, Terminal& terminal);
+int release(Session& session, const GlobalOptions& global, const ReleaseCommand& command, Terminal& terminal);
+int leases(Session& session, const GlobalOptions& global, const LeasesCommand& command, Terminal& terminal);
+int status(Session& session, const GlobalOptions& global, const StatusCommand& command, Terminal& terminal);
+int diff(Session& session, const DiffCommand& command, Terminal& terminal);
+
+/// Offline: renders the objects for the files, as `labfleet-operator plan`.
+int plan(const PlanCommand& command, Terminal& terminal);
+
+} // namespace labfleet::plugin

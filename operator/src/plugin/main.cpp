@@ -1,0 +1,71 @@
+// kubectl-labfleet: the kubectl plugin (`kubectl labfleet ...`) for borrowing
+// shared environments and seeing what runs where. See command_line.hpp.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "plugin/commands.hpp"
+#include "plugin/command_line.hpp"
+#include "plugin/session.hpp"
+
+namespace {
+
+using namespace labfleet::plugin;
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) { interrupted.store(true); }
+
+struct Dispatch {
+    const GlobalOptions& global;
+    Terminal& terminal;
+
+    int operator()(const HelpCommand& help) const {
+        terminal.out << help.text;
+        return 0;
+    }
+    int operator()(const VersionCommand&) const {
+        terminal.out << "kubectl-labfleet " << LABFLEET_VERSION << "\n";
+        return 0;
+    }
+    int operator()(const PlanCommand& command) const { return plan(command, terminal); }
+    template <typename Command>
+    int operator()(const Command& command) const {
+        auto session = Session::open(global);
+        const bool is_diff = std::is_same_v<Command, DiffCommand>;
+        if (!session) {
+            terminal.err << "error: " << session.error().message << "\n";
+            return is_diff ? 2 : 1;
+        }
+        if constexpr (std::is_same_v<Command, BorrowCommand>) return borrow(**session, global, command, terminal);
+        else if constexpr (std::is_same_v<Command, ExtendCommand>) return extend(**session, global, command, terminal);
+        else if constexpr (std::is_same_v<Command, ReleaseCommand>) return release(**session, global, command, terminal);
+        else if constexpr (std::is_same_v<Command, LeasesCommand>) return leases(**session, global, command, terminal);
+        else if constexpr (std::is_same_v<Command, StatusCommand>) return status(**session, global, command, terminal);
+        else return diff(**session, command, terminal);
+    }
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    if (auto* error = std::get_if<UsageError>(&parsed)) {
+        std::cerr << "error: " << error->message << "\n";
+        return 1;
+    }
+    const auto& invocation = std::get<Invocation>(parsed);
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    Terminal terminal{std::cout, std::cerr, isatty(STDERR_FILENO) == 1, &interrupted};
+    try {
+        return std::visit(Dispatch{invocation.global, terminal}, invocation.command);
+    } catch (const std::exception& error) {
+        std::cerr << "error: " << error.what() << "\n";
+        return 1;
+    }
+}

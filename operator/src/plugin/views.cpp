@@ -1,0 +1,177 @@
+#include "plugin/views.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <tuple>
+
+#include "api/v1alpha1/duration.hpp"
+#include "kube/json/json_fields.hpp"
+#include "kube/meta/time_format.hpp"
+
+namespace labfleet::plugin {
+namespace {
+
+std::string or_dash(std::string text) { return text.empty() ? "-" : text; }
+
+std::string phase_of(const kube::Json& lease) { return kube::string_at(lease, "/status/phase"); }
+
+std::int64_t queue_position(const kube::Json& lease) {
+    const auto* status = lease.contains("status") ? &lease["status"] : nullptr;
+    if (!status || !status->is_object() || !status->contains("queuePosition")) return 0;
+    const auto& position = (*status)["queuePosition"];
+    return position.is_number_integer() ? position.get<std::int64_t>() : 0;
+}
+
+std::string overrides_text(const kube::Json& lease) {
+    const auto* spec = lease.contains("spec") ? &lease["spec"] : nullptr;
+    if (!spec || !spec->contains("overrides") || !(*spec)["overrides"].is_array()) return "";
+    std::string out;
+    for (const auto& item : (*spec)["overrides"]) {
+        const std::string workload = kube::string_field(item, "workload");
+        for (const char* image : {"files", "workshop"}) {
+            if (!item.contains(image)) continue;
+            const std::string tag = kube::string_field(item[image], "tag");
+            if (tag.empty()) continue;
+            if (!out.empty()) out += ",";
+            out += workload + (std::string(image) == "files" ? "" : ".workshop") + "=" + tag;
+        }
+    }
+    return out;
+}
+
+std::string clock_time(kube::WallTime t) {
+    // RFC 3339 "2026-12-01T14:05:09Z" → "14:05:09 UTC".
+    const std::string text = kube::format_rfc3339(t);
+    return text.size() >= 19 ? text.substr(11, 8) + " UTC" : text;
+}
+
+} // namespace
+
+std::string render_table(const Table& table) {
+    if (table.rows.empty()) return "No resources found.\n";
+    std::vector<std::size_t> widths(table.header.size(), 0);
+    auto measure = [&](const std::vector<std::string>& row) {
+        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    };
+    measure(table.header);
+    for (const auto& row : table.rows) measure(row);
+    std::ostringstream out;
+    auto print = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t i = 0; i < widths.size(); ++i) {
+            const std::string cell = i < row.size() ? row[i] : "";
+            line += cell;
+            if (i + 1 < widths.size()) line += std::string(widths[i] - cell.size() + 3, ' ');
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out << line << '\n';
+    };
+    print(table.header);
+    for (const auto& row : table.rows) print(row);
+    return out.str();
+}
+
+std::string time_left(kube::WallTime deadline, kube::WallTime now) {
+    if (deadline <= now) return "0s";
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - now);
+    return api::v1alpha1::format_duration(left);
+}
+
+Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bool wide) {
+    std::vector<const kube::Json*> sorted;
+    for (const auto& lease : leases) sorted.push_back(&lease);
+    auto rank = [](const kube::Json& lease) {
+        const std::string phase = phase_of(lease);
+        return phase == "Active" ? 0 : phase == "Pending" ? 1 : 2;
+    };
+    std::ranges::sort(sorted, [&](const kube::Json* a, const kube::Json* b) {
+        return std::tuple(kube::string_at(*a, "/spec/target"), rank(*a), queue_position(*a), kube::string_at(*a, "/metadata/name")) <
+               std::tuple(kube::string_at(*b, "/spec/target"), rank(*b), queue_position(*b), kube::string_at(*b, "/metadata/name"));
+    });
+    Table table{{"NAME", "TARGET", "HOLDER", "PHASE", "POSITION", "TIME-LEFT"}, {}};
+    if (wide) table.header.insert(table.header.end(), {"EXPIRES", "REASON", "OVERRIDES"});
+    for (const kube::Json* lease : sorted) {
+        const std::string phase = phase_of(*lease);
+        const auto expires = kube::parse_rfc3339(kube::string_at(*lease, "/status/expiresAt"));
+        const std::int64_t position = queue_position(*lease);
+        std::vector<std::string> row{kube::string_at(*lease, "/metadata/name"), kube::string_at(*lease, "/spec/target"),
+                                     or_dash(kube::string_at(*lease, "/spec/holder")), or_dash(phase),
+                                     position > 0 ? std::to_string(position) : "-",
+                                     phase == "Active" && expires ? time_left(*expires, now) : "-"};
+        if (wide) {
+            row.push_back(expires ? kube::format_rfc3339(*expires) : "-");
+            row.push_back(or_dash(kube::string_at(*lease, "/spec/reason")));
+            row.push_back(or_dash(overrides_text(*lease)));
+        }
+        table.rows.push_back(std::move(row));
+    }
+    return table;
+}
+
+Table status_table(const std::vector<kube::Json>& workloads, bool wide) {
+    Table table{{"WORKLOAD", "TARGET", "WORKSHOP-IMAGE", "FILES-IMAGE", "SOURCE", "READY"}, {}};
+    if (wide) table.header.push_back("ENVIRONMENT");
+    for (const auto& workload : workloads) {
+        const std::string name = kube::string_at(workload, "/metadata/name");
+        const auto* targets = workload.contains("status") && workload["status"].contains("targets")
+                                  ? &workload["status"]["targets"] : nullptr;
+        const auto replicas = workload.contains("spec") && workload["spec"].contains("replicas") &&
+                                      workload["spec"]["replicas"].is_number_integer()
+                                  ? workload["spec"]["replicas"].get<std::int64_t>() : 1;
+        if (!targets || !targets->is_array() || targets->empty()) {
+            std::vector<std::string> row{name, "<none>", "-", "-", "-", "-"};
+            if (wide) row.push_back("-");
+            table.rows.push_back(std::move(row));
+            continue;
+        }
+        for (const auto& target : *targets) {
+            const auto ready = target.contains("readyReplicas") && target["readyReplicas"].is_number_integer()
+                                   ? target["readyReplicas"].get<std::int64_t>() : 0;
+            std::vector<std::string> row{name, kube::string_field(target, "name"),
+                                         or_dash(kube::string_field(target, "workshopImage")),
+                                         or_dash(kube::string_field(target, "filesImage")),
+                                         or_dash(kube::string_field(target, "source")),
+                                         std::to_string(ready) + "/" + std::to_string(replicas)};
+            if (wide) row.push_back(or_dash(kube::string_field(target, "environment")));
+            table.rows.push_back(std::move(row));
+        }
+    }
+    return table;
+}
+
+std::vector<kube::Json> open_leases_of(const std::vector<kube::Json>& leases, const std::string& holder,
+                                       const std::optional<std::string>& target) {
+    std::vector<kube::Json> out;
+    for (const auto& lease : leases) {
+        const std::string phase = phase_of(lease);
+        if (phase != "Active" && phase != "Pending" && !phase.empty()) continue;
+        if (kube::string_at(lease, "/spec/holder") != holder) continue;
+        if (target && kube::string_at(lease, "/spec/target") != *target) continue;
+        out.push_back(lease);
+    }
+    return out;
+}
+
+const kube::Json* active_lease_on(const std::vector<kube::Json>& leases, const std::string& target) {
+    const kube::Json* found = nullptr;
+    for (const auto& lease : leases) {
+        if (phase_of(lease) != "Active" || kube::string_at(lease, "/spec/target") != target) continue;
+        if (!found || kube::string_at(lease, "/status/acquiredAt") < kube::string_at(*found, "/status/acquiredAt"))
+            found = &lease;
+    }
+    return found;
+}
+
+std::string queue_line(const kube::Json& lease, const kube::Json* holder_lease, kube::WallTime now) {
+    std::string line = "queued";
+    if (const auto position = queue_position(lease); position > 0) line += " at position " + std::to_string(position);
+    line += " on " + kube::string_at(lease, "/spec/target");
+    if (holder_lease) {
+        line += "; held by " + or_dash(kube::string_at(*holder_lease, "/spec/holder"));
+        if (auto expires = kube::parse_rfc3339(kube::string_at(*holder_lease, "/status/expiresAt")))
+            line += " until " + clock_time(*expires) + " (" + time_left(*expires, now) + " left)";
+    }
+    return line;
+}
+
+} // namespace labfleet::plugin

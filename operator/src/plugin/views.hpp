@@ -1,0 +1,48 @@
+#pragma once
+// Views: what `kubectl labfleet` prints, as pure functions from live objects
+// (JSON as the API server returns them) to tables, so every column is tested
+// without a cluster. Tables follow kubectl's look: upper-case headers, columns
+// left-aligned and separated by three spaces, "<none>"/"-" for empty cells.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/json/json.hpp"
+#include "kube/util/clock.hpp"
+
+namespace labfleet::plugin {
+
+struct Table {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+};
+
+/// The table as text, one line per row after the header; "No resources
+/// found." (as kubectl) when there are no rows.
+std::string render_table(const Table& table);
+
+/// Leases, sorted by target, then Active first, then queue position, then
+/// name. Columns: NAME TARGET HOLDER PHASE POSITION TIME-LEFT; `wide` adds
+/// EXPIRES, REASON and OVERRIDES. TIME-LEFT is for Active leases only.
+Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bool wide);
+
+/// One row per (workload, target) from each Workload's status.targets.
+/// Columns: WORKLOAD TARGET WORKSHOP-IMAGE FILES-IMAGE SOURCE READY; `wide`
+/// adds ENVIRONMENT.
+Table status_table(const std::vector<kube::Json>& workloads, bool wide);
+
+/// "1h59m", "42s", "0s" for what is left until `deadline` (never negative).
+std::string time_left(kube::WallTime deadline, kube::WallTime now);
+
+/// The caller's leases among `leases` that are still Pending or Active.
+std::vector<kube::Json> open_leases_of(const std::vector<kube::Json>& leases, const std::string& holder,
+                                       const std::optional<std::string>& target);
+
+/// The Active lease of `target` among `leases` (the one acquired first), or null.
+const kube::Json* active_lease_on(const std::vector<kube::Json>& leases, const std::string& target);
+
+/// One line for a queued lease: "queued at position 2 on stg; held by alice until 14:05:09 UTC (1h2m left)".
+std::string queue_line(const kube::Json& lease, const kube::Json* holder_lease, kube::WallTime now);
+
+} // namespace labfleet::plugin

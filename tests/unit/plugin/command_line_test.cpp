@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+
+#include "plugin/command_line.hpp"
+
+using namespace labfleet::plugin;
+using namespace std::chrono_literals;
+
+namespace {
+
+Invocation parsed(std::vector<std::string> args) {
+    auto result = parse_command_line(args);
+    if (auto* error = std::get_if<UsageError>(&result)) FAIL("unexpected usage error: " << error->message);
+    return std::get<Invocation>(result);
+}
+
+std::string error_of(std::vector<std::string> args) {
+    auto result = parse_command_line(args);
+    if (!std::holds_alternative<UsageError>(result)) FAIL("expected a usage error");
+    return std::get<UsageError>(result).message;
+}
+
+} // namespace
+
+TEST_CASE("borrow reads overrides of both images, merged per workload") {
+    auto invocation = parsed({"borrow", "stg", "web=pr-614", "api.files=pr-800", "web.workshop=v2", "--for", "2h",
+                              "--reason=try the fix"});
+    const auto& borrow = std::get<BorrowCommand>(invocation.command);
+    CHECK(borrow.target == "stg");
+    REQUIRE(borrow.overrides.size() == 2);
+    CHECK(borrow.overrides[0].workload == "web");
+    CHECK(borrow.overrides[0].files_tag == "pr-614");
+    CHECK(borrow.overrides[0].workshop_tag == "v2");
+    CHECK(borrow.overrides[1].workload == "api");
+    CHECK(borrow.overrides[1].files_tag == "pr-800");
+    CHECK_FALSE(borrow.overrides[1].workshop_tag);
+    CHECK(borrow.duration == std::chrono::milliseconds(2h));
+    CHECK(borrow.reason == "try the fix");
+    CHECK(borrow.wait);
+    CHECK(borrow.timeout == std::chrono::milliseconds(30min));
+}
+
+TEST_CASE("global flags go anywhere, the last value wins") {
+    auto invocation = parsed({"--context", "a", "leases", "stg", "-o", "json", "--context=b", "--kubeconfig", "/k"});
+    CHECK(invocation.global.context == "b");
+    CHECK(invocation.global.kubeconfig == "/k");
+    CHECK(invocation.global.output == OutputFormat::Json);
+    CHECK(std::get<LeasesCommand>(invocation.command).target == "stg");
+}
+
+TEST_CASE("bad input is refused before anything is sent, naming the argument") {
+    CHECK_THAT(error_of({"borrow", "stg", "web=bad tag"}), Catch::Contains("tag bad tag"));
+    CHECK_THAT(error_of({"borrow", "stg", "web"}), Catch::Contains("expected WORKLOAD=TAG"));
+    CHECK_THAT(error_of({"borrow", "stg", "Web=v1"}), Catch::Contains("workload \"Web\""));
+    CHECK_THAT(error_of({"borrow", "stg", "web=v1", "--for", "2 hours"}), Catch::Contains("--for 2 hours"));
+    CHECK_THAT(error_of({"borrow", "stg", "web=v1", "web=v2"}), Catch::Contains("already set to v1"));
+    CHECK_THAT(error_of({"borrow", "stg"}), Catch::Contains("name at least one WORKLOAD=TAG"));
+    CHECK_THAT(error_of({"borrow"}), Catch::Contains("needs a TARGET"));
+    CHECK_THAT(error_of({"borrow", "stg", "web=v1", "--target", "x"}), Catch::Contains("--target does not apply to borrow"));
+    CHECK_THAT(error_of({"leases", "--bogus"}), Catch::Contains("unknown flag --bogus"));
+    CHECK_THAT(error_of({"leases", "-o"}), Catch::Contains("-o needs a value"));
+    CHECK_THAT(error_of({"leases", "-o", "xml"}), Catch::Contains("expected table, wide, json or yaml"));
+    CHECK_THAT(error_of({"extend", "l1"}), Catch::Contains("needs --for"));
+    CHECK_THAT(error_of({"release", "l1", "--target", "stg"}), Catch::Contains("not both"));
+    CHECK_THAT(error_of({"frobnicate"}), Catch::Contains("unknown command \"frobnicate\""));
+    CHECK_THAT(error_of({"diff"}), Catch::Contains("needs -f DIR"));
+    CHECK_THAT(error_of({"borrow", "stg", "web=v1", "--no-wait=true"}), Catch::Contains("takes no value"));
+}
+
+TEST_CASE("the other commands") {
+    CHECK(std::get<ExtendCommand>(parsed({"extend", "stg-x7k2p", "--for", "1h"}).command).by ==
+          std::chrono::milliseconds(1h));
+    auto release = std::get<ReleaseCommand>(parsed({"release", "--target", "stg"}).command);
+    CHECK(release.target == "stg");
+    CHECK_FALSE(release.lease);
+    CHECK_FALSE(std::get<ReleaseCommand>(parsed({"release"}).command).lease);
+    CHECK(std::get<StatusCommand>(parsed({"status", "web"}).command).workload == "web");
+    CHECK(std::get<DiffCommand>(parsed({"diff", "-f", "a", "--filename=b"}).command).paths ==
+          std::vector<std::string>{"a", "b"});
+    CHECK_FALSE(std::get<BorrowCommand>(parsed({"borrow", "stg", "web=v1", "--no-wait"}).command).wait);
+    CHECK(std::holds_alternative<HelpCommand>(parsed({}).command));
+    CHECK(std::holds_alternative<HelpCommand>(parsed({"borrow", "--help"}).command));
+}

@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+
+#include "kube/meta/time_format.hpp"
+#include "plugin/views.hpp"
+
+using namespace labfleet;
+using namespace labfleet::plugin;
+
+namespace {
+
+kube::Json lease(std::string name, std::string target, std::string holder, std::string phase, int position = 0,
+                 std::string expires = "") {
+    kube::Json status{{"phase", phase}};
+    if (position) status["queuePosition"] = position;
+    if (!expires.empty()) status["expiresAt"] = expires, status["acquiredAt"] = "2026-12-01T10:00:00Z";
+    return {{"metadata", {{"name", name}}},
+            {"spec", {{"target", target}, {"holder", holder}, {"overrides", {{{"workload", "web"}, {"files", {{"tag", "pr-1"}}}}}}}},
+            {"status", status}};
+}
+
+kube::WallTime at(const char* text) { return *kube::parse_rfc3339(text); }
+
+} // namespace
+
+TEST_CASE("leases: Active first, then the queue in order, time left for the Active one") {
+    std::vector<kube::Json> leases{lease("b", "stg", "carol", "Pending", 2), lease("a", "stg", "bob", "Pending", 1),
+                                   lease("z", "stg", "alice", "Active", 0, "2026-12-01T12:00:00Z"),
+                                   lease("q", "qa", "dave", "Expired")};
+    const auto text = render_table(leases_table(leases, at("2026-12-01T10:30:00Z"), false));
+    CHECK(text ==
+          "NAME   TARGET   HOLDER   PHASE     POSITION   TIME-LEFT\n"
+          "q      qa       dave     Expired   -          -\n"
+          "z      stg      alice    Active    -          1h30m\n"
+          "a      stg      bob      Pending   1          -\n"
+          "b      stg      carol    Pending   2          -\n");
+    const auto wide = leases_table(leases, at("2026-12-01T10:30:00Z"), true);
+    CHECK(wide.header.back() == "OVERRIDES");
+    CHECK(wide.rows[1].back() == "web=pr-1");
+    CHECK(render_table({{"NAME"}, {}}) == "No resources found.\n");
+}
+
+TEST_CASE("status: one row per target with the tag's source and ready replicas") {
+    kube::Json workload{{"metadata", {{"name", "web"}}},
+                        {"spec", {{"replicas", 2}}},
+                        {"status", {{"targets", {{{"name", "stg"}, {"environment", "stg"}, {"workshopImage", "r/w:prod"},
+                                                  {"filesImage", "r/f:pr-1"}, {"source", "lease/stg-x"},
+                                                  {"readyReplicas", 1}}}}}}};
+    kube::Json unplaced{{"metadata", {{"name", "idle"}}}};
+    const auto table = status_table({workload, unplaced}, true);
+    REQUIRE(table.rows.size() == 2);
+    CHECK(table.rows[0] == std::vector<std::string>{"web", "stg", "r/w:prod", "r/f:pr-1", "lease/stg-x", "1/2", "stg"});
+    CHECK(table.rows[1][1] == "<none>");
+}
+
+TEST_CASE("the caller's open leases and the queue line") {
+    std::vector<kube::Json> leases{lease("a", "stg", "alice", "Active", 0, "2026-12-01T12:00:00Z"),
+                                   lease("b", "stg", "bob", "Pending", 1), lease("c", "qa", "bob", "Released"),
+                                   lease("d", "qa", "bob", "Active", 0, "2026-12-01T11:00:00Z")};
+    CHECK(open_leases_of(leases, "bob", std::nullopt).size() == 2);
+    CHECK(open_leases_of(leases, "bob", std::string("stg")).size() == 1);
+    const kube::Json* holder = active_lease_on(leases, "stg");
+    REQUIRE(holder);
+    CHECK(queue_line(leases[1], holder, at("2026-12-01T11:59:00Z")) ==
+          "queued at position 1 on stg; held by alice until 12:00:00 UTC (1m left)");
+    CHECK(time_left(at("2026-12-01T10:00:00Z"), at("2026-12-01T11:00:00Z")) == "0s");
+}

@@ -161,7 +161,8 @@ check "the API server itself refuses carol's lease on a target she may not borro
   grep -q "carol may not borrow target $target" <<<"$out"
 
 # --- Ctrl-C while queued withdraws the request
-as dave borrow "$target" e2e-web=pr-3 >/dev/null 2>"$work/dave.err" &
+# Started directly (not through a function, whose subshell would take the signal).
+"$plugin" --kubeconfig "$(user_kubeconfig dave)" borrow "$target" e2e-web=pr-3 >/dev/null 2>"$work/dave.err" &
 dave_pid=$!
 eventually "dave is queued" 30 grep -q "queued at position 2" "$work/dave.err"
 dave_lease=$(sed -n 's/^lease \([^ ]*\) created.*/\1/p' "$work/dave.err")

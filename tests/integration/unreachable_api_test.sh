@@ -65,7 +65,10 @@ readyz_names() {
 # that CAUSE (what follows "list failed: ") is logged, served and its last word.
 run_case() {
   local name=$1 kubeconfig=$2 cause=$3 probes log pid rc
+  # Never the closed port of case (a): the kernel may hand it out again, and
+  # the operator would then reach its own probe server.
   probes="$(free_port)"
+  while [[ ${probes} == "${closed:-}" ]]; do probes="$(free_port)"; done
   log="${work_dir}/${name}.log"
   "${LABFLEET_OPERATOR}" run --kubeconfig="${kubeconfig}" --metrics-bind-address=0 \
     --health-probe-bind-address="127.0.0.1:${probes}" --log-format=json \

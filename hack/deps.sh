@@ -14,6 +14,7 @@ packages=(
   buildah mmdebstrap busybox-static
   # the real node (hack/lib/real-node.sh): runtime, CNI plugins, kube-proxy's iptables and conntrack
   containerd runc containernetworking-plugins iptables conntrack iproute2 util-linux
+  lua5.1  # the Argo CD health checks run on gopher-lua, a Lua 5.1
 )
 
 missing=()

@@ -24,7 +24,7 @@ TEST_CASE("environments filter the targets", "[controllers][assignments]") {
     CHECK(assignments_of(policy("p", {}, {}, {"stg"}), workloads, targets).empty());
 }
 
-TEST_CASE("policies union, deduplicated and sorted; per-policy lists kept", "[controllers][assignments]") {
+TEST_CASE("policies union, deduplicated and sorted, per-policy lists kept", "[controllers][assignments]") {
     const std::vector workloads{workload("a", {{"tier", "1"}}), workload("b", {{"tier", "2"}})};
     const std::vector targets{target("t1", "qa", {{"pool", "shared"}}), target("t2", "prod")};
     const std::vector policies{

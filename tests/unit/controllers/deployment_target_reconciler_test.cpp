@@ -120,7 +120,7 @@ TEST_CASE("target reconciler: of two targets naming one namespace the younger is
     }
 }
 
-TEST_CASE("target namespaces: known ones cost nothing; a forgotten one is read and created again",
+TEST_CASE("target namespaces: known ones cost nothing, a forgotten one is read and created again",
           "[controllers][target][io][namespaces]") {
     Fixture f;
     f.targets.apply(ptr(target_json("stg", "labs", "2026-01-01T00:00:00Z")));

@@ -91,7 +91,7 @@ TEST_CASE("the Service maps port to targetPort with the Deployment's selector", 
     CHECK(objects.service["spec"]["selector"] == objects.deployment["spec"]["selector"]["matchLabels"]);
 }
 
-TEST_CASE("the ConfigMap carries the rendered workshop; the hash follows it", "[controllers][desired]") {
+TEST_CASE("the ConfigMap carries the rendered workshop, the hash follows it", "[controllers][desired]") {
     Built b;
     b.w.spec.workshop = {{"env", "${ENVIRONMENT}"}, {"img", "${FILES_IMAGE}"}, {"x", "${X}"}};
     const auto first = b.build();

@@ -42,7 +42,7 @@ TEST_CASE("the queue: creationTimestamp, then name for leases created in the sam
     CHECK(names == std::vector<std::string>{"z", "a", "c", "b", "0"});
 }
 
-TEST_CASE("the holder among Active leases: acquired first, then queue order; every reader agrees",
+TEST_CASE("the holder among Active leases: acquired first, then queue order, every reader agrees",
           "[controllers][lease_order]") {
     // "b" was acquired before "a": a name order (what the target status and
     // tag resolution used) picks "a", the planner keeps "b".

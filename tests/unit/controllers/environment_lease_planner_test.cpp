@@ -96,7 +96,7 @@ const api::v1alpha1::Condition& condition(const ObservedLease& observed, const c
 
 } // namespace
 
-TEST_CASE("leases are granted FIFO by creation time, then name; the rest are numbered", "[lease_planner]") {
+TEST_CASE("leases are granted FIFO by creation time, then name, the rest are numbered", "[lease_planner]") {
     const auto target = make_target();
     std::vector<ObservedLease> leases = {make_lease("c", 2s), make_lease("b", 1s), make_lease("a", 1s)};
 
@@ -510,7 +510,7 @@ TEST_CASE("a whole day of a queue plans quietly between deadlines", "[lease_plan
     CHECK(now == t0 + 3 * 2h + 2h + 24h);  // the last expiry plus retention
 }
 
-TEST_CASE("the Active lease carries Serving as observed; it turns False when the lease stops holding",
+TEST_CASE("the Active lease carries Serving as observed, it turns False when the lease stops holding",
           "[lease_planner][serving]") {
     const auto target = make_target();
     std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
@@ -545,7 +545,7 @@ TEST_CASE("the Active lease carries Serving as observed; it turns False when the
     CHECK(condition(find(leases, "b"), lease_conditions::serving).message.find("runs x, not y") != std::string::npos);
 }
 
-TEST_CASE("a paused target grants nothing; resuming grants in order", "[lease_planner][paused]") {
+TEST_CASE("a paused target grants nothing, resuming grants in order", "[lease_planner][paused]") {
     auto target = make_target();
     target.spec.paused = true;
     std::vector<ObservedLease> leases = {make_lease("b", 1s), make_lease("a")};

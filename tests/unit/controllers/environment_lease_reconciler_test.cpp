@@ -254,7 +254,7 @@ TEST_CASE("finished leases past retention are deleted with uid and resourceVersi
     CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
 }
 
-TEST_CASE("a missing target leaves its leases Pending; no leases, no requeue", "[lease_reconciler]") {
+TEST_CASE("a missing target leaves its leases Pending, no leases, no requeue", "[lease_reconciler]") {
     Fixture f;
     f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10")));
     f.accept_writes(1);

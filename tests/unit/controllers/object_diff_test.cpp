@@ -69,7 +69,7 @@ TEST_CASE("arrays compare element-wise and by length", "[controllers][diff]") {
     CHECK_FALSE(is_in_sync(desired, {{"list", {{{"a", 1}}, {{"b", 2}}, {{"c", 3}}}}}));
 }
 
-TEST_CASE("numbers compare by value; types must match otherwise", "[controllers][diff]") {
+TEST_CASE("numbers compare by value, types must match otherwise", "[controllers][diff]") {
     CHECK(is_in_sync(Json{{"n", 8080}}, Json{{"n", 8080u}}));
     CHECK(is_in_sync(Json{{"n", 2}}, Json{{"n", 2.0}}));
     CHECK_FALSE(is_in_sync(Json{{"n", 8080}}, Json{{"n", "8080"}}));

@@ -124,7 +124,7 @@ TEST_CASE("a new tag on the workload changes image and config, so both are appli
     CHECK(sync.targets[0].images.files_image == "labs/intro-files:v2");
 }
 
-TEST_CASE("the target's Active lease decides the tag; others are ignored", "[controllers][workload]") {
+TEST_CASE("the target's Active lease decides the tag, others are ignored", "[controllers][workload]") {
     Fleet f;
     f.world.assigned_targets = {f.qa};
     EnvironmentLease active;

@@ -166,7 +166,7 @@ TEST_CASE("an HTTP 410 on opening the watch and failed lists back off, then reli
     CHECK_FALSE(informer.running());
 }
 
-TEST_CASE("a streaming informer syncs at the end bookmark; a server that refuses it gets paged lists") {
+TEST_CASE("a streaming informer syncs at the end bookmark, a server that refuses it gets paged lists") {
     const std::string end_bookmark =
         Json{{"type", "BOOKMARK"},
              {"object", {{"kind", "ConfigMap"},

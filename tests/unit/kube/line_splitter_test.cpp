@@ -20,7 +20,7 @@ std::vector<std::string> drain(LineSplitter& lines) {
 
 } // namespace
 
-TEST_CASE("LineSplitter cuts lines on '\\n', drops a trailing '\\r' and skips empty lines") {
+TEST_CASE("LineSplitter cuts lines on newlines, drops a trailing carriage return and skips empty lines") {
     LineSplitter lines;
     lines.append("{\"a\":1}\r\n\n\r\n{\"b\":2}\n");
     CHECK(drain(lines) == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"});
@@ -28,7 +28,7 @@ TEST_CASE("LineSplitter cuts lines on '\\n', drops a trailing '\\r' and skips em
     CHECK_FALSE(lines.finished());
 }
 
-TEST_CASE("LineSplitter holds a partial line until its '\\n' arrives, whatever the chunking") {
+TEST_CASE("LineSplitter holds a partial line until its newline arrives, whatever the chunking") {
     const std::string body = "first line\r\nsecond\n\nthird one\n";
     for (std::size_t chunk = 1; chunk <= body.size(); ++chunk) {
         LineSplitter lines;
@@ -42,7 +42,7 @@ TEST_CASE("LineSplitter holds a partial line until its '\\n' arrives, whatever t
     }
 }
 
-TEST_CASE("LineSplitter delivers a last line without '\\n' only once the body has ended") {
+TEST_CASE("LineSplitter delivers a last line without a newline only once the body has ended") {
     LineSplitter lines;
     lines.append("done\npartial");
     CHECK(drain(lines) == std::vector<std::string>{"done"});

@@ -54,7 +54,7 @@ TEST_CASE("parse drops managedFields and the given pointers of each object, noth
     }
 }
 
-TEST_CASE("a pointer inside a trimmed one changes nothing; a bad pointer throws", "[kube][trim]") {
+TEST_CASE("a pointer inside a trimmed one changes nothing, a bad pointer throws", "[kube][trim]") {
     const ObjectTrim trim({"/status/conditions/0/type", "/status", "/status/conditions"});
     CHECK(trim.parse(R"({"status":{"conditions":[{"type":"x"}]},"spec":{}})", at_top) == Json{{"spec", Json::object()}});
     CHECK_THROWS(ObjectTrim({"no-slash"}));

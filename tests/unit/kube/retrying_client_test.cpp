@@ -145,7 +145,7 @@ TEST_CASE("retry_cause: what may be sent again", "[kube][retry]") {
     CHECK_FALSE(retry_cause(Method::Patch, not_leader_error()));
 }
 
-TEST_CASE("throttle_delay: Retry-After, capped; a default when absent", "[kube][retry]") {
+TEST_CASE("throttle_delay: Retry-After, capped, a default when absent", "[kube][retry]") {
     RetryPolicy policy;
     policy.max_retry_after = 10s;
     policy.default_retry_after = 1s;

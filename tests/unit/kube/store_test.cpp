@@ -141,7 +141,7 @@ TEST_CASE("a label index follows adds, updates, deletes and swaps, packed or not
     CHECK(names(store.list_by_index("env", "")) == std::vector<std::string>{"e"});
 }
 
-TEST_CASE("a silent first sync tells no handler; later relists and events do") {
+TEST_CASE("a silent first sync tells no handler, later relists and events do") {
     const bool packed = GENERATE(false, true);
     INFO("packed " << packed);
     Store store({.packed = packed, .silent_first_sync = true});
@@ -169,7 +169,7 @@ TEST_CASE("index_values without a filter lists every value of an index") {
     CHECK(store.index_values("nope").empty());
 }
 
-TEST_CASE("keys and snapshots are read without decoding; a snapshot changes only when its object does") {
+TEST_CASE("keys and snapshots are read without decoding, a snapshot changes only when its object does") {
     using Snapshots = std::map<std::string, std::uint64_t>;
     auto snapshots = [](const Store& store) {
         Snapshots out;

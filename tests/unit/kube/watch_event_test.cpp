@@ -46,7 +46,7 @@ TEST_CASE("a bookmark annotated k8s.io/initial-events-end ends a streaming list'
     CHECK_FALSE(added->initial_events_end);  // only a bookmark ends them
 }
 
-TEST_CASE("an ERROR event is the ApiError of its Status; code 410 is Gone") {
+TEST_CASE("an ERROR event is the ApiError of its Status, code 410 is Gone") {
     auto event = parse_watch_event(
         R"J({"type":"ERROR","object":{"kind":"Status","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}})J",
         ObjectTrim{});

@@ -138,7 +138,7 @@ TEST_CASE("a streaming list is a watch with sendInitialEvents, buffered until it
     CHECK(std::get<WatchOptions>(resumed).resource_version == "20");
 }
 
-TEST_CASE("a streaming list that fails starts over; one the server refuses becomes a paged list") {
+TEST_CASE("a streaming list that fails starts over, one the server refuses becomes a paged list") {
     w::RequestConfig config{"", "", 500, 290, /*streaming_list=*/true};
     SECTION("refused (422: the WatchList feature is off): list in pages at once") {
         auto refused = w::step(w::Empty{"0"}, w::WatchFailed{error(ErrorReason::Invalid, 422)});
@@ -172,7 +172,7 @@ TEST_CASE("a streaming list that fails starts over; one the server refuses becom
     }
 }
 
-TEST_CASE("events become store actions and advance the RV; bookmarks only advance it") {
+TEST_CASE("events become store actions and advance the RV, bookmarks only advance it") {
     auto added = w::step(w::Watching{"10"}, w::EventReceived{event(WatchEventType::Added, "a", "11")});
     CHECK((*only_action<w::action::Apply>(added).object)["metadata"]["name"] == "a");
     CHECK(added.state == w::State{w::Watching{"11"}});

@@ -47,7 +47,7 @@ TEST_CASE("WorkQueue deduplicates queued keys and keeps FIFO order") {
     CHECK_FALSE(q.try_get().has_value());
 }
 
-TEST_CASE("WorkQueue never hands out a key being processed; re-adds wait for done") {
+TEST_CASE("WorkQueue never hands out a key being processed, re-adds wait for done") {
     Fixture f;
     WorkQueue q(f.io.get_executor(), f.clock);
     q.add("a");
@@ -117,7 +117,7 @@ TEST_CASE("WorkQueue add_after with no delay adds at once") {
     CHECK(q.try_get() == "a");
 }
 
-TEST_CASE("WorkQueue add_rate_limited backs off per key; forget resets") {
+TEST_CASE("WorkQueue add_rate_limited backs off per key, forget resets") {
     Fixture f;
     CountingObserver observer;
     WorkQueue q(f.io.get_executor(), f.clock, {.qps = 0}, &observer);

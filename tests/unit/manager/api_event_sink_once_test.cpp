@@ -23,7 +23,7 @@ void grant(manager::ApiEventSink& sink) {
 
 } // namespace
 
-TEST_CASE("a named Event is written once; AlreadyExists counts as written, other failures are retried",
+TEST_CASE("a named Event is written once, AlreadyExists counts as written, other failures are retried",
           "[manager][events]") {
     boost::asio::io_context io;
     kube::testing::FakeClient client;

@@ -117,7 +117,7 @@ TEST_CASE("a scrape without a bearer token is 401 and asks the API server nothin
     CHECK(f.reviewer.accesses_asked.empty());
 }
 
-TEST_CASE("a rejected token is 401; no access review is made", "[manager][metrics-auth]") {
+TEST_CASE("a rejected token is 401, no access review is made", "[manager][metrics-auth]") {
     Fixture f;
     f.reviewer.token_answers.push_back(rejected());
     const auto decision = f.scrape("Bearer stale");

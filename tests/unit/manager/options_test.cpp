@@ -83,14 +83,14 @@ TEST_CASE("version and help") {
     CHECK(help.text.find("--metrics-bind-address") != std::string::npos);
 }
 
-TEST_CASE("--cache-sync-timeout: 2 minutes by default, as controller-runtime's CacheSyncTimeout") {
+TEST_CASE("the cache sync timeout is 2 minutes by default, as controller-runtime's CacheSyncTimeout") {
     CHECK(parse_run({}).cache_sync_timeout == std::chrono::seconds{120});
     CHECK(parse_run({"--cache-sync-timeout=5s"}).cache_sync_timeout == std::chrono::seconds{5});
     CHECK(parse_run({"--cache-sync-timeout", "300"}).cache_sync_timeout == std::chrono::seconds{300});
     CHECK(parse_error({"run", "--cache-sync-timeout=0"}).find("flag --cache-sync-timeout: expected a positive") == 0);
 }
 
-TEST_CASE("--denied-namespaces takes comma-separated globs; empty denies nothing but the operator's own") {
+TEST_CASE("denied namespaces take comma-separated globs, and an empty list denies only the operator's own") {
     CHECK(parse_run({}).denied_namespaces == std::vector<std::string>{"kube-*"});
     CHECK(parse_run({"--denied-namespaces=kube-*,team-?"}).denied_namespaces ==
           std::vector<std::string>{"kube-*", "team-?"});

@@ -138,7 +138,7 @@ TEST_CASE("bind addresses") {
                       Catch::Contains("expected host:port"));
 }
 
-TEST_CASE("a guard decides who reads /metrics; the probes stay open", "[manager][metrics-auth]") {
+TEST_CASE("a guard decides who reads /metrics, the probes stay open", "[manager][metrics-auth]") {
     RunningServer running;
     std::atomic<int> renders{0};
     running.server.serve_metrics(
@@ -193,7 +193,7 @@ TEST_CASE("an HTTPS server serves over TLS only, and takes a new certificate for
     CHECK(std::get<2>(running.get_tls("/metrics", "Bearer good")) == second.cert_pem);
 }
 
-TEST_CASE("a plain server has no certificate to replace; a bad one refuses to start", "[manager][tls]") {
+TEST_CASE("a plain server has no certificate to replace, a bad one refuses to start", "[manager][tls]") {
     asio::io_context io;
     ProbeServer plain(io.get_executor(), "127.0.0.1:0");
     CHECK_FALSE(plain.secure());

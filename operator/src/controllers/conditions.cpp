@@ -26,6 +26,7 @@ void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& up
 std::vector<Condition> merge_conditions(std::vector<Condition> existing, const std::vector<ConditionUpdate>& updates,
                                         std::int64_t observed_generation, kube::WallTime now) {
     for (const auto& update : updates) set_condition(existing, update, observed_generation, now);
+    for (auto& condition : existing) condition.observed_generation = observed_generation;
     return existing;
 }
 

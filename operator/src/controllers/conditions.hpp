@@ -29,7 +29,8 @@ void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& up
                    std::int64_t observed_generation, kube::WallTime now);
 
 /// The conditions `existing` becomes with every update set (in order), as
-/// set_condition does one by one.
+/// set_condition does one by one; every condition, updated or kept, then
+/// carries `observed_generation`: the status describes that generation whole.
 std::vector<Condition> merge_conditions(std::vector<Condition> existing, const std::vector<ConditionUpdate>& updates,
                                         std::int64_t observed_generation, kube::WallTime now);
 

@@ -2,9 +2,9 @@
 // DeploymentTargetReconciler: makes sure each target's namespace exists
 // (created when missing, never deleted) and reports in the target's status
 // how many workloads it runs, which lease holds it, how many wait, and
-// whether it is Ready. A target refused by target_refusals (its namespace is
-// denied, or belongs to an older target) gets Ready=False with that reason
-// and its namespace is neither read nor created. Lease statuses belong to
+// its health (target_status). A target refused by target_refusals (its
+// namespace is denied, or belongs to an older target) is Stalled with that
+// reason and its namespace is neither read nor created. Lease statuses belong to
 // the EnvironmentLease reconciler; this one only reads them. Writes nothing
 // when nothing changed.
 

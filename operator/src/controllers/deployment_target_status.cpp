@@ -8,7 +8,6 @@ namespace labfleet::controllers {
 namespace {
 using api::v1alpha1::DeploymentTargetStatus;
 using api::v1alpha1::LeasePhase;
-constexpr std::size_t max_message_length = 4096;
 } // namespace
 
 TargetLeases leases_of_target(const std::vector<api::v1alpha1::EnvironmentLease>& leases, const std::string& target) {
@@ -28,29 +27,33 @@ DeploymentTargetStatus target_status(const api::v1alpha1::DeploymentTarget& targ
     status.active_lease = facts.leases.active;
     status.pending_leases = facts.leases.pending;
     const std::string& ns = target.spec.target_namespace;
-    ConditionUpdate ready;
-    if (target.spec.paused)
-        ready = {"Ready", "False", "Paused", "paused: the operator leaves the objects in namespace " + ns + " as they are"};
+    Health health;
+    if (facts.refusal)
+        health = Health::stalled(facts.refusal->reason, facts.refusal->message);
+    else if (target.spec.paused)
+        health = Health::ready("Paused", "paused: the operator leaves the objects in namespace " + ns + " as they are");
     else if (facts.namespace_state == NamespaceState::Ready)
-        ready = {"Ready", "True", "NamespaceReady", "namespace " + ns + " exists"};
+        health = Health::ready("NamespaceReady", "namespace " + ns + " exists");
     else if (facts.namespace_state == NamespaceState::Terminating)
-        ready = {"Ready", "False", "NamespaceTerminating", "namespace " + ns + " is being deleted"};
+        health = Health::reconciling("NamespaceTerminating", "namespace " + ns + " is being deleted");
     else if (facts.namespace_state == NamespaceState::Failed)
-        ready = {"Ready", "False", "NamespaceFailed", "namespace " + ns + ": " + facts.namespace_error};
+        health = Health::reconciling("NamespaceFailed", "namespace " + ns + ": " + facts.namespace_error);
     else
-        ready = {"Ready", "False", "NamespacePending", "namespace " + ns + " not ensured yet"};
-    if (ready.message.size() > max_message_length) ready.message.resize(max_message_length);
-    status.conditions = merge_conditions(target.status.conditions, {ready}, status.observed_generation, now);
+        health = Health::reconciling("NamespacePending", "namespace " + ns + " not ensured yet");
+    std::vector<ConditionUpdate> updates = health_conditions(health);
+    if (target.spec.paused)
+        updates.push_back({"Paused", "True", "Paused", "spec.paused is set: nothing is written to namespace " + ns});
+    else
+        updates.push_back({"Paused", "False", "NotPaused", "spec.paused is not set"});
+    status.conditions = merge_conditions(target.status.conditions, updates, status.observed_generation, now);
     return status;
 }
 
 DeploymentTargetStatus invalid_target_status(DeploymentTargetStatus current, std::int64_t generation,
-                                             const std::string& message, kube::WallTime now) {
-    std::string text = message;
-    if (text.size() > max_message_length) text.resize(max_message_length);
+                                             const SpecProblem& problem, kube::WallTime now) {
     current.observed_generation = generation;
-    current.conditions =
-        merge_conditions(std::move(current.conditions), {{"Ready", "False", "InvalidSpec", text}}, generation, now);
+    current.conditions = merge_conditions(std::move(current.conditions),
+                                          invalid_spec_conditions(problem, /*with_degraded=*/false), generation, now);
     return current;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // DeploymentTargetStatus: the pure core of the DeploymentTarget reconciler —
 // how many workloads a target runs, which lease holds it and how many wait,
-// and whether it is Ready (namespace in place, not paused).
+// and its health (health.hpp): Ready when its namespace exists and is its to
+// use, Reconciling while the namespace is not in place yet, Stalled when the
+// target is refused or its spec invalid.
 
 #include <cstdint>
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/environment_lease.hpp"
+#include "controllers/health.hpp"
 #include "kube/util/clock.hpp"
 #include "kube/json/json.hpp"
 
@@ -33,18 +36,24 @@ struct TargetFacts {
     TargetLeases leases;
     NamespaceState namespace_state = NamespaceState::NotEnsured;
     std::string namespace_error;  // with Failed
+    /// Why the target may hold nothing (target_refusals), if it is refused.
+    std::optional<SpecProblem> refusal;
 };
 
-/// Status of a valid target: observedGeneration, counts, the active lease, and
-/// Ready — False/Paused when paused, False when the namespace is not in place,
-/// True otherwise — merged into the target's conditions.
+/// Status of a valid target: observedGeneration, counts, the active lease,
+/// Paused (spec.paused) and health merged into the target's conditions:
+///   refused (facts.refusal)          Stalled, its reason (NamespaceDenied, NamespaceConflict);
+///   paused                           Ready, reason Paused (nothing to wait for: the operator leaves it as is);
+///   namespace Ready                  Ready, reason NamespaceReady;
+///   NotEnsured, Terminating, Failed  Reconciling, reason NamespacePending, NamespaceTerminating,
+///                                    NamespaceFailed (retried with backoff).
 api::v1alpha1::DeploymentTargetStatus target_status(const api::v1alpha1::DeploymentTarget& target,
                                                     const TargetFacts& facts, kube::WallTime now);
 
-/// Status of a target whose spec does not decode or validate: Ready=False
-/// reason InvalidSpec with `message`; the rest of `current` is kept.
+/// Status of a target whose spec does not decode or validate:
+/// invalid_spec_conditions of `problem`; the rest of `current` is kept.
 api::v1alpha1::DeploymentTargetStatus invalid_target_status(api::v1alpha1::DeploymentTargetStatus current,
-                                                            std::int64_t generation, const std::string& message,
+                                                            std::int64_t generation, const SpecProblem& problem,
                                                             kube::WallTime now);
 
 /// True when `desired` differs from `current` in anything but lastTransitionTime.

@@ -63,8 +63,9 @@ class Planner {
 public:
     Planner(const api::v1alpha1::DeploymentTarget* target, const std::vector<ObservedLease>& leases,
             const std::vector<std::string>& assigned, WallTime now, const LeasePlannerOptions& options,
-            const LeaseServing& serving)
-        : target_(target), serving_(serving), assigned_(assigned.begin(), assigned.end()), now_(now),
+            const LeaseServing& serving, const AlreadyServed& already_served)
+        : target_(target), serving_(serving), already_served_(already_served),
+          assigned_(assigned.begin(), assigned.end()), now_(now),
           now_s_(floor_seconds(now)), options_(options),
           settings_(target != nullptr ? target->spec.leases : LeaseSettings{}) {
         for (const auto& lease : leases) sorted_.push_back(&lease);
@@ -77,6 +78,7 @@ public:
 
     LeasePlan run() {
         split_history();
+        finish_already_served();
         release_leaving();
         Work* keeper = resolve_actives();
         if (keeper != nullptr && !keep_active(*keeper)) keeper = nullptr;
@@ -103,17 +105,48 @@ private:
                 continue;
             }
             if (lease.metadata.deletion_timestamp) continue;
-            if (!lease.status.released_at) {
-                LeaseStatusChange fix{lease.metadata.name, lease.status, observed->observed_generation,
-                                      LeaseTransition::None, {}};
+            LeaseStatusChange fix{lease.metadata.name, lease.status, lease.metadata.generation,
+                                  LeaseTransition::None, {}};
+            if (is_already_served(lease.status)) {
+                // Kept: deleting it would let a GitOps tool create it once more.
+            } else if (!lease.status.released_at) {
                 fix.status.released_at = now_s_;
-                history_fixes_.push_back(std::move(fix));
                 wake_at(now_s_ + options_.retention);
+            } else if (const WallTime deadline = *lease.status.released_at + options_.retention; deadline <= now_) {
+                plan_.deletions.push_back(lease.metadata.name);
                 continue;
+            } else {
+                wake_at(deadline);
             }
-            const WallTime deadline = *lease.status.released_at + options_.retention;
-            if (deadline <= now_) plan_.deletions.push_back(lease.metadata.name);
-            else wake_at(deadline);
+            // Health and observedGeneration follow the generation, so a tool
+            // that changed a finished lease's spec sees it done, not waiting.
+            fix.status.conditions = merge_conditions(
+                lease.status.conditions, health_conditions(lease_health(*observed, lease.status, target_ != nullptr,
+                                                                        false, nullptr)),
+                lease.metadata.generation, now_s_);
+            if (fix.status != lease.status || observed->observed_generation != lease.metadata.generation)
+                history_fixes_.push_back(std::move(fix));
+        }
+    }
+
+    /// A lease never planned under a name the target already served and that
+    /// retention deleted: a GitOps tool restored it; it is finished at once.
+    void finish_already_served() {
+        for (auto& work : open_) {
+            const EnvironmentLease& lease = work.lease();
+            if (work.status.phase != LeasePhase::Unset || lease.metadata.deletion_timestamp ||
+                !already_served_.contains(lease.metadata.name))
+                continue;
+            // No releasedAt: it starts no retention clock (and shows no LeaseExpired Event).
+            work.status = {};
+            work.status.phase = LeasePhase::Expired;
+            const std::string message = "Lease " + lease.metadata.name + " was already granted on target " +
+                                        target_name_ + " and deleted after retention; a lease is granted once: "
+                                        "remove it from git (to borrow again, use a new name)";
+            set_condition(work.status.conditions, {"Ready", "True", "AlreadyServed", message},
+                          lease.metadata.generation, now_s_);
+            work.events.push_back({kube::EventType::Warning, "AlreadyServed", message,
+                                   lease_event_name(lease, "AlreadyServed")});
         }
     }
 
@@ -180,11 +213,12 @@ private:
         return false;
     }
 
-    /// Grants the first waiting lease (FIFO); never on a missing or paused target.
+    /// Grants the first waiting lease with a valid spec (FIFO); never on a
+    /// missing or paused target.
     Work* grant_next() {
         if (target_ == nullptr || target_->spec.paused) return nullptr;
         for (auto& work : open_) {
-            if (!is_waiting(work.status.phase)) continue;
+            if (!is_waiting(work.status.phase) || work.observed->problem) continue;
             work.status.phase = LeasePhase::Active;
             work.status.queue_position = 0;
             // Rounded up, not down: the target is held from now_, so expiresAt =
@@ -303,8 +337,11 @@ private:
             break;
         }
         case LeasePhase::Expired:
-            set(conditions::expiring_soon, "False", "Expired",
-                "Expired at " + kube::format_rfc3339(*work.status.expires_at));
+            if (is_already_served(work.status))
+                set(conditions::expiring_soon, "False", "AlreadyServed", "Never granted: already served");
+            else
+                set(conditions::expiring_soon, "False", "Expired",
+                    "Expired at " + kube::format_rfc3339(*work.status.expires_at));
             break;
         case LeasePhase::Released:
             set(conditions::expiring_soon, "False", "Released", "Released before it expired");
@@ -314,6 +351,14 @@ private:
             set(conditions::expiring_soon, "False", "NotActive", "Waiting in the queue");
             break;
         }
+
+        const auto serving = serving_.find(lease.metadata.name);
+        for (const auto& update :
+             health_conditions(lease_health(*work.observed, work.status, target_ != nullptr,
+                                            target_ != nullptr && target_->spec.paused,
+                                            serving == serving_.end() ? nullptr : &serving->second)))
+            set_condition(work.status.conditions, update, generation, now_s_);
+        for (auto& condition : work.status.conditions) condition.observed_generation = generation;
     }
 
     /// Writes only what changed; finishing transitions first, then the grant.
@@ -345,6 +390,7 @@ private:
 
     const api::v1alpha1::DeploymentTarget* target_;
     const LeaseServing& serving_;
+    const AlreadyServed& already_served_;
     std::set<std::string, std::less<>> assigned_;
     WallTime now_;
     WallTime now_s_;
@@ -359,10 +405,48 @@ private:
 
 } // namespace
 
+Health lease_health(const ObservedLease& observed, const EnvironmentLeaseStatus& status, bool target_exists,
+                    bool target_paused, const ServingState* serving) {
+    const std::string& target = observed.lease.spec.target;
+    if (is_already_served(status)) {
+        const auto* ready = api::v1alpha1::find_condition(status.conditions, "Ready");
+        return Health::ready("AlreadyServed", ready->message);
+    }
+    switch (status.phase) {
+    case LeasePhase::Expired:
+        return Health::ready("Expired", "Finished: expired" +
+                                            (status.expires_at ? " at " + kube::format_rfc3339(*status.expires_at)
+                                                               : std::string()));
+    case LeasePhase::Released: return Health::ready("Released", "Finished: released before it expired");
+    default: break;
+    }
+    if (observed.problem)
+        return Health::stalled(observed.problem->reason,
+                               observed.problem->message +
+                                   (status.phase == LeasePhase::Active ? "" : "; not granted until it is fixed"));
+    if (!target_exists)
+        return Health::stalled("TargetNotFound", "Deployment target " + target + " does not exist");
+    if (status.phase == LeasePhase::Active) {
+        if (serving == nullptr) return Health::reconciling("RollingOut", "What target " + target + " runs was not observed");
+        if (serving->serving) return Health::ready("Serving", serving->message);
+        return Health::reconciling("RollingOut", serving->message);
+    }
+    if (target_paused)
+        return Health::reconciling("TargetPaused", "Target " + target + " is paused; leases are granted in order once it resumes");
+    return Health::reconciling("Queued", "Position " + std::to_string(status.queue_position) + " in the queue of target " + target);
+}
+
+bool is_already_served(const EnvironmentLeaseStatus& status) {
+    if (status.phase != LeasePhase::Expired) return false;
+    const auto* ready = api::v1alpha1::find_condition(status.conditions, "Ready");
+    return ready != nullptr && ready->reason == "AlreadyServed";
+}
+
 LeasePlan plan_target_leases(const api::v1alpha1::DeploymentTarget* target, const std::vector<ObservedLease>& leases,
                              const std::vector<std::string>& assigned_workloads, kube::WallTime now,
-                             const LeasePlannerOptions& options, const LeaseServing& serving) {
-    return Planner(target, leases, assigned_workloads, now, options, serving).run();
+                             const LeasePlannerOptions& options, const LeaseServing& serving,
+                             const AlreadyServed& already_served) {
+    return Planner(target, leases, assigned_workloads, now, options, serving, already_served).run();
 }
 
 std::vector<LeaseEvent> departure_events(const EnvironmentLease& last_seen) {

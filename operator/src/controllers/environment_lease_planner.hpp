@@ -16,7 +16,8 @@
 //   crash, see environment_lease_events) never doubles it.
 // - While Active, expiresAt always equals acquiredAt + the duration clamped to
 //   maxDuration: raising spec.duration renews, lowering it shortens. Finished
-//   leases (Expired, Released) are history and never change again.
+//   leases (Expired, Released) are history: their phase and times never
+//   change again (only their health, see below).
 // - acquiredAt and expiresAt are rounded UP to whole seconds (metav1.Time):
 //   the target is held from the moment of the grant, so a lease never lasts
 //   less than its duration (at most a second more), and expiresAt - acquiredAt
@@ -33,12 +34,26 @@
 // - The Active lease carries condition Serving (environment_lease_serving),
 //   computed by the caller; a lease that stops being Active shows
 //   Serving=False, reason NotActive.
+// - A lease kept in git is granted once, whatever retention does: a lease
+//   not yet planned (no phase) whose name the target recently served and the
+//   operator deleted after retention (served_leases) is set Expired at once,
+//   with Ready reason AlreadyServed and a Warning Event AlreadyServed telling
+//   the person to remove it from git, and is never deleted: a GitOps tool
+//   that recreated it finds it in place, so the loop ends after one recreate.
+// - Every lease carries health (health.hpp), lease_health's definition:
+//   waiting → Reconciling (Queued, or TargetPaused); Active → Reconciling
+//   (RollingOut) until Serving=True, then Ready (Serving); Expired and
+//   Released → Ready (Expired, Released): a finished lease is done, so
+//   GitOps waits end; an invalid spec or a missing target → Stalled.
+//   A finished lease's status changes only to keep its health and
+//   observedGeneration describing its current generation.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +62,7 @@
 #include "controllers/environment_lease_events.hpp"
 #include "controllers/environment_lease_order.hpp"
 #include "controllers/environment_lease_serving.hpp"
+#include "controllers/health.hpp"
 #include "kube/util/clock.hpp"
 #include "kube/events/event_sink.hpp"
 
@@ -69,7 +85,16 @@ inline constexpr const char* paused = "Paused";
 struct ObservedLease {
     api::v1alpha1::EnvironmentLease lease;
     std::int64_t observed_generation = 0;
+    /// What validate() finds wrong with the spec: the lease is Stalled and
+    /// never granted (the leases behind it are); one already Active runs on.
+    std::optional<SpecProblem> problem;
 };
+
+/// The health of `lease` with its planned status; `target_exists` and
+/// `serving` (its Serving state when Active, null when not observed) as
+/// the planner knows them.
+Health lease_health(const ObservedLease& lease, const api::v1alpha1::EnvironmentLeaseStatus& status,
+                    bool target_exists, bool target_paused, const ServingState* serving);
 
 /// What a status change does to a lease, for metrics and tests.
 enum class LeaseTransition { None, Granted, Expired, Released, Requeued };
@@ -105,14 +130,24 @@ struct LeasePlannerOptions {
 /// lease held the target (so a lease granted in the plan gets it too).
 using LeaseServing = std::map<std::string, ServingState, std::less<>>;
 
+/// Names of leases the target served and the operator deleted after
+/// retention, recently (served_leases: recently_served).
+using AlreadyServed = std::set<std::string, std::less<>>;
+
 /// Plans the leases of one target. `target` is null when it does not exist;
 /// `leases` are all leases whose spec.target names it (any order);
 /// `assigned_workloads` are the workloads the policies assign to it; an
-/// Active lease missing from `serving` gets Serving=Unknown.
+/// Active lease missing from `serving` gets Serving=Unknown; a lease not yet
+/// planned whose name is in `already_served` is finished at once (AlreadyServed).
 LeasePlan plan_target_leases(const api::v1alpha1::DeploymentTarget* target,
                              const std::vector<ObservedLease>& leases,
                              const std::vector<std::string>& assigned_workloads, kube::WallTime now,
-                             const LeasePlannerOptions& options = {}, const LeaseServing& serving = {});
+                             const LeasePlannerOptions& options = {}, const LeaseServing& serving = {},
+                             const AlreadyServed& already_served = {});
+
+/// True for a lease finished as AlreadyServed: Expired with Ready reason
+/// AlreadyServed. Such a lease is never deleted by retention.
+bool is_already_served(const api::v1alpha1::EnvironmentLeaseStatus& status);
 
 /// The Events of leases that left the cache (deleted without a finalizer):
 /// LeaseReleased for one last seen Active or waiting, named as the planner

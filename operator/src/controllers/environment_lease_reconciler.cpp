@@ -9,6 +9,10 @@
 #include "controllers/assignments.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "controllers/fleet_view.hpp"
+#include "controllers/health.hpp"
+#include "controllers/served_leases.hpp"
+#include "controllers/status_patch.hpp"
+#include "controllers/status_writer.hpp"
 #include "kube/client/request.hpp"
 
 namespace labfleet::controllers {
@@ -93,7 +97,9 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     const kube::WallTime now = ctx_.clock.now();
 
     std::optional<api::v1alpha1::DeploymentTarget> target;
-    if (const kube::ObjectPtr object = ctx_.caches.targets.get({"", key})) {
+    const kube::ObjectPtr target_object = ctx_.caches.targets.get({"", key});
+    const std::vector<ServedLease> served = target_object ? read_served_leases(*target_object) : std::vector<ServedLease>{};
+    if (const kube::ObjectPtr& object = target_object) {
         auto decoded = api::v1alpha1::DeploymentTarget::from_json(*object);
         if (decoded) target = std::move(decoded).value();
         else log_.warn("target not readable; its leases are planned as if it were missing",
@@ -109,16 +115,30 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
         if (!targets.empty() && targets.front() == key) objects.push_back(object);
     }
 
+    std::optional<kube::ReconcileResult> unreadable_failure;  // a status write for a lease left out
     std::map<std::string, CachedLease> cached;
     std::vector<ObservedLease> leases;
     for (const kube::ObjectPtr& object : objects) {
         auto decoded = EnvironmentLease::from_json(*object);
         if (!decoded) {
-            log_.warn("lease not readable; skipped",
-                      {{"lease", kube::Store::key_of(*object).str()}, {"error", decoded.error().describe()}});
+            // Left out of the plan (it neither queues nor holds); its status says why.
+            const LenientHeader header = read_lenient_header(*object);
+            const std::int64_t generation = header.metadata.generation;
+            auto conditions = merge_conditions(header.conditions,
+                                               invalid_spec_conditions(*spec_problem_of(decoded), false), generation, now);
+            const bool changed = !same_conditions_ignoring_time(header.conditions, conditions) ||
+                                 observed_generation_of(*object) != generation;
+            if (changed)
+                log_.warn("lease not readable; planned without it",
+                          {{"lease", kube::Store::key_of(*object).str()}, {"error", decoded.error().describe()}});
+            StatusWrite write{lease_type, object, header.conditions, conditions, changed,
+                              {{"observedGeneration", generation}, {"conditions", to_json(conditions)}}};
+            const auto written = co_await write_status(ctx_, std::move(write));
+            if (written.kind == kube::ReconcileResult::Kind::Error) unreadable_failure = written;
             continue;
         }
-        ObservedLease observed{std::move(decoded).value(), observed_generation_of(*object)};
+        ObservedLease observed{std::move(decoded).value(), observed_generation_of(*object), std::nullopt};
+        observed.problem = spec_problem(validate(observed.lease));
         leases.push_back(observed);
         std::string name = observed.lease.metadata.name;
         cached.emplace(std::move(name), CachedLease{object, std::move(observed)});
@@ -171,10 +191,11 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     }
 
     const LeasePlan plan = plan_target_leases(target ? &*target : nullptr, leases, assigned, now,
-                                              LeasePlannerOptions{options_.retention}, serving);
+                                              LeasePlannerOptions{options_.retention}, serving,
+                                              recently_served(served, now, options_.retention));
 
-    std::optional<kube::ReconcileResult> failure;
     std::set<std::string> written;
+    std::optional<kube::ReconcileResult> failure;
     for (const LeaseStatusChange& change : plan.changes) {
         const CachedLease& lease = cached.at(change.lease);
         kube::Json body = *lease.object;
@@ -201,6 +222,8 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                                        {"phase", api::v1alpha1::to_string(change.status.phase)}});
         for (const LeaseEvent& event : change.events)
             ctx_.events.record_once(body, event.type, event.reason, event.note, action_of(event.reason), event.name);
+        if (const auto stalled = stalled_event(lease.observed.lease.status.conditions, change.status.conditions))
+            ctx_.events.record(body, kube::EventType::Warning, stalled->reason, stalled->note, stalled->action);
         if (change.transition == LeaseTransition::Expired && ctx_.metrics != nullptr)
             ctx_.metrics->observe_expiry_lag(ctx_.clock.now() - *change.status.expires_at);
     }
@@ -218,6 +241,23 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                                     event.name);
     }
 
+    // The names go into the target's record before the leases go: a lease a
+    // GitOps tool restores is then recognised (AlreadyServed), never granted again.
+    if (!failure && !plan.deletions.empty() && target_object) {
+        const kube::Json status = {{"servedLeases", to_json(record_served(served, plan.deletions, now,
+                                                                           options_.retention))}};
+        kube::HttpRequest request = kube::requests::patch_status(
+            api::v1alpha1::deployment_targets(), {"", key}, kube::PatchType::Merge,
+            status_merge_patch(std::string(kube::resource_version_of(*target_object)), status));
+        auto response = co_await ctx_.client.send(std::move(request));
+        if (!response) {
+            const kube::ApiError& error = response.error();
+            failure = error.reason == kube::ErrorReason::Conflict || error.reason == kube::ErrorReason::NotFound
+                          ? kube::ReconcileResult::requeue("record served leases of target " + key + ": stale cache")
+                          : kube::ReconcileResult::failed("record served leases of target " + key + ": " +
+                                                          error.describe());
+        }
+    }
     if (!failure) {
         for (const std::string& name : plan.deletions) {
             const CachedLease& lease = cached.at(name);
@@ -236,6 +276,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     }
 
     if (failure) co_return *failure;
+    if (unreadable_failure) co_return *unreadable_failure;
     if (leases.empty()) co_return kube::ReconcileResult::done();
     auto delay = options_.backstop;
     if (plan.next_wakeup) {

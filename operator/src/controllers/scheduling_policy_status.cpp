@@ -10,7 +10,6 @@ namespace labfleet::controllers {
 
 namespace {
 using api::v1alpha1::SchedulingPolicyStatus;
-constexpr std::size_t max_message_length = 4096;
 } // namespace
 
 SchedulingPolicyStatus policy_status(const SchedulingPolicyStatus& current, std::int64_t generation,
@@ -24,25 +23,17 @@ SchedulingPolicyStatus policy_status(const SchedulingPolicyStatus& current, std:
     status.assignments = std::move(pairs);
     const std::string count = std::to_string(status.assignment_count) +
                               (status.assignment_count == 1 ? " assignment" : " assignments");
-    status.conditions = merge_conditions(current.conditions,
-                                         {{"Ready", "True", "SelectorsValid", count},
-                                          {"Degraded", "False", "AsExpected", "no errors"}},
-                                         generation, now);
+    std::vector<ConditionUpdate> updates = health_conditions(Health::ready("SelectorsValid", count));
+    updates.push_back({"Degraded", "False", "AsExpected", "no errors"});
+    status.conditions = merge_conditions(current.conditions, updates, generation, now);
     return status;
 }
 
 SchedulingPolicyStatus invalid_policy_status(const SchedulingPolicyStatus& current, std::int64_t generation,
-                                             const std::string& field, const std::string& message,
-                                             kube::WallTime now) {
-    const bool selector = field.find("Selector") != std::string::npos;
-    const std::string reason = selector ? "InvalidSelector" : "InvalidSpec";
-    std::string text = (field.empty() ? "" : field + ": ") + message;
-    if (text.size() > max_message_length) text.resize(max_message_length);
+                                             const SpecProblem& problem, kube::WallTime now) {
     SchedulingPolicyStatus status;
     status.observed_generation = generation;
-    status.conditions = merge_conditions(current.conditions,
-                                         {{"Ready", "False", reason, "selects nothing: " + text},
-                                          {"Degraded", "True", reason, text}},
+    status.conditions = merge_conditions(current.conditions, invalid_spec_conditions(problem, /*with_degraded=*/true),
                                          generation, now);
     return status;
 }

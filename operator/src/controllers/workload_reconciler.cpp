@@ -7,6 +7,7 @@
 #include "controllers/domain_metrics.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/status_patch.hpp"
+#include "controllers/status_writer.hpp"
 #include "kube/client/rest.hpp"
 #include "kube/json/json_fields.hpp"
 
@@ -36,10 +37,6 @@ bool is_terminal(const kube::ApiError& error) {
     return !error.retryable() && error.reason != kube::ErrorReason::Conflict &&
            error.reason != kube::ErrorReason::NotFound;
 }
-
-bool is_stale_cache(const kube::ApiError& error) {
-    return error.reason == kube::ErrorReason::Conflict || error.reason == kube::ErrorReason::NotFound;
-}
 } // namespace
 
 std::vector<CachedChild> cached_children(const Caches& caches, const std::string& workload) {
@@ -60,16 +57,14 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     if (!object) co_return co_await reconcile_missing(key);
 
     auto decoded = Workload::from_json(*object);
-    if (!decoded.ok())
-        co_return co_await reconcile_invalid(object, api::v1alpha1::field_error_of(decoded.error()).str());
+    if (!decoded.ok()) co_return co_await reconcile_invalid(object, *spec_problem_of(decoded));
     const Workload& workload = decoded.value();
     if (workload.metadata.deletion_timestamp) {
         // Garbage collection removes the children through their ownerReferences.
         forget_images(key);
         co_return ReconcileResult::done();
     }
-    if (const auto errors = validate(workload); !errors.empty())
-        co_return co_await reconcile_invalid(object, api::v1alpha1::join(errors));
+    if (const auto problem = spec_problem_of(decoded)) co_return co_await reconcile_invalid(object, *problem);
 
     const auto targets = decode_targets(ctx_.caches.targets);
     const auto policies = decode_policies(ctx_.caches.policies);
@@ -140,34 +135,13 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     }
     publish_images(key, sync.targets);
 
-    auto status = workload_status(workload, sync, terminal_errors, ctx_.clock.now());
-    const auto* degraded_before = api::v1alpha1::find_condition(workload.status.conditions, "Degraded");
-    const auto* degraded_now = api::v1alpha1::find_condition(status.conditions, "Degraded");
-    const bool degraded_changed = degraded_before == nullptr || degraded_before->status != "True" ||
-                                  degraded_before->message != degraded_now->message;
-    if (degraded_now->reason == "InvalidPodSettings" && degraded_changed)
-        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
-                           "InvalidPodSettings", degraded_now->message, "Validate");
-    else if (degraded_now->reason == "ObjectNotOwned" && degraded_changed)
-        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
-                           "ObjectNotOwned", degraded_now->message, "Apply");
-    else if (!terminal_errors.empty() && degraded_changed)
-        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
-                           "ApplyFailed", terminal_errors.front(), "Apply");
-    const auto* placeholders_before =
-        api::v1alpha1::find_condition(workload.status.conditions, placeholders_resolved_condition);
-    const auto* placeholders_now = api::v1alpha1::find_condition(status.conditions, placeholders_resolved_condition);
-    if (placeholders_now != nullptr && placeholders_now->status == "False" &&
-        (placeholders_before == nullptr || placeholders_before->status != "False" ||
-         placeholders_before->message != placeholders_now->message))
-        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
-                           "UnknownPlaceholder", placeholders_now->message, "Render");
-    if (workload_status_changed(workload.status, status)) {
-        auto written = co_await write_status(key, workload.metadata.resource_version, to_json(status));
-        if (written.kind == ReconcileResult::Kind::Error) failures.push_back(written.error);
-        // A stale cache is routine churn: the requeue sees the newer object.
-        if (written.kind == ReconcileResult::Kind::Requeue) stale_status = written.error;
-    }
+    const auto status = workload_status(workload, sync, terminal_errors, ctx_.clock.now());
+    StatusWrite write{api::v1alpha1::workloads(), object, workload.status.conditions, status.conditions,
+                      workload_status_changed(workload.status, status), to_json(status)};
+    const auto written = co_await write_status(ctx_, std::move(write));
+    if (written.kind == ReconcileResult::Kind::Error) failures.push_back(written.error);
+    // A stale cache is routine churn: the requeue sees the newer object.
+    if (written.kind == ReconcileResult::Kind::Requeue) stale_status = written.error;
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
     if (!stale_status.empty()) co_return ReconcileResult::requeue(std::move(stale_status));
     co_return ReconcileResult::done();
@@ -182,7 +156,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_missing(st
 }
 
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_invalid(kube::ObjectPtr object,
-                                                                              std::string message) {
+                                                                              SpecProblem problem) {
     // Children stay as they are: a bad edit must not tear a running lab down.
     const LenientHeader header = read_lenient_header(*object);
     api::v1alpha1::WorkloadStatus current;
@@ -190,17 +164,12 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_invalid(ku
     const kube::Json::json_pointer observed("/status/observedGeneration");
     if (object->contains(observed) && object->at(observed).is_number_integer())
         current.observed_generation = object->at(observed).get<std::int64_t>();
-    const auto status = invalid_workload_status(current, header.metadata.generation, message, ctx_.clock.now());
-    if (!workload_status_changed(current, status)) co_return ReconcileResult::done();
-
-    const auto* before = api::v1alpha1::find_condition(current.conditions, "Degraded");
-    if (before == nullptr || before->status != "True" || before->message != message)
-        ctx_.events.record(event_regarding(*object, api::v1alpha1::api_version, "Workload"), kube::EventType::Warning,
-                           "InvalidSpec", message, "Validate");
+    const auto status = invalid_workload_status(current, header.metadata.generation, problem, ctx_.clock.now());
     // Only observedGeneration and conditions: targets[] keep describing what runs.
-    kube::Json patch = {{"observedGeneration", status.observed_generation},
-                        {"conditions", to_json(status.conditions)}};
-    co_return co_await write_status(header.metadata.name, header.metadata.resource_version, std::move(patch));
+    StatusWrite write{api::v1alpha1::workloads(), object, current.conditions, status.conditions,
+                      workload_status_changed(current, status),
+                      {{"observedGeneration", status.observed_generation}, {"conditions", to_json(status.conditions)}}};
+    co_return co_await write_status(ctx_, std::move(write));
 }
 
 boost::asio::awaitable<void> WorkloadReconciler::prune(std::vector<ChildPrune> prunes,
@@ -224,19 +193,6 @@ boost::asio::awaitable<std::optional<std::string>> WorkloadReconciler::foreign_o
     if (found.error().reason == kube::ErrorReason::NotFound) co_return std::string{};
     errors->push_back("read " + child_name(kind, key) + " before its first apply: " + found.error().describe());
     co_return std::nullopt;
-}
-
-boost::asio::awaitable<ReconcileResult> WorkloadReconciler::write_status(std::string name,
-                                                                         std::string resource_version,
-                                                                         kube::Json status) {
-    // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
-    const kube::ObjectKey key{"", name};
-    auto written = co_await kube::rest::patch_status(ctx_.client, api::v1alpha1::workloads(), key,
-                                                     kube::PatchType::Merge,
-                                                     status_merge_patch(resource_version, std::move(status)));
-    if (written.ok()) co_return ReconcileResult::done();
-    if (is_stale_cache(written.error())) co_return ReconcileResult::requeue("status of " + name + ": stale cache");
-    co_return ReconcileResult::failed("write status of " + name + ": " + written.error().describe());
 }
 
 void WorkloadReconciler::publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets) {

@@ -28,7 +28,7 @@ public:
 
 private:
     boost::asio::awaitable<kube::ReconcileResult> reconcile_missing(std::string name);
-    boost::asio::awaitable<kube::ReconcileResult> reconcile_invalid(kube::ObjectPtr object, std::string message);
+    boost::asio::awaitable<kube::ReconcileResult> reconcile_invalid(kube::ObjectPtr object, SpecProblem problem);
     /// Reads the object at `key` before a first apply: "" when it is absent
     /// or Labfleet's (not_ours), why it is someone else's otherwise, nullopt
     /// when the read failed (appended to `errors`).
@@ -37,9 +37,6 @@ private:
                                                                       std::vector<std::string>* errors);
     /// Deletes each child with its uid as precondition; failures are appended to `errors`.
     boost::asio::awaitable<void> prune(std::vector<ChildPrune> prunes, std::vector<std::string>* errors);
-    /// Writes `status` when `changed`; a Conflict or NotFound means the cache was stale.
-    boost::asio::awaitable<kube::ReconcileResult> write_status(std::string name, std::string resource_version,
-                                                               kube::Json status);
     /// labfleet_workload_image_info of the workload's pairs (all of them: pairs gone are dropped).
     void publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets);
     void forget_images(const std::string& workload);

@@ -4,6 +4,7 @@
 
 #include "controllers/fleet_view.hpp"
 #include "controllers/object_diff.hpp"
+#include "controllers/workload_health.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/cache/store.hpp"
 
@@ -218,7 +219,7 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
     } else {
         const std::string message = std::to_string(total - waiting.size()) + "/" + std::to_string(total) +
                                     " targets ready; waiting for " + name_list(waiting);
-        updates.push_back({"Ready", "False", "TargetsNotReady", truncated(message)});
+        updates.push_back({"Ready", "False", "RollingOut", truncated(message)});
         updates.push_back({"Progressing", "True", "RollingOut", truncated(message)});
     }
     std::vector<std::string> conflicts;
@@ -257,19 +258,17 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
                                      name_list(std::vector<std::string>(unknown.begin(), unknown.end())) +
                                      "; known are ${REGISTRY_HOST}, ${IMAGE_TAG}, ${WORKSHOP_IMAGE}, "
                                      "${FILES_IMAGE} and ${ENVIRONMENT}")});
+    set_health(updates, workload_health(updates));
     status.conditions = merge_conditions(workload.status.conditions, updates, status.observed_generation, now);
     return status;
 }
 
 api::v1alpha1::WorkloadStatus invalid_workload_status(api::v1alpha1::WorkloadStatus current, std::int64_t generation,
-                                                      const std::string& message, kube::WallTime now) {
-    const std::string text = truncated(message);
+                                                      const SpecProblem& problem, kube::WallTime now) {
+    auto updates = invalid_spec_conditions(problem, /*with_degraded=*/true);
+    updates.push_back({"Progressing", "False", problem.reason, updates.front().message});
     current.observed_generation = generation;
-    current.conditions = merge_conditions(std::move(current.conditions),
-                                          {{"Ready", "False", "InvalidSpec", text},
-                                           {"Progressing", "False", "InvalidSpec", text},
-                                           {"Degraded", "True", "InvalidSpec", text}},
-                                          generation, now);
+    current.conditions = merge_conditions(std::move(current.conditions), updates, generation, now);
     return current;
 }
 

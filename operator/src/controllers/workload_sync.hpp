@@ -17,6 +17,7 @@
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/conditions.hpp"
 #include "controllers/desired_objects.hpp"
+#include "controllers/health.hpp"
 #include "controllers/tag_resolution.hpp"
 #include "kube/json/json.hpp"
 #include "kube/client/resource.hpp"
@@ -140,7 +141,8 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
 std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChild>& children);
 
 /// The status for a valid workload: observedGeneration, targets[], and
-/// Ready / Progressing / Degraded merged into the existing conditions.
+/// Ready / Progressing / Degraded, Reconciling and Stalled (workload_health)
+/// merged into the existing conditions.
 /// `write_errors` are writes of this reconcile that failed terminally; they,
 /// objects in the way that are not Labfleet's and pod settings that conflict
 /// on a target make Degraded True (reason ApplyFailed, ObjectNotOwned or
@@ -152,9 +154,10 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
                                               const std::vector<std::string>& write_errors, kube::WallTime now);
 
 /// The status of a workload whose spec is invalid (or does not decode):
-/// Degraded=True with `message`, Ready and Progressing False; targets kept.
+/// invalid_spec_conditions of `problem` with Degraded, Progressing False;
+/// targets kept.
 api::v1alpha1::WorkloadStatus invalid_workload_status(api::v1alpha1::WorkloadStatus current,
-                                                      std::int64_t generation, const std::string& message,
+                                                      std::int64_t generation, const SpecProblem& problem,
                                                       kube::WallTime now);
 
 /// True when `desired` differs from `current` in anything but lastTransitionTime.

@@ -41,13 +41,14 @@ TEST_CASE("lastTransitionTime moves only when the status flips", "[controllers][
     CHECK(conditions[0].last_transition_time == t0 + 120s);
 }
 
-TEST_CASE("merging keeps other types and their order", "[controllers][conditions]") {
+TEST_CASE("merging keeps other types and their order, all describe the new generation", "[controllers][conditions]") {
     std::vector<Condition> existing;
     set_condition(existing, {"Custom", "True", "Mine", ""}, 1, t0);
     const auto merged = merge_conditions(existing, {{"Ready", "True", "A", ""}, {"Degraded", "False", "B", ""}}, 3, t0);
     REQUIRE(merged.size() == 3);
     CHECK(merged[0].type == "Custom");
-    CHECK(merged[0].observed_generation == 1);
+    CHECK(merged[0].status == "True");
+    CHECK(merged[0].observed_generation == 3);
     CHECK(merged[1].type == "Ready");
     CHECK(merged[2].type == "Degraded");
 }

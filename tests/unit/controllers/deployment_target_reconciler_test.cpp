@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,4 +154,40 @@ TEST_CASE("target namespaces: known ones cost nothing, a forgotten one is read a
     CHECK(f.client.requests[0].method == kube::Method::Get);
     CHECK(f.client.requests[0].target == "/api/v1/namespaces/labs");
     CHECK(f.client.requests[1].method == kube::Method::Post);
+}
+
+TEST_CASE("status writer: an invalid target is Stalled with one Warning Event, a stale cache only requeues",
+          "[controllers][target][io][health]") {
+    Fixture f;
+    Json invalid = target_json("stg", "Not_A_Label", "2026-01-01T00:00:00Z");
+    f.targets.apply(ptr(invalid));
+    f.client.push_response(409, R"({"kind":"Status","reason":"Conflict","code":409,"message":"stale"})");
+    const ReconcileResult stale = f.run("stg");
+    CHECK(stale.kind == ReconcileResult::Kind::Requeue);
+    CHECK(stale.error == "status of stg: stale cache");
+    CHECK(f.events.events.empty());  // nothing landed: nothing to announce
+
+    f.client.push_response(200, "{}");
+    CHECK(f.run("stg").kind == ReconcileResult::Kind::Done);
+    const Json written = Json::parse(f.client.requests.back().body);
+    CHECK(written["metadata"]["resourceVersion"] == "3");
+    CHECK(written["status"]["observedGeneration"] == 1);
+    std::map<std::string, std::string> conditions;
+    for (const auto& condition : written["status"]["conditions"]) {
+        conditions[condition["type"]] = condition["status"].get<std::string>() + "/" + condition["reason"].get<std::string>();
+        CHECK(condition["observedGeneration"] == 1);
+    }
+    CHECK(conditions == std::map<std::string, std::string>{{"Ready", "False/InvalidSpec"},
+                                                            {"Reconciling", "False/InvalidSpec"},
+                                                            {"Stalled", "True/InvalidSpec"}});
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0] == std::pair{kube::EventType::Warning, std::string("InvalidSpec")});
+
+    // The cache shows the write: nothing is written or announced again.
+    invalid["status"] = written["status"];
+    f.targets.apply(ptr(invalid));
+    const auto before = f.client.requests.size();
+    CHECK(f.run("stg").kind == ReconcileResult::Kind::Done);
+    CHECK(f.client.requests.size() == before);
+    CHECK(f.events.events.size() == 1);
 }

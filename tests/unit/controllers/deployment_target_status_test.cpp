@@ -65,7 +65,7 @@ TEST_CASE("target status: counts and Ready by namespace and pause", "[controller
 
     t.spec.paused = true;
     ready = find_condition((status = target_status(t, facts, t0)).conditions, "Ready");
-    CHECK(ready->status == "False");
+    CHECK(ready->status == "True");
     CHECK(ready->reason == "Paused");
 }
 
@@ -88,18 +88,58 @@ TEST_CASE("the merge patch clears an active lease that went away", "[controllers
     CHECK(patch["activeLease"]["expiresAt"].is_null());
 }
 
-TEST_CASE("an invalid target: Ready=False InvalidSpec, the rest kept", "[controllers][target]") {
+TEST_CASE("an invalid target: Stalled and Ready=False InvalidSpec, the rest kept", "[controllers][target]") {
     labfleet::api::v1alpha1::DeploymentTargetStatus current;
     current.workloads = 4;
-    const auto status = invalid_target_status(current, 7, "spec.channel: not a tag", t0);
+    const auto status = invalid_target_status(current, 7, {"InvalidSpec", "spec.channel: not a tag"}, t0);
     CHECK(status.workloads == 4);
     CHECK(status.observed_generation == 7);
     CHECK(find_condition(status.conditions, "Ready")->reason == "InvalidSpec");
     CHECK(find_condition(status.conditions, "Ready")->message == "spec.channel: not a tag");
+    CHECK(find_condition(status.conditions, "Stalled")->status == "True");
+    CHECK(find_condition(status.conditions, "Stalled")->reason == "InvalidSpec");
+    CHECK(find_condition(status.conditions, "Reconciling")->status == "False");
 }
 
 TEST_CASE("the namespace created for a target", "[controllers][target]") {
     const Json ns = namespace_object("labs-qa");
     CHECK(ns["kind"] == "Namespace");
     CHECK(ns["metadata"]["name"] == "labs-qa");
+}
+
+TEST_CASE("target health per phase (kstatus): namespace pending, ready, paused, refused, invalid",
+          "[controllers][target][health]") {
+    auto t = target("qa-1", "qa");
+    t.metadata.generation = 3;
+    TargetFacts facts;
+    const auto health = [&](const labfleet::api::v1alpha1::DeploymentTargetStatus& status) {
+        return kstatus(t.metadata.generation, status.observed_generation, status.conditions) + " " +
+               health_reason(status.conditions);
+    };
+    CHECK(health(target_status(t, facts, t0)) == "InProgress Reconciling/NamespacePending");
+    facts.namespace_state = NamespaceState::Terminating;
+    CHECK(health(target_status(t, facts, t0)) == "InProgress Reconciling/NamespaceTerminating");
+    facts.namespace_state = NamespaceState::Failed;
+    facts.namespace_error = "ServiceUnavailable (503)";
+    CHECK(health(target_status(t, facts, t0)) == "InProgress Reconciling/NamespaceFailed");
+    facts.namespace_state = NamespaceState::Ready;
+    auto status = target_status(t, facts, t0);
+    CHECK(health(status) == "Current Ready/NamespaceReady");
+    CHECK(find_condition(status.conditions, "Paused")->status == "False");
+
+    t.spec.paused = true;
+    facts.namespace_state = NamespaceState::NotEnsured;  // a paused target's namespace is not looked at
+    status = target_status(t, facts, t0);
+    CHECK(health(status) == "Current Ready/Paused");
+    CHECK(find_condition(status.conditions, "Paused")->status == "True");
+    CHECK(find_condition(status.conditions, "Reconciling")->status == "False");
+
+    t.spec.paused = false;
+    facts.refusal = SpecProblem{"NamespaceConflict", "namespace labs-qa-1 belongs to target stg-1"};
+    CHECK(health(target_status(t, facts, t0)) == "Failed Stalled/NamespaceConflict");
+    facts.refusal = SpecProblem{"NamespaceDenied", "namespace kube-system is on the deny-list"};
+    CHECK(health(target_status(t, facts, t0)) == "Failed Stalled/NamespaceDenied");
+
+    status = invalid_target_status(status, 3, {"InvalidSpec", "spec.namespace: not a DNS label"}, t0);
+    CHECK(health(status) == "Failed Stalled/InvalidSpec");
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "controllers/environment_lease_planner.hpp"
+#include "fixtures.hpp"
 
 using namespace labfleet;
 using namespace labfleet::controllers;
@@ -231,7 +232,19 @@ TEST_CASE("an Expired lease is never renewed", "[lease_planner]") {
     a.lease.spec.duration = 5h;
     a.lease.metadata.generation = 2;
     const LeasePlan plan = plan_target_leases(&target, leases, {}, t0 + 2h + 1s);
-    CHECK(plan.changes.empty());
+    // Only observedGeneration and the conditions' generation move: a GitOps
+    // tool that edited a finished lease sees it done (kstatus Current).
+    REQUIRE(plan.changes.size() == 1);
+    const LeaseStatusChange& change = plan.changes[0];
+    CHECK(change.transition == LeaseTransition::None);
+    CHECK(change.events.empty());
+    CHECK(change.observed_generation == 2);
+    CHECK(change.status.phase == LeasePhase::Expired);
+    CHECK(change.status.expires_at == a.lease.status.expires_at);
+    CHECK(change.status.released_at == a.lease.status.released_at);
+    for (const auto& condition : change.status.conditions) CHECK(condition.observed_generation == 2);
+    write_back(leases, plan);
+    CHECK(plan_target_leases(&target, leases, {}, t0 + 2h + 2s).changes.empty());
 }
 
 TEST_CASE("release: true gives the target back, and leaves the queue when Pending", "[lease_planner]") {
@@ -459,7 +472,7 @@ TEST_CASE("conditions carry the generation and keep lastTransitionTime unless st
         CHECK(c.observed_generation == 1);
         CHECK(c.last_transition_time == t0);
     }
-    CHECK(a.lease.status.conditions.size() == 5);  // with Serving (Unknown: not observed)
+    CHECK(a.lease.status.conditions.size() == 8);  // with Serving (Unknown: not observed), Ready, Reconciling, Stalled
 
     a.lease.spec.overrides = {{"ghost", "pr-1", std::nullopt}, {"phantom", "pr-1", std::nullopt}};
     a.lease.metadata.generation = 2;
@@ -593,4 +606,118 @@ TEST_CASE("a lease that left the cache was released: one LeaseReleased, named as
           "Deleted before it was granted; left the queue of target stg");
     a.lease.status.phase = LeasePhase::Expired;
     CHECK(departure_events(a.lease).empty());
+}
+
+namespace {
+/// kstatus of a lease as written back, with the True health condition: "Current Ready/Serving".
+std::string health_of(const ObservedLease& observed) {
+    return testing::kstatus(observed.lease.metadata.generation, observed.observed_generation,
+                            observed.lease.status.conditions) +
+           " " + testing::health_reason(observed.lease.status.conditions);
+}
+} // namespace
+
+TEST_CASE("lease health per phase: queued and rolling out are InProgress, serving and finished are Current",
+          "[lease_planner][health]") {
+    auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s), make_lease("c", 2s)};
+    const LeaseServing rolling{{"a", {false, "RollingOut", "Still rolling out: x-files: not created yet"}}};
+    write_back(leases, plan_target_leases(&target, leases, {}, t0, {}, rolling));
+    CHECK(health_of(find(leases, "a")) == "InProgress Reconciling/RollingOut");
+    CHECK(health_of(find(leases, "b")) == "InProgress Reconciling/Queued");
+    CHECK(condition(find(leases, "b"), "Reconciling").message == "Position 1 in the queue of target stg");
+
+    SECTION("Active without an observation of what runs: still rolling out") {
+        write_back(leases, plan_target_leases(&target, leases, {}, t0 + 1s));
+        CHECK(health_of(find(leases, "a")) == "InProgress Reconciling/RollingOut");
+    }
+    SECTION("Active and Serving: Ready") {
+        const LeaseServing served{{"a", {true, "Serving", "Every workload runs the lease's images"}}};
+        write_back(leases, plan_target_leases(&target, leases, {}, t0 + 1s, {}, served));
+        CHECK(health_of(find(leases, "a")) == "Current Ready/Serving");
+        CHECK(condition(find(leases, "a"), "Ready").message == "Every workload runs the lease's images");
+    }
+    SECTION("waiting on a paused target") {
+        target.spec.paused = true;
+        write_back(leases, plan_target_leases(&target, leases, {}, t0 + 1s, {}, rolling));
+        CHECK(health_of(find(leases, "b")) == "InProgress Reconciling/TargetPaused");
+        CHECK(health_of(find(leases, "a")) == "InProgress Reconciling/RollingOut");  // runs on
+    }
+    SECTION("expired and released are finished: Current, never Reconciling nor Stalled") {
+        find(leases, "b").lease.spec.release = true;
+        find(leases, "b").lease.metadata.generation = 2;
+        write_back(leases, plan_target_leases(&target, leases, {}, t0 + 1h, {}, rolling));
+        CHECK(find(leases, "a").lease.status.phase == LeasePhase::Expired);
+        CHECK(health_of(find(leases, "a")) == "Current Ready/Expired");
+        CHECK(find(leases, "b").lease.status.phase == LeasePhase::Released);
+        CHECK(health_of(find(leases, "b")) == "Current Ready/Released");
+        CHECK(condition(find(leases, "b"), "Stalled").status == "False");
+        CHECK(condition(find(leases, "b"), "Reconciling").status == "False");
+        // Finished on a target that is gone later: still done, not Stalled.
+        write_back(leases, plan_target_leases(nullptr, leases, {}, t0 + 1h + 1s));
+        CHECK(health_of(find(leases, "a")) == "Current Ready/Expired");
+    }
+    SECTION("a missing target: Stalled") {
+        write_back(leases, plan_target_leases(nullptr, leases, {}, t0 + 1s));
+        CHECK(health_of(find(leases, "b")) == "Failed Stalled/TargetNotFound");
+        CHECK(health_of(find(leases, "a")) == "Failed Stalled/TargetNotFound");
+    }
+}
+
+TEST_CASE("a lease with an invalid spec is Stalled and never granted, the queue passes it",
+          "[lease_planner][health]") {
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
+    find(leases, "a").problem = SpecProblem{"InvalidSpec", "spec.overrides[0]: at least one of workshop.tag or files.tag must be set"};
+    step(leases, &target, t0);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Pending);
+    CHECK(health_of(find(leases, "a")) == "Failed Stalled/InvalidSpec");
+    CHECK(condition(find(leases, "a"), "Stalled").message.find("spec.overrides[0]") != std::string::npos);
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Active);
+
+    find(leases, "a").problem.reset();  // fixed: granted once b is done
+    step(leases, &target, t0 + 1h);
+    CHECK(find(leases, "a").lease.status.phase == LeasePhase::Active);
+}
+
+TEST_CASE("a lease kept in git is granted once: recreated after retention it is AlreadyServed, and kept",
+          "[lease_planner][already_served]") {
+    const auto target = make_target();
+    const LeasePlannerOptions options{24h};
+    std::vector<ObservedLease> leases = {make_lease("pr-1", 0s, 1h)};
+    step(leases, &target, t0, {}, options);
+    step(leases, &target, t0 + 1h, {}, options);
+    REQUIRE(find(leases, "pr-1").lease.status.phase == LeasePhase::Expired);
+    const LeasePlan retention = plan_target_leases(&target, leases, {}, t0 + 25h, options);
+    CHECK(retention.deletions == std::vector<std::string>{"pr-1"});
+
+    // The GitOps tool creates it again: a new object, never planned, under the served name.
+    std::vector<ObservedLease> again = {make_lease("pr-1", 25h + 1s, 1h)};
+    again[0].lease.metadata.uid = "uid-second";
+    const AlreadyServed served{"pr-1"};
+    const LeasePlan plan = plan_target_leases(&target, again, {}, t0 + 25h + 2s, options, {}, served);
+    REQUIRE(plan.changes.size() == 1);
+    CHECK(plan.changes[0].status.phase == LeasePhase::Expired);
+    CHECK_FALSE(plan.changes[0].status.acquired_at);
+    CHECK(event_reasons(plan) == std::vector<std::string>{"pr-1:AlreadyServed"});
+    CHECK(plan.changes[0].events[0].type == kube::EventType::Warning);
+    CHECK(plan.changes[0].events[0].note.find("remove it from git") != std::string::npos);
+    write_back(again, plan);
+    CHECK(health_of(again[0]) == "Current Ready/AlreadyServed");
+    CHECK(is_already_served(again[0].lease.status));
+
+    // Never deleted, never granted, whatever the time and whether the record still names it.
+    for (const auto later : {t0 + 26h, t0 + 100h}) {
+        const LeasePlan quiet = plan_target_leases(&target, again, {}, later, options);
+        CHECK(quiet.changes.empty());
+        CHECK(quiet.deletions.empty());
+        CHECK_FALSE(quiet.next_wakeup);
+    }
+
+    SECTION("a lease already planned under that name is left alone") {
+        std::vector<ObservedLease> pending = {make_lease("pr-1", 25h + 1s, 1h)};
+        pending[0].lease.status.phase = LeasePhase::Pending;
+        const LeasePlan granted = plan_target_leases(&target, pending, {}, t0 + 25h + 2s, options, {}, served);
+        CHECK(event_reasons(granted) == std::vector<std::string>{"pr-1:LeaseGranted"});
+    }
 }

@@ -240,12 +240,21 @@ TEST_CASE("finished leases past retention are deleted with uid and resourceVersi
                        {"releasedAt", kube::format_rfc3339(f.t0 - 25h)},
                        {"conditions", Json::array()}};
     f.leases.apply(ptr(lease_json("old", f.t0 - 30h, "5", done)));
-    f.client.push_response(200, "{}");
+    f.client.push_response(200, "{}");  // the target's record
+    f.client.push_response(200, "{}");  // the delete
 
     const ReconcileResult result = f.run();
 
-    REQUIRE(f.client.requests.size() == 1);
-    const auto& request = f.client.requests[0];
+    REQUIRE(f.client.requests.size() == 2);
+    // First the name goes into the target's record, guarded by its resourceVersion (AlreadyServed).
+    const auto& record = f.client.requests[0];
+    CHECK(record.method == kube::Method::Patch);
+    CHECK(record.target == "/apis/labfleet.dev/v1alpha1/deploymenttargets/stg/status");
+    const Json patch = Json::parse(record.body);
+    CHECK(patch["metadata"]["resourceVersion"] == "7");
+    REQUIRE(patch["status"]["servedLeases"].size() == 1);
+    CHECK(patch["status"]["servedLeases"][0]["name"] == "old");
+    const auto& request = f.client.requests[1];
     CHECK(request.method == kube::Method::Delete);
     CHECK(request.target.find("/environmentleases/old") != std::string::npos);
     const Json options = Json::parse(request.body);
@@ -489,4 +498,37 @@ TEST_CASE("deleting an Active lease releases it: LeaseReleased once, and the nex
     CHECK(f.events.events[0].note == "Deleted while active; target stg is free");
     CHECK(f.events.events[0].action == "Release");
     CHECK(f.events.events[1].reason == "LeaseGranted");
+}
+
+TEST_CASE("a finished lease is not deleted while its name cannot be recorded on the target", "[lease_reconciler]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    const Json done = {{"phase", "Expired"},
+                       {"queuePosition", 0},
+                       {"observedGeneration", 1},
+                       {"releasedAt", kube::format_rfc3339(f.t0 - 25h)},
+                       {"conditions", Json::array()}};
+    f.leases.apply(ptr(lease_json("old", f.t0 - 30h, "5", done)));
+    f.client.push_response(409, R"({"kind":"Status","code":409,"reason":"Conflict"})");
+    const ReconcileResult result = f.run();
+    CHECK(result.kind == ReconcileResult::Kind::Requeue);
+    CHECK(f.client.requests.size() == 1);  // no delete
+}
+
+TEST_CASE("a lease recreated under a name the target's record holds is finished as AlreadyServed",
+          "[lease_reconciler][already_served]") {
+    Fixture f;
+    Json target = target_json();
+    target["status"]["servedLeases"] = {{{"name", "pr-1"}, {"deletedAt", kube::format_rfc3339(f.t0 - 1min)}}};
+    f.targets.apply(ptr(target));
+    f.leases.apply(ptr(lease_json("pr-1", f.t0 - 10s, "12")));
+    f.accept_writes(1);
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    const Json status = body_of(f.client.requests[0])["status"];
+    CHECK(status["phase"] == "Expired");
+    CHECK_FALSE(status.contains("acquiredAt"));
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].reason == "AlreadyServed");
+    CHECK(f.events.events[0].type == kube::EventType::Warning);
 }

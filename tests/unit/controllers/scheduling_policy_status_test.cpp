@@ -2,6 +2,7 @@
 
 #include "controllers/conditions.hpp"
 #include "controllers/scheduling_policy_status.hpp"
+#include "fixtures.hpp"
 
 using namespace labfleet::controllers;
 using namespace std::chrono_literals;
@@ -40,8 +41,10 @@ TEST_CASE("policy status is written only when it changed", "[controllers][policy
 
 TEST_CASE("an invalid selector: Ready=False InvalidSelector, Degraded with the message", "[controllers][policy]") {
     const auto valid = policy_status({}, 1, {{"a", "t"}}, t0);
-    const auto status = invalid_policy_status(valid, 2, "spec.workloadSelector.matchExpressions[0].operator",
-                                              "expected In, NotIn, Exists or DoesNotExist", t0 + 1h);
+    const auto problem = spec_problem({{"spec.workloadSelector.matchExpressions[0].operator",
+                                         "expected In, NotIn, Exists or DoesNotExist"}});
+    REQUIRE(problem);
+    const auto status = invalid_policy_status(valid, 2, *problem, t0 + 1h);
     CHECK(status.observed_generation == 2);
     CHECK(status.assignment_count == 0);
     CHECK(status.assignments.empty());
@@ -53,8 +56,11 @@ TEST_CASE("an invalid selector: Ready=False InvalidSelector, Degraded with the m
     CHECK(degraded->status == "True");
     CHECK(degraded->message ==
           "spec.workloadSelector.matchExpressions[0].operator: expected In, NotIn, Exists or DoesNotExist");
-    CHECK(invalid_policy_status({}, 2, "spec.environments[0]", "not a DNS label", t0).conditions[0].reason ==
-          "InvalidSpec");
+    CHECK(invalid_policy_status({}, 2, *spec_problem({{"spec.environments[0]", "not a DNS label"}}), t0)
+              .conditions[0]
+              .reason == "InvalidSpec");
+    CHECK(find_condition(status.conditions, "Stalled")->status == "True");
+    CHECK(find_condition(status.conditions, "Stalled")->reason == "InvalidSelector");
 }
 
 TEST_CASE("the status of an undecodable policy is read leniently", "[controllers][policy]") {
@@ -71,4 +77,19 @@ TEST_CASE("the status of an undecodable policy is read leniently", "[controllers
     REQUIRE(status.assignments.size() == 1);
     CHECK(status.assignments[0].target == "t");
     CHECK(read_policy_status_leniently(Json{{"status", {{"assignmentCount", "x"}}}}) == SchedulingPolicyStatus{});
+}
+
+TEST_CASE("policy health (kstatus): Ready when valid, Stalled when invalid, never Reconciling",
+          "[controllers][policy][health]") {
+    using namespace labfleet::controllers::testing;
+    const auto valid = policy_status({}, 4, {{"a", "t"}}, t0);
+    CHECK(kstatus(4, valid.observed_generation, valid.conditions) == "Current");
+    CHECK(health_reason(valid.conditions) == "Ready/SelectorsValid");
+    const auto invalid = invalid_policy_status(valid, 5, *spec_problem({{"spec.targetSelector", "bad"}}), t0);
+    CHECK(kstatus(5, invalid.observed_generation, invalid.conditions) == "Failed");
+    CHECK(health_reason(invalid.conditions) == "Stalled/InvalidSelector");
+    CHECK(find_condition(invalid.conditions, "Reconciling")->status == "False");
+    CHECK(find_condition(invalid.conditions, "Degraded")->status == "True");
+    const auto fixed = policy_status(invalid, 6, {}, t0);
+    CHECK(kstatus(6, fixed.observed_generation, fixed.conditions) == "Current");
 }

@@ -257,7 +257,7 @@ TEST_CASE("status: targets, ready counting and conditions", "[controllers][workl
     REQUIRE(progressing);
     REQUIRE(degraded);
     CHECK(ready->status == "False");
-    CHECK(ready->reason == "TargetsNotReady");
+    CHECK(ready->reason == "RollingOut");  // the reason of Reconciling=True (health.hpp)
     CHECK(ready->message == "1/2 targets ready; waiting for stg-1 (0/1 ready)");
     CHECK(ready->observed_generation == 3);
     CHECK(progressing->status == "True");
@@ -290,14 +290,18 @@ TEST_CASE("status: all ready, then nothing to write on the next pass", "[control
     CHECK(workload_status_changed(f.w.status, workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0)));
 }
 
-TEST_CASE("status: no targets is not Ready, with the reason", "[controllers][workload][status]") {
+TEST_CASE("status: no targets is Ready (nothing asked is missing), with the reason", "[controllers][workload][status]") {
     Fleet f;
     f.world.assigned_targets = {};
     const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
     CHECK(status.targets.empty());
     CHECK(status.ready_targets == "0/0");
     CHECK(find_condition(status.conditions, "Ready")->reason == "NoTargets");
-    CHECK(find_condition(status.conditions, "Ready")->status == "False");
+    // kstatus reads Ready=False as InProgress: a workload nobody places is Current.
+    CHECK(find_condition(status.conditions, "Ready")->status == "True");
+    CHECK(find_condition(status.conditions, "Progressing")->status == "False");
+    CHECK(find_condition(status.conditions, "Reconciling")->status == "False");
+    CHECK(find_condition(status.conditions, "Stalled")->status == "False");
 }
 
 TEST_CASE("status: terminal write errors make the workload Degraded", "[controllers][workload][status]") {
@@ -316,7 +320,7 @@ TEST_CASE("status: an invalid spec is Degraded with the field, targets kept", "[
     f.w.status.targets = {{"qa-1", "qa", "a", "b", "channel", 1}};
     f.w.status.conditions = merge_conditions({}, {{"Degraded", "False", "AsExpected", "no errors"}}, 2, t0);
     const auto status =
-        invalid_workload_status(f.w.status, 3, "spec.overrides[0].target: must not be empty", t0 + 1h);
+        invalid_workload_status(f.w.status, 3, {"InvalidSpec", "spec.overrides[0].target: must not be empty"}, t0 + 1h);
     CHECK(status.observed_generation == 3);
     CHECK(status.targets == f.w.status.targets);
     const auto* degraded = find_condition(status.conditions, "Degraded");
@@ -326,7 +330,11 @@ TEST_CASE("status: an invalid spec is Degraded with the field, targets kept", "[
     CHECK(degraded->last_transition_time == t0 + 1h);
     CHECK(find_condition(status.conditions, "Ready")->status == "False");
     CHECK(workload_status_changed(f.w.status, status));
-    CHECK_FALSE(workload_status_changed(status, invalid_workload_status(status, 3, degraded->message, t0 + 2h)));
+    CHECK(find_condition(status.conditions, "Stalled")->status == "True");
+    CHECK(find_condition(status.conditions, "Stalled")->reason == "InvalidSpec");
+    CHECK(find_condition(status.conditions, "Reconciling")->status == "False");
+    CHECK_FALSE(workload_status_changed(
+        status, invalid_workload_status(status, 3, {"InvalidSpec", degraded->message}, t0 + 2h)));
 }
 
 TEST_CASE("pod settings that conflict on one target: nothing applied there, Degraded names them",
@@ -500,4 +508,89 @@ TEST_CASE("not_ours: only what Labfleet created for this workload is ours", "[co
     Json written_by_others = live;
     written_by_others["metadata"]["managedFields"] = {{{"manager", "kubectl-client-side-apply"}}};
     CHECK(not_ours(written_by_others, w) == "no field of it was written by field manager labfleet");
+}
+
+namespace {
+/// kstatus of a workload status computed for `w`, with the True health condition: "Current Ready/TargetsReady".
+std::string health_of(const Workload& w, const labfleet::api::v1alpha1::WorkloadStatus& status) {
+    return kstatus(w.metadata.generation, status.observed_generation, status.conditions) + " " +
+           health_reason(status.conditions);
+}
+} // namespace
+
+TEST_CASE("workload health per phase (kstatus): rolling out, ready, suspended, unplaced, stalled",
+          "[controllers][workload][status][health]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa, f.stg};
+    SECTION("nothing applied yet: Reconciling RollingOut") {
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "InProgress Reconciling/RollingOut");
+        CHECK(find_condition(status.conditions, "Progressing")->status == "True");  // kept beside it
+    }
+    SECTION("applied but one target not yet available: still RollingOut") {
+        append(f.world.children, live_children(f.w, f.qa, 1));
+        append(f.world.children, live_children(f.w, f.stg, 0));
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "InProgress Reconciling/RollingOut");
+        CHECK(find_condition(status.conditions, "Reconciling")->message.find("stg-1 (0/1 ready)") != std::string::npos);
+    }
+    SECTION("every target rolled out and available: Ready") {
+        append(f.world.children, live_children(f.w, f.qa, 1));
+        append(f.world.children, live_children(f.w, f.stg, 1));
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "Current Ready/TargetsReady");
+    }
+    SECTION("suspended at zero replicas: Ready Suspended") {
+        f.w.spec.suspend = true;
+        append(f.world.children, live_children(f.w, f.qa, 0));
+        append(f.world.children, live_children(f.w, f.stg, 0));
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "Current Ready/Suspended");
+    }
+    SECTION("no target placed: Current, nothing to wait for") {
+        f.world.assigned_targets = {};
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "Current Ready/NoTargets");
+    }
+    SECTION("an unknown placeholder: Stalled, even once rolled out") {
+        f.w.spec.workshop = {{"title", "Lab ${FOO}"}};
+        append(f.world.children, live_children(f.w, f.qa, 1));
+        append(f.world.children, live_children(f.w, f.stg, 1));
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "Failed Stalled/UnknownPlaceholder");
+        CHECK(find_condition(status.conditions, "Ready")->status == "False");
+    }
+    SECTION("an object in the way that is not Labfleet's: Stalled ObjectNotOwned, not Reconciling") {
+        auto children = live_children(f.w, f.qa, 1);
+        Json foreign = *children[1].object;
+        foreign["metadata"]["labels"].erase("app.kubernetes.io/managed-by");
+        children[1].object = std::make_shared<const Json>(foreign);
+        append(f.world.children, children);
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(health_of(f.w, status) == "Failed Stalled/ObjectNotOwned");
+    }
+    SECTION("a refused apply: Stalled ApplyFailed") {
+        const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world),
+                                            {"apply Deployment labs-qa-1/intro-files: Forbidden (403)"}, t0);
+        CHECK(health_of(f.w, status) == "Failed Stalled/ApplyFailed");
+        CHECK(find_condition(status.conditions, "Stalled")->message ==
+              "apply Deployment labs-qa-1/intro-files: Forbidden (403)");
+    }
+    SECTION("an invalid spec: Stalled InvalidSpec") {
+        const auto status = invalid_workload_status(f.w.status, f.w.metadata.generation,
+                                                    {"InvalidSpec", "spec.images.files.tag: not a tag"}, t0);
+        CHECK(health_of(f.w, status) == "Failed Stalled/InvalidSpec");
+    }
+}
+
+TEST_CASE("workload health: every condition describes the generation read, also those kept",
+          "[controllers][workload][status][health]") {
+    Fleet f;
+    f.world.assigned_targets = {f.qa};
+    f.w.metadata.generation = 4;
+    f.w.status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+    f.w.metadata.generation = 5;
+    const auto invalid = invalid_workload_status(f.w.status, 5, {"InvalidSpec", "spec.x: bad"}, t0 + 1s);
+    CHECK(find_condition(invalid.conditions, "PlaceholdersResolved")->observed_generation == 5);
+    CHECK(kstatus(5, invalid.observed_generation, invalid.conditions) == "Failed");
 }

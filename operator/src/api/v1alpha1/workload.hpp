@@ -54,7 +54,7 @@ struct WorkloadTargetStatus {
     std::string environment;
     std::string workshop_image;
     std::string files_image;
-    std::string source;  // channel | pinned | environment | target | lease/NAME
+    std::string source;  // channel | pinned | environment | target | lease-base/NAME | lease/NAME
     std::int64_t ready_replicas = 0;
     friend bool operator==(const WorkloadTargetStatus&, const WorkloadTargetStatus&) = default;
 };

@@ -1,0 +1,35 @@
+#include "controllers/status_writer.hpp"
+
+#include "api/v1alpha1/group_version.hpp"
+#include "controllers/health.hpp"
+#include "controllers/status_patch.hpp"
+#include "kube/cache/store.hpp"
+#include "kube/client/rest.hpp"
+
+// GCC 12 reports asio's awaitable frame allocation (unsized new, sized
+// delete) as mismatched after inlining: a false positive (GCC PR 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace labfleet::controllers {
+
+boost::asio::awaitable<kube::ReconcileResult> write_status(Context ctx, StatusWrite write) {
+    if (!write.changed) co_return kube::ReconcileResult::done();
+    const kube::ObjectKey key = kube::rest::key_of(*write.object);
+    const std::string resource_version(kube::resource_version_of(*write.object));
+    auto written = co_await kube::rest::patch_status(ctx.client, write.type, key, kube::PatchType::Merge,
+                                                     status_merge_patch(resource_version, std::move(write.status)));
+    if (!written.ok()) {
+        const kube::ApiError& error = written.error();
+        if (error.reason == kube::ErrorReason::Conflict || error.reason == kube::ErrorReason::NotFound)
+            co_return kube::ReconcileResult::requeue("status of " + key.str() + ": stale cache");
+        co_return kube::ReconcileResult::failed("write status of " + key.str() + ": " + error.describe());
+    }
+    if (const auto event = stalled_event(write.before, write.after))
+        ctx.events.record(event_regarding(*write.object, api::v1alpha1::api_version, write.type.kind),
+                          kube::EventType::Warning, event->reason, event->note, event->action);
+    co_return kube::ReconcileResult::done();
+}
+
+} // namespace labfleet::controllers

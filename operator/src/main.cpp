@@ -1,6 +1,5 @@
 // labfleet-operator: parse options, then run the manager, render a plan, or
 // print the version.
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,17 +14,12 @@ using namespace labfleet;
 
 /// `plan -f PATH...`: PATH is a directory of CR files or one file.
 int plan(const manager::PlanOptions& options) {
-    std::vector<controllers::PlanDocument> documents;
-    for (const auto& path : options.paths) {
-        auto read = std::filesystem::is_directory(path) ? controllers::read_plan_directory(path)
-                                                         : controllers::read_plan_file(path);
-        if (!read) {
-            std::cerr << "error: " << read.error().message << "\n";
-            return 1;
-        }
-        for (auto& document : *read) documents.push_back(std::move(document));
+    auto documents = controllers::read_plan_paths(options.paths);
+    if (!documents) {
+        std::cerr << "error: " << documents.error().message << "\n";
+        return 1;
     }
-    auto output = controllers::render_plan(documents);
+    auto output = controllers::render_plan(*documents);
     if (!output) {
         std::cerr << "error: " << output.error().message << "\n";
         return 1;

@@ -6,7 +6,10 @@
 # carol, limited to another target, is refused before anything is created and
 # by the API server itself; Ctrl-C while queued withdraws the request; alice
 # releases and bob's waiting borrow returns once his image is served; a lease
-# administrator may end anyone's lease.
+# administrator may end anyone's lease. Then alice borrows with --base: every
+# image she names no tag for runs the base channel, her override beats it, and
+# `diff` names each field the borrowed target holds differently from the files
+# (exit 1), until the lease ends (exit 0).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/users.sh"
@@ -59,7 +62,9 @@ rules:
 ROLE
 kubectl create clusterrolebinding e2e-borrow-carol --clusterrole=e2e-borrow-other-only --user=carol >/dev/null
 
-kubectl apply -f - >/dev/null <<FLEET
+# The fleet as files, as a repository would hold it (`diff -f` reads them).
+mkdir -p "$work/fleet"
+cat >"$work/fleet/fleet.yaml" <<FLEET
 apiVersion: labfleet.dev/v1alpha1
 kind: DeploymentTarget
 metadata: {name: $target, labels: {e2e: borrow}}
@@ -68,7 +73,7 @@ spec: {environment: stg, namespace: $ns, channel: prod, leases: {defaultDuration
 apiVersion: labfleet.dev/v1alpha1
 kind: DeploymentTarget
 metadata: {name: e2e-borrow-other, labels: {e2e: borrow-other}}
-spec: {environment: qa, namespace: labfleet-borrow-other, channel: prod}
+spec: {environment: qa, namespace: labfleet-borrow-other, channel: stg}
 ---
 apiVersion: labfleet.dev/v1alpha1
 kind: Workload
@@ -91,6 +96,7 @@ spec:
   workloadSelector: {matchLabels: {e2e: borrow}}
   targetSelector: {matchLabels: {e2e: borrow}}
 FLEET
+kubectl apply -f "$work/fleet" >/dev/null
 
 start_operator
 eventually "both workloads run the channel's images on the target" 60 \
@@ -182,3 +188,34 @@ check "status shows the tag's source" grep -Eq "e2e-api +$target +.* e2e/api-fil
 # --- a lease administrator may end anyone's lease
 check "dave (lease administrator) releases bob's lease" as dave release "$bob_lease"
 eventually "bob's lease is Released" 15 equals Released phase "$bob_lease"
+
+# --- --base: every image given no tag runs the base channel; an override beats it
+leases_before=$(kubectl get el --no-headers 2>/dev/null | wc -l)
+out=$(as alice borrow "$target" --base stgg 2>&1); rc=$?
+check "a base no target runs is refused (exit 1), naming the channels in use" \
+  bash -c "[[ $rc == 1 ]] && grep -q 'base stgg: no DeploymentTarget runs channel \"stgg\" (channels in use: prod, stg)' <<<'$out'"
+check "and nothing was created" equals "$leases_before" bash -c "kubectl get el --no-headers 2>/dev/null | wc -l"
+out=$(as alice borrow "$target" e2e-api=pr-5 --base stg --for 10m 2>"$work/base.err"); rc=$?
+check "alice's borrow with --base returns served (exit 0)" test "$rc" = 0
+base_lease=$(sed -n 's/^lease \([^ ]*\) created.*/\1/p' "$work/base.err")
+check "the lease carries the base" equals stg kubectl get el "$base_lease" -o jsonpath='{.spec.base}'
+check "e2e-web, given no tag, runs the base channel" equals e2e/web-files:stg files_image e2e-web
+check "e2e-api's override beats the base" equals e2e/api-files:pr-5 files_image e2e-api
+status_shows() { as alice status | grep -Eq "$1"; }
+eventually "status names the base as the source of e2e-web's tags" 15 \
+  status_shows "^e2e-web +$target +e2e/web-workshop:stg +e2e/web-files:stg +lease-base/$base_lease "
+eventually "and the override as e2e-api's (its workshop image runs the base)" 15 \
+  status_shows "^e2e-api +$target +e2e/api-workshop:stg +e2e/api-files:pr-5 +lease/$base_lease "
+
+# --- diff, as a CI gate would run it: the fields that differ, live -> desired
+out=$("$plugin" diff -f "$work/fleet" 2>"$work/diff.err"); rc=$?
+check "diff exits 1 while the borrowed target differs from the files" test "$rc" = 1
+check "diff names the Deployment that differs" grep -q "^~ Deployment $ns/e2e-web-files\$" <<<"$out"
+check "diff shows the field with the live and the desired value" \
+  grep -Fq 'spec.template.spec.containers[0].image: "e2e/web-files:stg" -> "e2e/web-files:prod"' <<<"$out"
+check "diff shows the override's value too" \
+  grep -Fq 'spec.template.spec.containers[0].image: "e2e/api-files:pr-5" -> "e2e/api-files:prod"' <<<"$out"
+check "alice releases the base lease" as alice release "$base_lease"
+eventually "the target is back on its channel" 60 \
+  equals "e2e/api-files:prod e2e/web-files:prod" bash -c "echo \$(kubectl -n $ns get deploy -o jsonpath='{range .items[*]}{.spec.template.spec.containers[0].image}{\"\\n\"}{end}' | sort)"
+eventually "diff exits 0 once the cluster holds what the files say" 30 "$plugin" diff -f "$work/fleet"

@@ -35,7 +35,7 @@ std::vector<LeaseRollout> lease_rollouts(const api::v1alpha1::EnvironmentLease& 
     std::vector<LeaseRollout> out;
     for (const auto& workload : assigned)
         out.push_back({workload.metadata.name + "-files", resolve_images(workload, target, &lease).files_image,
-                       lease.override_for(workload.metadata.name) != nullptr});
+                       lease.spec.base.has_value() || lease.override_for(workload.metadata.name) != nullptr});
     return out;
 }
 

@@ -29,7 +29,7 @@ namespace labfleet::controllers {
 struct LeaseRollout {
     std::string deployment;  // <workload>-files
     std::string image;       // the files image resolved with the lease
-    bool overridden = false; // the lease overrides the workload: it must be available too
+    bool overridden = false; // the lease chooses the image (its override or its base): it must be available too
     friend bool operator==(const LeaseRollout&, const LeaseRollout&) = default;
 };
 

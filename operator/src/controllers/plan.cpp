@@ -76,6 +76,16 @@ kube::Result<std::vector<PlanDocument>> read_plan_directory(const std::filesyste
     return out;
 }
 
+kube::Result<std::vector<PlanDocument>> read_plan_paths(const std::vector<std::string>& paths) {
+    std::vector<PlanDocument> out;
+    for (const auto& path : paths) {
+        auto read = std::filesystem::is_directory(path) ? read_plan_directory(path) : read_plan_file(path);
+        if (!read.ok()) return read.error();
+        for (auto& document : *read) out.push_back(std::move(document));
+    }
+    return out;
+}
+
 kube::Result<std::vector<PlanDocument>> read_plan_file(const std::filesystem::path& file) {
     std::ifstream stream(file, std::ios::binary);
     std::ostringstream text;

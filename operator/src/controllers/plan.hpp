@@ -33,6 +33,11 @@ struct PlanOutput {
 /// empty documents are skipped. Errors name the file (and line for syntax).
 kube::Result<std::vector<PlanDocument>> read_plan_directory(const std::filesystem::path& dir);
 
+/// Reads the documents of `paths` in the order given: a directory as
+/// read_plan_directory, anything else as read_plan_file. What `plan -f` and
+/// `diff -f` read.
+kube::Result<std::vector<PlanDocument>> read_plan_paths(const std::vector<std::string>& paths);
+
 /// Reads one file's documents (named by its file name in errors).
 kube::Result<std::vector<PlanDocument>> read_plan_file(const std::filesystem::path& file);
 /// Parses one file's text into documents.

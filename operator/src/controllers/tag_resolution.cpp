@@ -19,6 +19,7 @@ ResolvedTag resolve_tag(const api::v1alpha1::Workload& workload, const api::v1al
             if (override_.workload == workload_name && tag_of(override_, kind))
                 return {*tag_of(override_, kind), "lease/" + active_lease->metadata.name};
         }
+        if (active_lease->spec.base) return {*active_lease->spec.base, "lease-base/" + active_lease->metadata.name};
     }
     for (const auto& override_ : workload.spec.overrides) {
         if (override_.target == target.metadata.name && tag_of(override_, kind))
@@ -34,11 +35,12 @@ ResolvedTag resolve_tag(const api::v1alpha1::Workload& workload, const api::v1al
 }
 
 int source_rank(const std::string& source) {
-    if (source.rfind("lease/", 0) == 0) return 0;
-    if (source == "target") return 1;
-    if (source == "environment") return 2;
-    if (source == "pinned") return 3;
-    return 4;
+    if (source.starts_with("lease/")) return 0;
+    if (source.starts_with("lease-base/")) return 1;
+    if (source == "target") return 2;
+    if (source == "environment") return 3;
+    if (source == "pinned") return 4;
+    return 5;
 }
 
 ResolvedImages resolve_images(const api::v1alpha1::Workload& workload, const api::v1alpha1::DeploymentTarget& target,

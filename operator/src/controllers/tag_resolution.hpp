@@ -1,8 +1,8 @@
 #pragma once
 // Tag resolution: which tag each image of a workload gets on a target, and
-// why. First match wins: the active lease's override for this workload, an
-// override naming the target, one naming its environment, the pinned tag,
-// the target's channel.
+// why. First match wins: the active lease's override for this workload, the
+// active lease's base channel, an override naming the target, one naming its
+// environment, the pinned tag, the target's channel.
 
 #include <string>
 
@@ -16,7 +16,7 @@ enum class ImageKind { Workshop, Files };
 
 struct ResolvedTag {
     std::string tag;
-    std::string source;  // "lease/NAME" | "target" | "environment" | "pinned" | "channel"
+    std::string source;  // "lease/NAME" | "lease-base/NAME" | "target" | "environment" | "pinned" | "channel"
     friend bool operator==(const ResolvedTag&, const ResolvedTag&) = default;
 };
 
@@ -39,7 +39,8 @@ struct ResolvedImages {
 ResolvedImages resolve_images(const api::v1alpha1::Workload& workload, const api::v1alpha1::DeploymentTarget& target,
                               const api::v1alpha1::EnvironmentLease* active_lease = nullptr);
 
-/// 0 for lease/…, 1 target, 2 environment, 3 pinned, 4 channel (lower wins).
+/// The precedence of a source: 0 for lease/…, 1 lease-base/…, 2 target,
+/// 3 environment, 4 pinned, 5 channel (lower wins).
 int source_rank(const std::string& source);
 
 } // namespace labfleet::controllers

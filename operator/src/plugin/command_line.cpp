@@ -4,6 +4,7 @@
 #include <map>
 
 #include "api/v1alpha1/duration.hpp"
+#include "api/v1alpha1/environment_lease.hpp"
 #include "api/v1alpha1/image_tag.hpp"
 #include "api/v1alpha1/names.hpp"
 
@@ -20,8 +21,9 @@ struct Split {
 };
 
 /// Flags that take a value; every other flag is a switch.
-constexpr std::string_view valued_flags[] = {"--kubeconfig", "--context", "-o",     "--output",   "--for",
-                                             "--reason",     "--timeout", "-f", "--filename", "--target"};
+constexpr std::string_view valued_flags[] = {"--kubeconfig", "--context", "-o",         "--output",
+                                             "--for",        "--reason",  "--timeout",  "-f",
+                                             "--filename",   "--target",  "--base"};
 constexpr std::string_view switch_flags[] = {"--no-wait", "-h", "--help"};
 
 bool takes_value(std::string_view flag) {
@@ -133,8 +135,9 @@ std::optional<UsageError> add_override(std::vector<TagOverride>& overrides, cons
 }
 
 std::variant<Command, UsageError> parse_borrow(const Split& s) {
-    if (auto error = only_flags(s, "borrow", {"--for", "--reason", "--no-wait", "--timeout"})) return *error;
-    if (s.operands.size() < 2) return UsageError{"borrow needs a TARGET (kubectl labfleet borrow TARGET [WORKLOAD=TAG...])"};
+    if (auto error = only_flags(s, "borrow", {"--for", "--reason", "--no-wait", "--timeout", "--base"})) return *error;
+    if (s.operands.size() < 2)
+        return UsageError{"borrow needs a TARGET (kubectl labfleet borrow TARGET [WORKLOAD=TAG...] [--base CHANNEL])"};
     BorrowCommand borrow;
     borrow.target = s.operands[1];
     if (auto error = check_name("target", borrow.target)) return *error;
@@ -154,9 +157,14 @@ std::variant<Command, UsageError> parse_borrow(const Split& s) {
         if (reason->size() > 256) return UsageError{"--reason: at most 256 characters"};
         borrow.reason = *reason;
     }
+    if (auto base = last(s, "--base")) {
+        if (auto error = v1::channel_error(*base)) return UsageError{"--base " + *base + ": " + *error};
+        borrow.base = *base;
+    }
     borrow.wait = !has_switch(s, "--no-wait");
-    if (borrow.overrides.empty())
-        return UsageError{"borrow " + borrow.target + ": name at least one WORKLOAD=TAG to run during the lease"};
+    if (borrow.overrides.empty() && !borrow.base)
+        return UsageError{"borrow " + borrow.target +
+                          ": name at least one WORKLOAD=TAG, or --base CHANNEL, to run during the lease"};
     return borrow;
 }
 
@@ -215,6 +223,7 @@ std::string usage_text() {
 Commands:
   borrow TARGET [WORKLOAD=TAG...]   borrow a target with these images; waits until it serves them
       WORKLOAD=TAG or WORKLOAD.files=TAG sets the files image tag, WORKLOAD.workshop=TAG the workshop's
+      --base CHANNEL    every image given no tag here runs this channel (e.g. prod) during the lease
       --for DURATION    how long (default: the target's default; at most its maximum)
       --reason TEXT     shown to others in `leases`
       --no-wait         create the lease and return

@@ -4,7 +4,7 @@
 // malformed duration) is an error naming the argument, and nothing is created.
 //
 //   kubectl labfleet [--kubeconfig F] [--context C] [-o table|wide|json|yaml] COMMAND ...
-//   borrow TARGET [WORKLOAD=TAG | WORKLOAD.files=TAG | WORKLOAD.workshop=TAG ...]
+//   borrow TARGET [WORKLOAD=TAG | WORKLOAD.files=TAG | WORKLOAD.workshop=TAG ...] [--base CHANNEL]
 //          [--for DURATION] [--reason TEXT] [--no-wait] [--timeout DURATION]
 //   extend LEASE --for DURATION       release [LEASE | --target TARGET]
 //   leases [TARGET]                   status [WORKLOAD]
@@ -37,6 +37,7 @@ struct TagOverride {
 struct BorrowCommand {
     std::string target;
     std::vector<TagOverride> overrides;  // one entry per workload, in the order first named
+    std::optional<std::string> base;     // --base: the channel of every other workload during the lease
     std::optional<std::chrono::milliseconds> duration;  // --for; absent: the target's default
     std::optional<std::string> reason;
     bool wait = true;                                  // false with --no-wait

@@ -1,8 +1,8 @@
 #include "plugin/commands.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "api/v1alpha1/deployment_target.hpp"
@@ -13,6 +13,7 @@
 #include "controllers/yaml_convert.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
+#include "plugin/field_changes.hpp"
 #include "plugin/views.hpp"
 
 namespace labfleet::plugin {
@@ -54,24 +55,34 @@ bool pause(Terminal& terminal, milliseconds duration) {
     return !(terminal.interrupted && terminal.interrupted->load());
 }
 
-/// A progress line: rewritten in place on a terminal, one line per change otherwise.
+/// A progress line: rewritten in place on a terminal whenever its text
+/// changes; otherwise (a log) one line each time its `gist` changes, so a
+/// countdown in the text does not print a line a second.
 class ProgressLine {
 public:
     explicit ProgressLine(Terminal& terminal) : terminal_(terminal) {}
-    void show(const std::string& text) {
-        if (text == shown_) return;
-        if (terminal_.interactive) terminal_.err << "\r\033[K" << text << std::flush;
-        else terminal_.err << text << "\n";
+    void show(const std::string& text) { show(text, text); }
+    void show(const std::string& text, const std::string& gist) {
+        if (terminal_.interactive) {
+            if (text == shown_) return;
+            terminal_.err << "\r\033[K" << text << std::flush;
+        } else {
+            if (!shown_.empty() && gist == gist_) return;
+            terminal_.err << text << "\n";
+        }
         shown_ = text;
+        gist_ = gist;
     }
     void finish() {
         if (terminal_.interactive && !shown_.empty()) terminal_.err << "\n";
         shown_.clear();
+        gist_.clear();
     }
 
 private:
     Terminal& terminal_;
     std::string shown_;
+    std::string gist_;
 };
 
 std::string condition_status(const kube::Json& object, std::string_view type, std::string* message = nullptr) {
@@ -100,6 +111,7 @@ kube::Json lease_object(const BorrowCommand& command, const std::string& user) {
     kube::Json spec{{"target", command.target}, {"holder", user}};
     if (command.duration) spec["duration"] = v1::format_duration(*command.duration);
     if (command.reason) spec["reason"] = *command.reason;
+    if (command.base) spec["base"] = *command.base;
     kube::Json overrides = kube::Json::array();
     for (const auto& override : command.overrides) {
         kube::Json item{{"workload", override.workload}};
@@ -112,6 +124,22 @@ kube::Json lease_object(const BorrowCommand& command, const std::string& user) {
             {"kind", "EnvironmentLease"},
             {"metadata", {{"generateName", command.target + "-"}}},
             {"spec", std::move(spec)}};
+}
+
+/// A base must be a channel some DeploymentTarget runs, so that a typo
+/// (--base prdo) is caught before every workload on the target switches to
+/// images nobody built.
+std::optional<std::string> check_base(Session& session, const std::string& base) {
+    auto targets = session.list(v1::deployment_targets());
+    if (!targets) return "listing targets to check --base " + base + ": " + describe(targets.error());
+    std::set<std::string> channels;
+    for (const auto& json : *targets)
+        if (auto target = v1::DeploymentTarget::from_json(json)) channels.insert(target->spec.channel);
+    if (channels.contains(base)) return std::nullopt;
+    std::string known;
+    for (const auto& channel : channels) known += (known.empty() ? "" : ", ") + channel;
+    return "--base " + base + ": no DeploymentTarget runs channel \"" + base + "\" (channels in use: " +
+           (known.empty() ? "none" : known) + ")";
 }
 
 /// Every check a borrow makes before it creates anything.
@@ -145,6 +173,8 @@ std::optional<std::string> check_borrow(Session& session, const BorrowCommand& c
                    (where.empty() ? " (it is placed on no target)" : " (it runs on: " + where + ")");
         }
     }
+    if (command.base)
+        if (auto error = check_base(session, *command.base)) return error;
     if (auto error = check_access(session, user, {"create", v1::group, "environmentleases", ""}, "create leases"))
         return error;
     return check_access(session, user, {"borrow", v1::group, "deploymenttargets", command.target},
@@ -182,9 +212,16 @@ WaitEnd wait_for_lease(Session& session, const BorrowCommand& command, std::stri
         } else {
             auto all = session.list(v1::environment_leases());
             const kube::Json* holder = all ? active_lease_on(*all, command.target) : nullptr;
-            std::string line = queue_line(lease, holder, now());
-            if (std::string message; condition_status(lease, "Paused", &message) == "True") line += "; " + message;
-            progress.show(line);
+            // Granted between the get and the list: the next get says so.
+            if (holder == nullptr || kube::string_at(*holder, "/metadata/name") != name) {
+                std::string line = queue_line(lease, holder, now());
+                if (std::string message; condition_status(lease, "Paused", &message) == "True") line += "; " + message;
+                const std::string gist = (lease.contains("status") ? lease["status"].dump() : "") + "|" +
+                                         (holder ? kube::string_at(*holder, "/spec/holder") + " " +
+                                                       kube::string_at(*holder, "/status/expiresAt")
+                                                 : "");
+                progress.show(line, gist);
+            }
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             progress.finish();
@@ -363,14 +400,9 @@ namespace {
 
 /// The rendered objects for the files of a plan or diff.
 kube::Result<controllers::PlanOutput> render(const std::vector<std::string>& paths) {
-    std::vector<controllers::PlanDocument> documents;
-    for (const auto& path : paths) {
-        auto read = std::filesystem::is_directory(path) ? controllers::read_plan_directory(path)
-                                                         : controllers::read_plan_file(path);
-        if (!read) return read.error();
-        for (auto& document : *read) documents.push_back(std::move(document));
-    }
-    return controllers::render_plan(documents);
+    auto documents = controllers::read_plan_paths(paths);
+    if (!documents) return documents.error();
+    return controllers::render_plan(*documents);
 }
 
 std::optional<kube::ResourceType> type_of(const kube::Json& object) {
@@ -412,10 +444,11 @@ int diff(Session& session, const DiffCommand& command, Terminal& terminal) {
         if (!live) return fail(terminal, "reading " + shown + ": " + describe(live.error())) + 1;
         // The owner's uid is the cluster's, never in files: compare the rest.
         if (object.contains("metadata")) object["metadata"].erase("ownerReferences");
-        if (auto field = controllers::first_difference(controllers::without_absent(object), *live)) {
-            terminal.out << "~ " << shown << ": " << *field << " differs\n";
-            ++differences;
-        }
+        const auto changes = field_changes(controllers::without_absent(object), *live);
+        if (changes.empty()) continue;
+        terminal.out << "~ " << shown << "\n";
+        for (const auto& change : changes) terminal.out << "    " << format_change(change) << "\n";
+        ++differences;
     }
     if (differences == 0) terminal.err << "no differences\n";
     return differences == 0 ? 0 : 1;

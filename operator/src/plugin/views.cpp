@@ -5,6 +5,8 @@
 #include <tuple>
 
 #include "api/v1alpha1/duration.hpp"
+#include "api/v1alpha1/environment_lease.hpp"
+#include "controllers/environment_lease_order.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
 
@@ -89,7 +91,7 @@ Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bo
                std::tuple(kube::string_at(*b, "/spec/target"), rank(*b), queue_position(*b), kube::string_at(*b, "/metadata/name"));
     });
     Table table{{"NAME", "TARGET", "HOLDER", "PHASE", "POSITION", "TIME-LEFT"}, {}};
-    if (wide) table.header.insert(table.header.end(), {"EXPIRES", "REASON", "OVERRIDES"});
+    if (wide) table.header.insert(table.header.end(), {"EXPIRES", "REASON", "BASE", "OVERRIDES"});
     for (const kube::Json* lease : sorted) {
         const std::string phase = phase_of(*lease);
         const auto expires = kube::parse_rfc3339(kube::string_at(*lease, "/status/expiresAt"));
@@ -101,6 +103,7 @@ Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bo
         if (wide) {
             row.push_back(expires ? kube::format_rfc3339(*expires) : "-");
             row.push_back(or_dash(kube::string_at(*lease, "/spec/reason")));
+            row.push_back(or_dash(kube::string_at(*lease, "/spec/base")));
             row.push_back(or_dash(overrides_text(*lease)));
         }
         table.rows.push_back(std::move(row));
@@ -153,13 +156,16 @@ std::vector<kube::Json> open_leases_of(const std::vector<kube::Json>& leases, co
 }
 
 const kube::Json* active_lease_on(const std::vector<kube::Json>& leases, const std::string& target) {
-    const kube::Json* found = nullptr;
+    std::vector<api::v1alpha1::EnvironmentLease> decoded;
+    std::vector<const kube::Json*> source;  // source[i] is the JSON of decoded[i]
     for (const auto& lease : leases) {
-        if (phase_of(lease) != "Active" || kube::string_at(lease, "/spec/target") != target) continue;
-        if (!found || kube::string_at(lease, "/status/acquiredAt") < kube::string_at(*found, "/status/acquiredAt"))
-            found = &lease;
+        auto typed = api::v1alpha1::EnvironmentLease::from_json(lease);
+        if (!typed) continue;
+        decoded.push_back(std::move(*typed));
+        source.push_back(&lease);
     }
-    return found;
+    const auto* holder = controllers::active_lease_of(decoded, target);
+    return holder ? source[static_cast<std::size_t>(holder - decoded.data())] : nullptr;
 }
 
 std::string queue_line(const kube::Json& lease, const kube::Json* holder_lease, kube::WallTime now) {

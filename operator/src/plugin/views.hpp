@@ -24,7 +24,7 @@ std::string render_table(const Table& table);
 
 /// Leases, sorted by target, then Active first, then queue position, then
 /// name. Columns: NAME TARGET HOLDER PHASE POSITION TIME-LEFT; `wide` adds
-/// EXPIRES, REASON and OVERRIDES. TIME-LEFT is for Active leases only.
+/// EXPIRES, REASON, BASE and OVERRIDES. TIME-LEFT is for Active leases only.
 Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bool wide);
 
 /// One row per (workload, target) from each Workload's status.targets.
@@ -39,7 +39,9 @@ std::string time_left(kube::WallTime deadline, kube::WallTime now);
 std::vector<kube::Json> open_leases_of(const std::vector<kube::Json>& leases, const std::string& holder,
                                        const std::optional<std::string>& target);
 
-/// The Active lease of `target` among `leases` (the one acquired first), or null.
+/// The lease holding `target` among `leases`, as the operator picks it
+/// (controllers::active_lease_of), or null; a lease that does not decode
+/// holds nothing.
 const kube::Json* active_lease_on(const std::vector<kube::Json>& leases, const std::string& target);
 
 /// One line for a queued lease: "queued at position 2 on stg; held by alice until 14:05:09 UTC (1h2m left)".

@@ -59,6 +59,15 @@ TEST_CASE("a lease's rollouts: every assigned workload, with the image resolved 
     REQUIRE(rollouts.size() == 2);
     CHECK(rollouts[0] == LeaseRollout{"api-files", "registry.example/labs/api-files:pr-7", true});
     CHECK(rollouts[1] == LeaseRollout{"web-files", "registry.example/labs/web-files:prod", false});
+
+    SECTION("a base chooses every workload's image: each must be available, the override still wins") {
+        auto lease = lease_overriding("api", "pr-7");
+        lease.spec.base = "stg";
+        const auto based = lease_rollouts(lease, target(), {workload("api"), workload("web")});
+        REQUIRE(based.size() == 2);
+        CHECK(based[0] == LeaseRollout{"api-files", "registry.example/labs/api-files:pr-7", true});
+        CHECK(based[1] == LeaseRollout{"web-files", "registry.example/labs/web-files:stg", true});
+    }
 }
 
 TEST_CASE("a rollout is done only when the Deployment runs the image, seen, updated and available",

@@ -148,3 +148,20 @@ TEST_CASE("an empty directory plans nothing", "[controllers][plan]") {
     CHECK(plan->yaml.empty());
     CHECK_FALSE(read_plan_directory(data_dir / "no-such-dir").ok());
 }
+
+TEST_CASE("plan paths: directories and files, in the order given", "[controllers][plan]") {
+    const fs::path input = data_dir / "basic" / "input";
+    auto documents = read_plan_paths({(input / "30-lease.yaml").string(), input.string()});
+    REQUIRE(documents.ok());
+    auto lease_file = read_plan_file(input / "30-lease.yaml");
+    auto whole = read_plan_directory(input);
+    REQUIRE(lease_file.ok());
+    REQUIRE(whole.ok());
+    REQUIRE(documents->size() == lease_file->size() + whole->size());
+    CHECK(documents->front().source == "30-lease.yaml");
+    CHECK((*documents)[lease_file->size()].source == whole->front().source);
+    auto missing = read_plan_paths({input.string(), (data_dir / "no-such-file.yaml").string()});
+    REQUIRE_FALSE(missing.ok());
+    CHECK_THAT(missing.error().message, Catch::Contains("no-such-file.yaml"));
+    CHECK(read_plan_paths({})->empty());
+}

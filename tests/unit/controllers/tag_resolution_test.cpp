@@ -106,3 +106,49 @@ TEST_CASE("resolve_images builds both references and the winning source", "[cont
     CHECK(source_rank("environment") < source_rank("pinned"));
     CHECK(source_rank("pinned") < source_rank("channel"));
 }
+
+TEST_CASE("a lease's base: below its overrides, above everything the workload and target say", "[controllers][tags]") {
+    auto w = workload("intro");
+    w.spec.images.workshop.tag = "pinned-w";
+    w.spec.images.files.tag = "pinned-f";
+    w.spec.overrides = {by_env("qa", "env-w", "env-f"), by_target("qa-1", "target-w", "target-f")};
+    auto t = target("qa-1", "qa");
+    t.spec.channel = "stg";
+    auto l = lease("l1", "qa-1", "intro", "lease-w", std::nullopt);
+    l.spec.base = "prod";
+
+    // lease override > lease base, image by image.
+    CHECK(resolve_tag(w, t, ImageKind::Workshop, &l) == ResolvedTag{"lease-w", "lease/l1"});
+    CHECK(resolve_tag(w, t, ImageKind::Files, &l) == ResolvedTag{"prod", "lease-base/l1"});
+    // lease base > target override > environment override > pinned > channel.
+    l.spec.overrides.clear();
+    CHECK(resolve_tag(w, t, ImageKind::Workshop, &l) == ResolvedTag{"prod", "lease-base/l1"});
+    w.spec.overrides.pop_back();
+    CHECK(resolve_tag(w, t, ImageKind::Workshop, &l) == ResolvedTag{"prod", "lease-base/l1"});
+    w.spec.overrides.clear();
+    CHECK(resolve_tag(w, t, ImageKind::Files, &l) == ResolvedTag{"prod", "lease-base/l1"});
+    w.spec.images.files.tag.reset();
+    CHECK(resolve_tag(w, t, ImageKind::Files, &l) == ResolvedTag{"prod", "lease-base/l1"});
+    // Without a base the ladder is as before.
+    l.spec.base.reset();
+    CHECK(resolve_tag(w, t, ImageKind::Files, &l) == ResolvedTag{"stg", "channel"});
+}
+
+TEST_CASE("a lease's base applies to every workload of its target, and only there", "[controllers][tags]") {
+    const auto other_workload = workload("other");
+    const auto t = target("qa-1", "qa");
+    auto l = lease("l1", "qa-1", "intro", "pr-1", "pr-1");
+    l.spec.base = "prod-2";
+    const auto images = resolve_images(other_workload, t, &l);
+    CHECK(images.files_image == "labs/other-files:prod-2");
+    CHECK(images.workshop_image == "labs/other:prod-2");
+    CHECK(images.source == "lease-base/l1");
+    const auto elsewhere = target("qa-2", "qa");
+    CHECK(resolve_tag(other_workload, elsewhere, ImageKind::Files, &l) == ResolvedTag{"prod", "channel"});
+    // The source shown is the higher-ranked: an override of one image beats the base of the other.
+    CHECK(resolve_images(workload("intro"), t, &l).source == "lease/l1");
+    l.spec.overrides[0].workshop_tag.reset();
+    CHECK(resolve_images(workload("intro"), t, &l).source == "lease/l1");
+    CHECK(source_rank("lease/x") < source_rank("lease-base/x"));
+    CHECK(source_rank("lease-base/x") < source_rank("target"));
+}

@@ -53,7 +53,10 @@ TEST_CASE("bad input is refused before anything is sent, naming the argument") {
     CHECK_THAT(error_of({"borrow", "stg", "Web=v1"}), Catch::Contains("workload \"Web\""));
     CHECK_THAT(error_of({"borrow", "stg", "web=v1", "--for", "2 hours"}), Catch::Contains("--for 2 hours"));
     CHECK_THAT(error_of({"borrow", "stg", "web=v1", "web=v2"}), Catch::Contains("already set to v1"));
-    CHECK_THAT(error_of({"borrow", "stg"}), Catch::Contains("name at least one WORKLOAD=TAG"));
+    CHECK_THAT(error_of({"borrow", "stg"}), Catch::Contains("name at least one WORKLOAD=TAG, or --base CHANNEL"));
+    CHECK_THAT(error_of({"borrow", "stg", "--base", "bad tag"}), Catch::Contains("--base bad tag: invalid channel"));
+    CHECK_THAT(error_of({"borrow", "stg", "--base", "sha256:" + std::string(64, 'a')}), Catch::Contains("not a digest"));
+    CHECK_THAT(error_of({"leases", "--base", "prod"}), Catch::Contains("--base does not apply to leases"));
     CHECK_THAT(error_of({"borrow"}), Catch::Contains("needs a TARGET"));
     CHECK_THAT(error_of({"borrow", "stg", "web=v1", "--target", "x"}), Catch::Contains("--target does not apply to borrow"));
     CHECK_THAT(error_of({"leases", "--bogus"}), Catch::Contains("unknown flag --bogus"));
@@ -79,4 +82,15 @@ TEST_CASE("the other commands") {
     CHECK_FALSE(std::get<BorrowCommand>(parsed({"borrow", "stg", "web=v1", "--no-wait"}).command).wait);
     CHECK(std::holds_alternative<HelpCommand>(parsed({}).command));
     CHECK(std::holds_alternative<HelpCommand>(parsed({"borrow", "--help"}).command));
+}
+
+TEST_CASE("borrow --base: the channel of every image given no tag, with or without overrides") {
+    const auto alone = std::get<BorrowCommand>(parsed({"borrow", "stg", "--base", "prod"}).command);
+    CHECK(alone.base == "prod");
+    CHECK(alone.overrides.empty());
+    const auto both = std::get<BorrowCommand>(parsed({"borrow", "stg", "--base=prod", "web=pr-614"}).command);
+    CHECK(both.base == "prod");
+    REQUIRE(both.overrides.size() == 1);
+    CHECK(both.overrides[0].files_tag == "pr-614");
+    CHECK_FALSE(std::get<BorrowCommand>(parsed({"borrow", "stg", "web=v1"}).command).base);
 }

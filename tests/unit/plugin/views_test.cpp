@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
 #include "plugin/views.hpp"
 
@@ -36,6 +37,10 @@ TEST_CASE("leases: Active first, then the queue in order, time left for the Acti
     const auto wide = leases_table(leases, at("2026-12-01T10:30:00Z"), true);
     CHECK(wide.header.back() == "OVERRIDES");
     CHECK(wide.rows[1].back() == "web=pr-1");
+    CHECK(wide.header[wide.header.size() - 2] == "BASE");
+    CHECK(wide.rows[1][wide.header.size() - 2] == "-");
+    leases[2]["spec"]["base"] = "prod";
+    CHECK(leases_table(leases, at("2026-12-01T10:30:00Z"), true).rows[1][wide.header.size() - 2] == "prod");
     CHECK(render_table({{"NAME"}, {}}) == "No resources found.\n");
 }
 
@@ -63,4 +68,25 @@ TEST_CASE("the caller's open leases and the queue line") {
     CHECK(queue_line(leases[1], holder, at("2026-12-01T11:59:00Z")) ==
           "queued at position 1 on stg; held by alice until 12:00:00 UTC (1m left)");
     CHECK(time_left(at("2026-12-01T10:00:00Z"), at("2026-12-01T11:00:00Z")) == "0s");
+}
+
+TEST_CASE("the lease holding a target is the operator's choice, among the leases that decode") {
+    auto first = lease("b-first", "stg", "alice", "Active", 0, "2026-12-01T12:00:00Z");
+    auto later = lease("a-later", "stg", "bob", "Active", 0, "2026-12-01T12:00:00Z");
+    first["status"]["acquiredAt"] = "2026-12-01T10:00:00Z";
+    later["status"]["acquiredAt"] = "2026-12-01T10:05:00Z";
+    auto broken = lease("0-broken", "stg", "eve", "Active", 0, "2026-12-01T12:00:00Z");
+    broken["status"]["acquiredAt"] = "2026-12-01T09:00:00Z";
+    broken["spec"].erase("holder");  // refused by controllers' decoding: it holds nothing
+    std::vector<kube::Json> leases{later, broken, first, lease("c", "qa", "carol", "Pending", 1)};
+    const kube::Json* holder = active_lease_on(leases, "stg");
+    REQUIRE(holder);
+    CHECK(kube::string_at(*holder, "/metadata/name") == "b-first");
+    // The same acquiredAt: the queue order (creationTimestamp, then name) decides, not the list's.
+    leases[0]["status"]["acquiredAt"] = "2026-12-01T10:00:00Z";
+    leases[0]["metadata"]["creationTimestamp"] = "2026-12-01T09:59:00Z";
+    leases[2]["metadata"]["creationTimestamp"] = "2026-12-01T09:58:00Z";
+    CHECK(kube::string_at(*active_lease_on(leases, "stg"), "/metadata/name") == "b-first");
+    CHECK(active_lease_on(leases, "qa") == nullptr);
+    CHECK(active_lease_on({}, "stg") == nullptr);
 }

@@ -55,7 +55,7 @@ std::vector<FieldError> validate(const DeploymentTarget& target) {
         errors.push_back({"spec.environment", "must be a DNS label (lowercase a-z, 0-9, '-', at most 63)"});
     if (!is_dns_label(spec.target_namespace))
         errors.push_back({"spec.namespace", "must be a DNS label (lowercase a-z, 0-9, '-', at most 63)"});
-    if (auto error = tag_error(spec.channel)) errors.push_back({"spec.channel", *error});
+    if (auto error = channel_error(spec.channel)) errors.push_back({"spec.channel", *error});
     if (spec.registry.find("://") != std::string::npos)
         errors.push_back({"spec.registry", "must be a host[:port][/path] without a scheme"});
     if (spec.leases.default_duration > spec.leases.max_duration)

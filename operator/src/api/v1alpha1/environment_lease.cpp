@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "api/v1alpha1/image_tag.hpp"
 #include "api/v1alpha1/tag_field.hpp"
 #include "kube/meta/time_format.hpp"
 
@@ -36,6 +37,7 @@ kube::Result<EnvironmentLease> EnvironmentLease::from_json(const kube::Json& jso
         override_.files_tag = decode_nested_tag(reader, "files");
         out.spec.overrides.push_back(std::move(override_));
     }
+    out.spec.base = spec.optional_string("base");
     out.spec.release = spec.bool_or("release", false);
     out.spec.reason = spec.optional_string("reason");
 
@@ -67,12 +69,14 @@ std::vector<FieldError> validate(const EnvironmentLease& lease) {
     std::vector<FieldError> errors;
     for (std::size_t i = 0; i < lease.spec.overrides.size(); ++i) {
         const auto& override_ = lease.spec.overrides[i];
-        const std::string base = index_path("spec.overrides", i);
+        const std::string item = index_path("spec.overrides", i);
         if (!override_.workshop_tag && !override_.files_tag)
-            errors.push_back({base, "at least one of workshop.tag or files.tag must be set"});
-        check_tag(errors, override_.workshop_tag, base + ".workshop.tag");
-        check_tag(errors, override_.files_tag, base + ".files.tag");
+            errors.push_back({item, "at least one of workshop.tag or files.tag must be set"});
+        check_tag(errors, override_.workshop_tag, item + ".workshop.tag");
+        check_tag(errors, override_.files_tag, item + ".files.tag");
     }
+    if (lease.spec.base)
+        if (auto error = channel_error(*lease.spec.base)) errors.push_back({"spec.base", *error});
     if (lease.spec.reason && lease.spec.reason->size() > 256)
         errors.push_back({"spec.reason", "must be at most 256 characters"});
     return errors;

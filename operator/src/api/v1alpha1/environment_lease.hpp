@@ -1,6 +1,7 @@
 #pragma once
-// EnvironmentLease: a holder borrowing a target for a while, with tag
-// overrides for some workloads; queued FIFO per target.
+// EnvironmentLease: a holder borrowing a target for a while, with a base
+// channel for every workload there and tag overrides for some; queued FIFO
+// per target.
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +34,9 @@ struct EnvironmentLeaseSpec {
     std::string holder;
     std::optional<std::chrono::milliseconds> duration;  // absent: target's defaultDuration
     std::vector<LeaseOverride> overrides;
+    /// spec.base: the channel every workload on the target runs while the
+    /// lease is Active, unless one of `overrides` names it.
+    std::optional<std::string> base;
     bool release = false;
     std::optional<std::string> reason;
 };
@@ -58,7 +62,8 @@ struct EnvironmentLease {
     const LeaseOverride* override_for(std::string_view workload) const;
 };
 
-/// Rules beyond decoding: override shape and tag syntax, reason length.
+/// Rules beyond decoding: override shape and tag syntax, base channel syntax,
+/// reason length.
 std::vector<FieldError> validate(const EnvironmentLease& lease);
 kube::Json to_json(const EnvironmentLeaseStatus& status);
 

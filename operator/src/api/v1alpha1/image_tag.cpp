@@ -33,4 +33,11 @@ std::optional<std::string> tag_error(std::string_view text) {
            "\": expected 1-128 characters [A-Za-z0-9_.-] not starting with '.' or '-', or sha256:<64 hex>";
 }
 
+std::optional<std::string> channel_error(std::string_view text) {
+    if (is_tag(text)) return std::nullopt;
+    return "invalid channel \"" + std::string(text) +
+           "\": expected a tag such as prod or stg (1-128 characters [A-Za-z0-9_.-] not starting with '.' or '-'; "
+           "not a digest)";
+}
+
 } // namespace labfleet::api::v1alpha1

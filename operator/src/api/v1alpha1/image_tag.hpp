@@ -14,5 +14,8 @@ bool is_digest(std::string_view text);
 char reference_separator(std::string_view tag);
 /// Why `text` is neither a tag nor a digest; nullopt when it is one.
 std::optional<std::string> tag_error(std::string_view text);
+/// Why `text` cannot be a channel (a target's spec.channel, a lease's
+/// spec.base): a channel names a tag, never a digest; nullopt when it is one.
+std::optional<std::string> channel_error(std::string_view text);
 
 } // namespace labfleet::api::v1alpha1

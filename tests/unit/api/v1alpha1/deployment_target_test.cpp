@@ -126,4 +126,10 @@ TEST_CASE("DeploymentTarget validation beyond the schema", "[api][target]") {
     CHECK(errors[4].str() == "spec.leases.defaultDuration: must not exceed maxDuration (8h)");
     CHECK(errors[5].field == "spec.leases.notifyBefore");
     CHECK(join(errors).find("; spec.namespace: ") != std::string::npos);
+
+    // A channel names a tag; the CRD refuses a digest there, and so does validate.
+    target = decode<DeploymentTarget>(minimal());
+    target.spec.channel = "sha256:" + std::string(64, 'a');
+    REQUIRE(validate(target).size() == 1);
+    CHECK(validate(target)[0].str().find("spec.channel: invalid channel") == 0);
 }

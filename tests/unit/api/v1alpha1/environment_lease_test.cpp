@@ -80,3 +80,24 @@ TEST_CASE("EnvironmentLease errors", "[api][lease]") {
     CHECK(errors[1].field == "spec.overrides[1].workshop.tag");
     CHECK(errors[2].field == "spec.reason");
 }
+
+TEST_CASE("EnvironmentLease spec.base: decoded, optional, a channel (a tag, never a digest)", "[api][lease]") {
+    CHECK_FALSE(decode<EnvironmentLease>(minimal()).spec.base);
+    Json json = minimal();
+    json["spec"]["base"] = "prod";
+    auto lease = decode<EnvironmentLease>(json);
+    CHECK(lease.spec.base == "prod");
+    CHECK(validate(lease).empty());
+    json["spec"]["base"] = 7;
+    CHECK(decode_failure<EnvironmentLease>(json).field == "spec.base");
+
+    const std::vector<std::string> not_channels{"", "bad tag", ".prod", "sha256:" + std::string(64, 'a'),
+                                                std::string(129, 'p')};
+    for (const auto& bad : not_channels) {
+        lease.spec.base = bad;
+        const auto errors = validate(lease);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].field == "spec.base");
+        CHECK_THAT(errors[0].message, Catch::Contains("invalid channel \"" + bad + "\""));
+    }
+}

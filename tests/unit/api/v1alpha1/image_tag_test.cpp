@@ -38,3 +38,9 @@ TEST_CASE("a digest joins its repository with '@', a tag with ':'", "[api][tag]"
     CHECK(reference_separator("v1") == ':');
     CHECK(reference_separator("sha256:abc") == ':');  // not a digest
 }
+
+TEST_CASE("a channel is a tag, never a digest", "[api][tag]") {
+    CHECK_FALSE(channel_error("stg"));
+    CHECK_THAT(*channel_error("sha256:" + std::string(64, 'a')), Catch::Contains("not a digest"));
+    CHECK_THAT(*channel_error("-x"), Catch::Contains("invalid channel \"-x\""));
+}

@@ -18,6 +18,7 @@ jobs=${LABFLEET_JOBS:-$(nproc)}
 
 "$root/hack/deps.sh"
 "$root/hack/control-plane-bins.sh" --all
+"$root/hack/flux-bins.sh"  # Flux's controllers, for tests/e2e/flux_test.sh
 
 step "build: configuring in $build_dir"
 cmake -S "$root" -B "$build_dir" -G Ninja -DLABFLEET_BUILD_TESTS=ON >/dev/null

@@ -192,7 +192,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
 
     const LeasePlan plan = plan_target_leases(target ? &*target : nullptr, leases, assigned, now,
                                               LeasePlannerOptions{options_.retention}, serving,
-                                              recently_served(served, now, options_.retention));
+                                              recently_served(served, now, served_lease_memory(options_.retention)));
 
     std::set<std::string> written;
     std::optional<kube::ReconcileResult> failure;
@@ -245,7 +245,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     // GitOps tool restores is then recognised (AlreadyServed), never granted again.
     if (!failure && !plan.deletions.empty() && target_object) {
         const kube::Json status = {{"servedLeases", to_json(record_served(served, plan.deletions, now,
-                                                                           options_.retention))}};
+                                                                           served_lease_memory(options_.retention)))}};
         kube::HttpRequest request = kube::requests::patch_status(
             api::v1alpha1::deployment_targets(), {"", key}, kube::PatchType::Merge,
             status_merge_patch(std::string(kube::resource_version_of(*target_object)), status));

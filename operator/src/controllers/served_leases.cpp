@@ -54,4 +54,8 @@ kube::Json to_json(const std::vector<ServedLease>& record) {
     return out;
 }
 
+std::chrono::milliseconds served_lease_memory(std::chrono::milliseconds retention) {
+    return std::max<std::chrono::milliseconds>(retention, std::chrono::hours(24));
+}
+
 } // namespace labfleet::controllers

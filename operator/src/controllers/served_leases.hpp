@@ -27,6 +27,12 @@ struct ServedLease {
 /// The most entries a target keeps (the newest): status stays bounded.
 inline constexpr std::size_t max_served_leases = 256;
 
+/// How long a deleted lease's name is remembered: a day, or the retention
+/// when that is longer. It must outlast the time a GitOps tool takes to
+/// restore what was deleted (its sync interval, minutes), which has nothing
+/// to do with how long finished leases are kept.
+std::chrono::milliseconds served_lease_memory(std::chrono::milliseconds retention);
+
 /// status.servedLeases of a cached target; entries that do not read are skipped.
 std::vector<ServedLease> read_served_leases(const kube::Json& target);
 

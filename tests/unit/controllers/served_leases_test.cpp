@@ -45,3 +45,12 @@ TEST_CASE("served leases: bounded, the newest kept, unreadable entries skipped",
     CHECK(read[0].name == "a");
     CHECK(read_served_leases(Json{{"status", {{"servedLeases", "no"}}}}).empty());
 }
+
+TEST_CASE("a served name outlasts a short retention: a GitOps tool restores it minutes later", "[controllers][served_leases]") {
+    CHECK(served_lease_memory(3s) == std::chrono::hours(24));
+    CHECK(served_lease_memory(std::chrono::hours(48)) == std::chrono::hours(48));
+    const WallTime deleted = t0;
+    const auto record = record_served({}, {"from-git"}, deleted, served_lease_memory(3s));
+    CHECK(recently_served(record, deleted + 10min, served_lease_memory(3s)).contains("from-git"));
+    CHECK_FALSE(recently_served(record, deleted + 25h, served_lease_memory(3s)).contains("from-git"));
+}

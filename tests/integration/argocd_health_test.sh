@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The chart's Argo CD health checks (charts/labfleet/argocd/KIND.lua), run by Lua 5.1 in a sandbox
+# The chart's Argo CD health check (charts/labfleet/argocd/health.lua), run by Lua 5.1 in a sandbox
 # like Argo CD's gopher-lua one (tests/e2e/lib/argocd_health.lua), against objects captured from
 # live runs of tests/e2e/gitops_health_test.sh: tests/data/argocd/KIND/health_test.yaml lists each
 # object and the health Argo CD must show for it, in Argo CD's own test layout. Also checked: the
 # runner refuses what Argo CD refuses (the string library, an unknown status), a few cases no live
-# run shows, every kind covered with the statuses it can reach, the helpers the four scripts share
-# identical, and charts/labfleet/argocd/argocd-cm.yaml equal to the scripts
-# (`bash tests/integration/argocd_health_test.sh --update` rewrites it from them).
+# run shows, every kind covered with the statuses it can reach, and
+# charts/labfleet/argocd/argocd-cm.yaml equal to the script for each kind
+# (`bash tests/integration/argocd_health_test.sh --update` rewrites it).
 # Needs lua5.1, python3 (with PyYAML) and jq; no cluster.
 set -uo pipefail
 
@@ -21,19 +21,19 @@ ARGOCD_HEALTH_SCRIPTS=$scripts source "$repo_root/tests/e2e/lib/argocd_health.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The argocd-cm data Argo CD reads: one key per kind, the script as its value.
+# The argocd-cm data Argo CD reads: one key per kind, each with the one script as its value.
 snippet() {
   python3 - "$scripts" "${kinds[@]}" <<'PY'
 import sys
 scripts, kinds = sys.argv[1], sys.argv[2:]
-print("# Argo CD health checks for Labfleet's kinds, generated from the .lua files beside this one")
+print("# Argo CD health checks for Labfleet's kinds, generated from health.lua beside this one")
 print("# (bash tests/integration/argocd_health_test.sh --update). Merge into argocd-cm, e.g.")
 print("#   kubectl -n argocd patch configmap argocd-cm --type merge --patch-file argocd-cm.yaml")
 print("# See docs/gitops.md.")
 print("data:")
 for kind in kinds:
     print("  resource.customizations.health.labfleet.dev_%s: |" % kind)
-    for line in open("%s/%s.lua" % (scripts, kind)).read().splitlines():
+    for line in open("%s/health.lua" % scripts).read().splitlines():
         print(("    " + line) if line else "")
 PY
 }
@@ -49,7 +49,7 @@ done
 
 # --- the runner is as strict as Argo CD: what gopher-lua refuses fails here too
 probe() {
-  printf '%s\n' "$1" >"$work/Probe.lua"
+  printf '%s\n' "$1" >"$work/health.lua"
   echo '{"kind":"Probe","metadata":{"name":"p","generation":1}}' >"$work/probe.json"
   ARGOCD_HEALTH_SCRIPTS=$work bash "$repo_root/tests/e2e/lib/argocd_health.sh" Probe "$work/probe.json"
 }
@@ -93,6 +93,7 @@ check "EnvironmentLease: Healthy, Progressing and Degraded captured" \
 
 # --- cases no live run shows
 health_of() { printf '%s' "$2" | argocd_health "$1"; }
+refused_kind() { ! health_of "$1" "$2" 2>/dev/null; }
 check "an object the operator never saw (no status) is Progressing" \
   equals "Progressing waiting for the operator to observe generation 1" \
   health_of SchedulingPolicy '{"kind":"SchedulingPolicy","metadata":{"name":"p","generation":1},"spec":{}}'
@@ -115,13 +116,10 @@ check "a condition without a message shows its reason" \
   health_of SchedulingPolicy '{"kind":"SchedulingPolicy","metadata":{"name":"p","generation":1},"spec":{},
     "status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"True","reason":"Valid"}]}}'
 
-# --- one definition of the shared helpers, and the argocd-cm snippet equal to the scripts
-shared() { sed -n '/^-- The helpers down to/,/^-- End of the shared helpers/p' "$scripts/$1.lua"; }
-for kind in "${kinds[@]:1}"; do
-  check "$kind.lua shares Workload.lua's helpers" diff <(shared Workload) <(shared "$kind")
-done
-check "Workload.lua has the shared helpers" test -n "$(shared Workload)"
-check "argocd-cm.yaml is generated from the scripts (--update rewrites it)" \
+# --- the argocd-cm snippet is the script, once per kind
+check "argocd_health refuses an object of another kind than asked" \
+  refused_kind Workload '{"kind":"SchedulingPolicy","metadata":{"name":"p","generation":1},"spec":{}}'
+check "argocd-cm.yaml is generated from health.lua (--update rewrites it)" \
   diff <(snippet) "$scripts/argocd-cm.yaml"
 check "argocd-cm.yaml is YAML whose keys Argo CD reads" equals \
   "resource.customizations.health.labfleet.dev_DeploymentTarget resource.customizations.health.labfleet.dev_EnvironmentLease resource.customizations.health.labfleet.dev_SchedulingPolicy resource.customizations.health.labfleet.dev_Workload" \

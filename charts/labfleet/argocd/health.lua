@@ -1,9 +1,8 @@
--- Argo CD health check of a SchedulingPolicy (labfleet.dev/v1alpha1), from the Ready, Reconciling and
--- Stalled conditions the operator writes. Argo CD runs it on gopher-lua (Lua 5.1) with the base
--- and table libraries only: no string or math functions.
-
--- The helpers down to "end of the shared helpers" are the same in the four Labfleet health checks
--- (tests/integration/argocd_health_test.sh keeps them identical).
+-- Argo CD health check of Labfleet's four kinds (labfleet.dev/v1alpha1: Workload,
+-- DeploymentTarget, SchedulingPolicy, EnvironmentLease), from the Ready, Reconciling and Stalled
+-- conditions the operator writes on every kind. One script serves all four: argocd-cm.yaml sets it
+-- for each kind. Argo CD runs it on gopher-lua (Lua 5.1) with the base and table libraries only:
+-- no string or math functions.
 
 -- condition(name): the status condition of that type, or nil when there is none for the current
 -- generation (a condition written for an older spec says nothing about the one Argo CD synced).
@@ -76,7 +75,20 @@ local function verdict(suspended)
   return { status = "Progressing", message = "waiting for the Ready condition" }
 end
 
--- End of the shared helpers.
+-- suspended_by_spec(): what the object's own spec suspends. A Workload's spec.suspend scales it to
+-- zero on every target and keeps its configuration; a DeploymentTarget's spec.paused leaves its
+-- objects as they are and grants no new lease. Policies and leases have no such switch.
+local function suspended_by_spec()
+  if obj.spec == nil then
+    return false
+  end
+  if obj.kind == "Workload" then
+    return obj.spec.suspend == true
+  end
+  if obj.kind == "DeploymentTarget" then
+    return obj.spec.paused == true
+  end
+  return false
+end
 
--- A policy is Ready when its selectors are valid and Stalled when they are not.
-return verdict(false)
+return verdict(suspended_by_spec())

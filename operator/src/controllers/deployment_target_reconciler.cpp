@@ -60,7 +60,8 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
         facts.namespace_state = state;
         facts.namespace_error = error;
         if (state == NamespaceState::Failed) outcome = ReconcileResult::failed("ensure namespace: " + error);
-        if (state == NamespaceState::Terminating) outcome = ReconcileResult::requeue_after(terminating_namespace_recheck);
+        if (state == NamespaceState::Terminating)
+            outcome = ReconcileResult::requeue_after(terminating_namespace_recheck);
     }
     const auto desired = target_status(target, facts, ctx_.clock.now());
     StatusWrite write{type, object, target.status.conditions, desired.conditions,

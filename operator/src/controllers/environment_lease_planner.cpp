@@ -427,13 +427,16 @@ Health lease_health(const ObservedLease& observed, const EnvironmentLeaseStatus&
     if (!target_exists)
         return Health::stalled("TargetNotFound", "Deployment target " + target + " does not exist");
     if (status.phase == LeasePhase::Active) {
-        if (serving == nullptr) return Health::reconciling("RollingOut", "What target " + target + " runs was not observed");
+        if (serving == nullptr)
+            return Health::reconciling("RollingOut", "What target " + target + " runs was not observed");
         if (serving->serving) return Health::ready("Serving", serving->message);
         return Health::reconciling("RollingOut", serving->message);
     }
     if (target_paused)
-        return Health::reconciling("TargetPaused", "Target " + target + " is paused; leases are granted in order once it resumes");
-    return Health::reconciling("Queued", "Position " + std::to_string(status.queue_position) + " in the queue of target " + target);
+        return Health::reconciling("TargetPaused",
+                                   "Target " + target + " is paused; leases are granted in order once it resumes");
+    return Health::reconciling("Queued", "Position " + std::to_string(status.queue_position) +
+                                             " in the queue of target " + target);
 }
 
 bool is_already_served(const EnvironmentLeaseStatus& status) {

@@ -98,7 +98,8 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
 
     std::optional<api::v1alpha1::DeploymentTarget> target;
     const kube::ObjectPtr target_object = ctx_.caches.targets.get({"", key});
-    const std::vector<ServedLease> served = target_object ? read_served_leases(*target_object) : std::vector<ServedLease>{};
+    const std::vector<ServedLease> served =
+        target_object ? read_served_leases(*target_object) : std::vector<ServedLease>{};
     if (const kube::ObjectPtr& object = target_object) {
         auto decoded = api::v1alpha1::DeploymentTarget::from_json(*object);
         if (decoded) target = std::move(decoded).value();
@@ -124,8 +125,8 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
             // Left out of the plan (it neither queues nor holds); its status says why.
             const LenientHeader header = read_lenient_header(*object);
             const std::int64_t generation = header.metadata.generation;
-            auto conditions = merge_conditions(header.conditions,
-                                               invalid_spec_conditions(*spec_problem_of(decoded), false), generation, now);
+            auto conditions = merge_conditions(
+                header.conditions, invalid_spec_conditions(*spec_problem_of(decoded), false), generation, now);
             const bool changed = !same_conditions_ignoring_time(header.conditions, conditions) ||
                                  observed_generation_of(*object) != generation;
             if (changed)

@@ -240,6 +240,9 @@ PROXY
 # kube-proxy; waits (bounded) for the node to be Ready.
 node_up() {
   node_paths
+  # First, before anything is added to the machine: node_down cleans up
+  # after a node whose folder exists, so an interrupted up is undone too.
+  mkdir -p "$node_dir"
   node_certs
   ip netns list | awk '{print $1}' | grep '^cni-' > "$dir/netns-before" || true
   node_network_up

@@ -36,7 +36,6 @@ trap cleanup EXIT
 
 as() { local who=$1; shift; "$plugin" --kubeconfig "$(user_kubeconfig "$who")" "$@"; }
 kubectl_as() { local who=$1; shift; kubectl --kubeconfig "$(user_kubeconfig "$who")" "$@"; }
-phase() { kubectl get el "$1" -o jsonpath='{.status.phase}'; }
 files_image() { kubectl -n "$ns" get deploy "$1-files" -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 
 kubectl apply -f "$root/crds/" >/dev/null
@@ -187,7 +186,7 @@ check "status shows the tag's source" grep -Eq "e2e-api +$target +.* e2e/api-fil
 
 # --- a lease administrator may end anyone's lease
 check "dave (lease administrator) releases bob's lease" as dave release "$bob_lease"
-eventually "bob's lease is Released" 15 equals Released phase "$bob_lease"
+eventually "bob's lease is Released" 15 equals Released lease_phase "$bob_lease"
 
 # --- --base: every image given no tag runs the base channel; an override beats it
 leases_before=$(kubectl get el --no-headers 2>/dev/null | wc -l)

@@ -17,7 +17,6 @@ cleanup() {
   finish
 }
 trap cleanup EXIT
-condition() { kubectl get "$1" "$2" -o jsonpath="{.status.conditions[?(@.type==\"$3\")].$4}"; }
 
 kubectl apply -f "$root/crds/" >/dev/null
 kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null

@@ -97,8 +97,6 @@ with open(path, "a") as out:
 PY
 }
 
-condition() { kubectl get "$1" "$2" -o jsonpath="{.status.conditions[?(@.type==\"$3\")].$4}"; }
-lease_phase() { kubectl get el "$1" -o jsonpath='{.status.phase}'; }
 
 start_operator || exit 1
 pass "operator ready"

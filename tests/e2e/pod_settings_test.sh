@@ -26,7 +26,6 @@ ready_pods() {
   kubectl -n "$ns" get pods -l "labfleet.dev/workload=$1" \
     -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True
 }
-condition() { kubectl get wl "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].$3}"; }
 applies_of() { grep -c "applying child.*$ns/$1" "$work/operator.log"; }
 
 kubectl apply -f "$root/crds/" >/dev/null
@@ -120,7 +119,7 @@ OBJECTS
 eventually "the files Deployment is created" 60 kubectl -n "$ns" get deploy e2e-quota-files
 eventually "pods are created under the quota and become Ready" 90 equals 2 ready_pods e2e-quota
 eventually "a workload without settings of its own runs on the target's" 90 equals 1 ready_pods e2e-plain
-eventually "Workload Ready" 60 equals True condition e2e-quota Ready status
+eventually "Workload Ready" 60 equals True condition wl e2e-quota Ready status
 check "resources merged, in the server's text" \
   equals '{"limits":{"cpu":"500m","memory":"256Mi"},"requests":{"cpu":"100m","memory":"64Mi"}}' \
   bash -c "kubectl -n $ns get deploy e2e-quota-files -o json |
@@ -152,12 +151,12 @@ kubectl patch dt e2e-quota --type=json -p '[{"op":"remove","path":"/spec/pod/nod
   {"op":"remove","path":"/spec/pod/tolerations"}]' >/dev/null
 eventually "removed nodeSelector is gone from the pod template" 30 equals "" template e2e-quota-files '.spec.nodeSelector'
 check "the workload's toleration stays, the target's is gone" equals "spot" template e2e-quota-files '.spec.tolerations[*].key'
-eventually "pods roll and are Ready again" 90 equals True condition e2e-quota Ready status
+eventually "pods roll and are Ready again" 90 equals True condition wl e2e-quota Ready status
 
 # --- a workload request above the target's limit: nothing written, Degraded naming both fields
 generation=$(kubectl -n "$ns" get deploy e2e-quota-files -o jsonpath='{.metadata.generation}')
 kubectl patch wl e2e-quota --type=merge -p '{"spec":{"pod":{"resources":{"requests":{"cpu":"1"}}}}}' >/dev/null
-eventually "Degraded=True with reason InvalidPodSettings" 30 equals InvalidPodSettings condition e2e-quota Degraded reason
+eventually "Degraded=True with reason InvalidPodSettings" 30 equals InvalidPodSettings condition wl e2e-quota Degraded reason
 check "the message names both fields" bash -c "kubectl get wl e2e-quota -o jsonpath='{.status.conditions[?(@.type==\"Degraded\")].message}' |
   grep -q 'spec.pod.resources.requests.cpu 1 of Workload e2e-quota exceeds spec.pod.resources.limits.cpu 500m of DeploymentTarget e2e-quota'"
 eventually "an InvalidPodSettings Event is recorded" 30 \
@@ -165,5 +164,5 @@ eventually "an InvalidPodSettings Event is recorded" 30 \
 check "the running Deployment is left as it was" equals "$generation" \
   kubectl -n "$ns" get deploy e2e-quota-files -o jsonpath='{.metadata.generation}'
 kubectl patch wl e2e-quota --type=json -p '[{"op":"remove","path":"/spec/pod/resources/requests"}]' >/dev/null
-eventually "fixed: Degraded=False again" 30 equals False condition e2e-quota Degraded status
+eventually "fixed: Degraded=False again" 30 equals False condition wl e2e-quota Degraded status
 check "operator still running" kill -0 "$operator_pid"

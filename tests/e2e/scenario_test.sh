@@ -11,7 +11,6 @@ trap finish EXIT
 registry=registry.example.com:5000/team
 image() { kubectl -n "$1" get deploy "$2" -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 has_image() { equals "$3" image "$1" "$2"; }
-phase() { kubectl get el "$1" -o jsonpath='{.status.phase}'; }
 has_event() { kubectl get events -A 2>/dev/null | grep -q "$1.*$2"; }
 absent() { ! kubectl -n "$1" get "$2" "$3" >/dev/null 2>&1; }
 
@@ -78,7 +77,7 @@ spec:
     - workload: kubernetes-101
       files: {tag: pr-1}
 LEASES
-eventually "first lease becomes Active" 20 equals Active phase e2e-pr-1
+eventually "first lease becomes Active" 20 equals Active lease_phase e2e-pr-1
 eventually "lease swaps the image on stg" 20 \
   has_image workshops-stg kubernetes-101-files "$registry/workshops/kubernetes-101-files:pr-1"
 check "prod is untouched by a stg lease" \
@@ -95,12 +94,12 @@ spec:
     - workload: kubernetes-101
       files: {tag: pr-2}
 LEASES
-eventually "second lease waits as Pending" 20 equals Pending phase e2e-pr-2
+eventually "second lease waits as Pending" 20 equals Pending lease_phase e2e-pr-2
 eventually "second lease has queuePosition 1" 20 equals 1 kubectl get el e2e-pr-2 -o jsonpath='{.status.queuePosition}'
 check "target shows who holds it" equals "alice@example.com" kubectl get dt stg -o jsonpath='{.status.activeLease.holder}'
-eventually "first lease expires" 30 equals Expired phase e2e-pr-1
+eventually "first lease expires" 30 equals Expired lease_phase e2e-pr-1
 eventually "LeaseExpired event recorded" 20 has_event LeaseExpired e2e-pr-1
-eventually "second lease becomes Active after the first expires" 20 equals Active phase e2e-pr-2
+eventually "second lease becomes Active after the first expires" 20 equals Active lease_phase e2e-pr-2
 eventually "LeaseGranted event recorded" 20 has_event LeaseGranted e2e-pr-2
 eventually "stg runs the second lease's tag" 20 \
   has_image workshops-stg kubernetes-101-files "$registry/workshops/kubernetes-101-files:pr-2"
@@ -112,10 +111,10 @@ start_operator || exit 1
 sleep 3
 check "restart: Deployment not rewritten" equals "$before" \
   kubectl -n workshops-stg get deploy kubernetes-101-files -o jsonpath='{.metadata.resourceVersion}'
-check "restart: second lease still Active" equals Active phase e2e-pr-2
+check "restart: second lease still Active" equals Active lease_phase e2e-pr-2
 
 kubectl patch el e2e-pr-2 --type=merge -p '{"spec":{"release":true}}' >/dev/null
-eventually "release: true ends the lease" 20 equals Released phase e2e-pr-2
+eventually "release: true ends the lease" 20 equals Released lease_phase e2e-pr-2
 eventually "stg returns to its base tag" 20 \
   has_image workshops-stg kubernetes-101-files "$registry/workshops/kubernetes-101-files:1.5.0-rc.1"
 eventually "LeaseReleased event recorded" 20 has_event LeaseReleased e2e-pr-2

@@ -38,6 +38,12 @@ start_operator() {
   done
 }
 
+# condition KIND NAME TYPE FIELD: a field (status, reason, message) of the
+# object's condition of that type, e.g. `condition wl web Ready reason`.
+condition() { kubectl get "$1" "$2" -o jsonpath="{.status.conditions[?(@.type==\"$3\")].$4}"; }
+# lease_phase NAME: the EnvironmentLease's status.phase.
+lease_phase() { kubectl get el "$1" -o jsonpath='{.status.phase}'; }
+
 # stop_operator [SIGNAL]: TERM (graceful) by default, or KILL.
 stop_operator() {
   [[ -n $operator_pid ]] || return 0

@@ -14,6 +14,8 @@
 # shellcheck shell=bash
 
 _kstatus_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/kstatus" && pwd)
+# shellcheck source=../../../hack/lib/log.sh
+source "$_kstatus_src/../../../hack/lib/log.sh"  # labfleet_cache_dir
 
 # kstatus_checker: prints the path of the kstatus-check binary, building it
 # first when the cache lacks it (cold: about a minute; progress on stderr).
@@ -22,7 +24,7 @@ _kstatus_src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/kstatus" && pwd)
 kstatus_checker() {
   local key bin
   key=$( (go version; cat "$_kstatus_src/go.mod" "$_kstatus_src/go.sum" "$_kstatus_src"/*.go) | sha256sum | cut -c1-16)
-  bin="${XDG_CACHE_HOME:-$HOME/.cache}/labfleet/bin/kstatus-$key/kstatus-check"
+  bin="$(labfleet_cache_dir)/bin/kstatus-$key/kstatus-check"
   if [[ ! -x $bin ]]; then
     echo "kstatus: building the checker (sigs.k8s.io/cli-utils from the Go module proxy) into ${bin%/*}" >&2
     mkdir -p "${bin%/*}"

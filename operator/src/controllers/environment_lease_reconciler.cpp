@@ -100,6 +100,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     const kube::ObjectPtr target_object = ctx_.caches.targets.get({"", key});
     const std::vector<ServedLease> served =
         target_object ? read_served_leases(*target_object) : std::vector<ServedLease>{};
+    const auto served_memory = served_lease_memory(options_.retention);
     if (const kube::ObjectPtr& object = target_object) {
         auto decoded = api::v1alpha1::DeploymentTarget::from_json(*object);
         if (decoded) target = std::move(decoded).value();
@@ -193,7 +194,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
 
     const LeasePlan plan = plan_target_leases(target ? &*target : nullptr, leases, assigned, now,
                                               LeasePlannerOptions{options_.retention}, serving,
-                                              recently_served(served, now, served_lease_memory(options_.retention)));
+                                              recently_served(served, now, served_memory));
 
     std::set<std::string> written;
     std::optional<kube::ReconcileResult> failure;
@@ -245,19 +246,11 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
     // The names go into the target's record before the leases go: a lease a
     // GitOps tool restores is then recognised (AlreadyServed), never granted again.
     if (!failure && !plan.deletions.empty() && target_object) {
-        const kube::Json status = {{"servedLeases", to_json(record_served(served, plan.deletions, now,
-                                                                           served_lease_memory(options_.retention)))}};
-        kube::HttpRequest request = kube::requests::patch_status(
-            api::v1alpha1::deployment_targets(), {"", key}, kube::PatchType::Merge,
-            status_merge_patch(std::string(kube::resource_version_of(*target_object)), status));
-        auto response = co_await ctx_.client.send(std::move(request));
-        if (!response) {
-            const kube::ApiError& error = response.error();
-            failure = error.reason == kube::ErrorReason::Conflict || error.reason == kube::ErrorReason::NotFound
-                          ? kube::ReconcileResult::requeue("record served leases of target " + key + ": stale cache")
-                          : kube::ReconcileResult::failed("record served leases of target " + key + ": " +
-                                                          error.describe());
-        }
+        // The target's conditions are not this write's: none before or after, so no Event.
+        StatusWrite write{api::v1alpha1::deployment_targets(), target_object, {}, {}, true,
+                          {{"servedLeases", to_json(record_served(served, plan.deletions, now, served_memory))}}};
+        const auto recorded = co_await write_status(ctx_, std::move(write));
+        if (recorded.kind != kube::ReconcileResult::Kind::Done) failure = recorded;
     }
     if (!failure) {
         for (const std::string& name : plan.deletions) {

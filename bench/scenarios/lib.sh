@@ -101,13 +101,17 @@ op_client_requests() {
   curl -fsS "$op_metrics" | awk '/^rest_client_requests_total\{/ { s += $NF } END { printf "%d", s }'
 }
 
-# wait_quiet SECONDS MAX: waits until the operator's request counter has not moved for SECONDS (at most MAX s).
+# wait_quiet SECONDS MAX: waits until the operator's request counter has not moved for SECONDS.
+# Dies when that has not happened within MAX s, or when /metrics does not answer: a figure
+# measured on an operator that is still busy would be wrong, and must not be reported.
 wait_quiet() {
-  local quiet=$1 deadline=$((SECONDS + $2)) last now still=0
-  last=$(op_client_requests)
-  while ((still < quiet && SECONDS < deadline)); do
+  local quiet=$1 max=$2 deadline=$((SECONDS + $2)) last now still=0
+  last=$(op_client_requests) || die "wait_quiet: the operator's /metrics did not answer"
+  while ((still < quiet)); do
+    ((SECONDS < deadline)) ||
+      die "the operator's requests did not stop for $quiet s within $max s (still moving, at $last)"
     sleep 1
-    now=$(op_client_requests)
+    now=$(op_client_requests) || die "wait_quiet: the operator's /metrics did not answer"
     if [[ $now == "$last" ]]; then still=$((still + 1)); else still=0; last=$now; fi
   done
 }

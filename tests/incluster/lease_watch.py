@@ -1,7 +1,10 @@
 """Reads the JSON objects `kubectl get lease -o json --watch` wrote and checks
 that leadership never had two holders at once: a holder that takes over from
 another (not from a released Lease) acquired it only after the previous
-holder's last renewal plus its lease duration. Prints the holders in order."""
+holder's last renewal plus its lease duration. Prints the holders in order.
+Holders given after the path must appear in the history in that order, each
+a handover from the one before: a history that missed them (an empty watch,
+one cut short) fails."""
 import datetime
 import json
 import sys
@@ -24,7 +27,19 @@ def records(path):
         yield obj["spec"]
 
 
-def main(path):
+def missing_handovers(holders, expected):
+    """The expected holders (in order) that the history does not show, after the ones it does."""
+    at = 0
+    for index, holder in enumerate(expected):
+        while at < len(holders) and holders[at] != holder:
+            at += 1
+        if at == len(holders):
+            return expected[index:]
+        at += 1
+    return []
+
+
+def main(path, expected):
     previous = None
     holders = []
     overlaps = []
@@ -43,8 +58,13 @@ def main(path):
     print(" -> ".join(holders))
     for overlap in overlaps:
         print("second writer:", overlap)
-    return 1 if overlaps else 0
+    missing = missing_handovers(holders, expected)
+    for holder in missing:
+        print("not seen in the history, in order:", holder)
+    if len(set(expected)) != len(expected):
+        print("the expected holders repeat one another:", " ".join(expected))
+    return 1 if overlaps or missing or len(set(expected)) != len(expected) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2:]))

@@ -105,12 +105,36 @@ eventually "stg runs the second lease's tag" 20 \
   has_image workshops-stg kubernetes-101-files "$registry/workshops/kubernetes-101-files:pr-2"
 
 # --- a restart mid-lease changes nothing
-before=$(kubectl -n workshops-stg get deploy kubernetes-101-files -o jsonpath='{.metadata.resourceVersion}')
+# Compared only once the new process leads (with --leader-elect it waits out
+# the killed one's Lease) and has reconciled every Workload: until then it
+# writes nothing whatever its code does.
+# versions: "kind/ns/name resourceVersion" of every child and every Labfleet object.
+versions() {
+  kubectl get configmaps,deployments,services -A -l app.kubernetes.io/managed-by=labfleet \
+    -o jsonpath='{range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name} {.metadata.resourceVersion}{"\n"}{end}' &&
+    kubectl get workloads,deploymenttargets,schedulingpolicies,environmentleases \
+      -o jsonpath='{range .items[*]}{.kind}/{.metadata.name} {.metadata.resourceVersion}{"\n"}{end}'
+}
+# no_object_writes: no request of the restarted operator that creates, patches or deletes
+# succeeded (its Lease is renewed with PUT; a create answered AlreadyExists changed nothing);
+# prints its requests otherwise.
+no_object_writes() {
+  local text
+  text=$(operator_scrape) || return 1
+  (($(metric_sum "$text" rest_client_requests_total 'code="2[0-9][0-9]".*method="(POST|PATCH|DELETE)"') == 0)) ||
+    { grep '^rest_client_requests_total' <<<"$text"; return 1; }
+}
+eventually "restart: the operator is settled before the restart" 60 operator_settled
+before=$(versions)
+workloads=$(kubectl get workloads -o name | wc -l)
 stop_operator KILL
+log_lines=$(wc -l <"$work/operator.log")
 start_operator || exit 1
-sleep 3
-check "restart: Deployment not rewritten" equals "$before" \
-  kubectl -n workshops-stg get deploy kubernetes-101-files -o jsonpath='{.metadata.resourceVersion}'
+eventually "restart: the new process leads" 60 operator_leads
+eventually "restart: the new process has reconciled all $workloads Workloads and is idle" 60 operator_settled "$workloads"
+check "restart: no child applied" equals 0 bash -c "tail -n +$((log_lines + 1)) '$work/operator.log' | grep -c 'applying child'"
+check "restart: nothing created, patched or deleted" no_object_writes
+check "restart: no child or Labfleet object rewritten (resourceVersions as before)" equals "$before" versions
 check "restart: second lease still Active" equals Active lease_phase e2e-pr-2
 
 kubectl patch el e2e-pr-2 --type=merge -p '{"spec":{"release":true}}' >/dev/null

@@ -138,10 +138,14 @@ check "pods got the priority of the class" equals "1000" \
   bash -c "kubectl -n $ns get pods -l labfleet.dev/workload=e2e-quota -o jsonpath='{.items[0].spec.priority}'"
 
 # --- quiet: the live Deployment compares equal, so it is not applied again
+# The nudge's reconcile is proven by the Workload reconcile counter: idle
+# before the nudge, so the reconcile that moves it is the nudged one.
+eventually "quiet: the operator is idle before the nudge" 60 operator_settled
 before=$(applies_of e2e-quota-files)
+reconciles=$(workload_reconciles) || { fail "quiet: the operator's /metrics answers"; exit 1; }
 generation=$(kubectl -n "$ns" get deploy e2e-quota-files -o jsonpath='{.metadata.generation}')
 kubectl annotate wl e2e-quota labfleet.dev/e2e-nudge="$(date +%s)" --overwrite >/dev/null  # a reconcile
-sleep 4
+eventually "quiet: the nudged reconcile ran and the operator is idle again" 30 operator_settled "$((reconciles + 1))"
 check "no further apply of the Deployment (quantities round-trip)" equals "$before" applies_of e2e-quota-files
 check "Deployment generation unchanged" equals "$generation" \
   kubectl -n "$ns" get deploy e2e-quota-files -o jsonpath='{.metadata.generation}'

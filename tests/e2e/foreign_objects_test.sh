@@ -25,6 +25,15 @@ kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/nu
 kubectl create namespace "$ns" >/dev/null
 kubectl -n "$ns" create deployment x-files --image=nginx:1.25 >/dev/null
 before=$(kubectl -n "$ns" get deploy x-files -o jsonpath='{.metadata.generation}')
+uid=$(kubectl -n "$ns" get deploy x-files -o jsonpath='{.metadata.uid}')
+# foreign FIELDS: a jsonpath of the foreign Deployment, failing unless it is
+# the very object made above (not deleted, not replaced by another).
+foreign() {
+  local out
+  out=$(kubectl -n "$ns" get deploy x-files --show-managed-fields -o jsonpath="{.metadata.uid}|$1") || return 1
+  [[ ${out%%|*} == "$uid" ]] || return 1
+  printf '%s' "${out#*|}"
+}
 
 start_operator || exit 1
 kubectl apply -f - >/dev/null <<OBJECTS
@@ -54,14 +63,26 @@ check "foreign object: the condition names the object" \
 eventually "foreign object: a Warning Event names it" 30 \
   bash -c "kubectl get events -A -o jsonpath='{range .items[*]}{.type} {.reason} {.note}{.message}{\"\n\"}{end}' | grep -q 'Warning ObjectNotOwned .*x-files'"
 eventually "foreign object: the other children are made" 30 kubectl -n "$ns" get cm x-workshop
+# Each of these reads the object through foreign, so a deleted or replaced one fails them all.
+check "foreign object: still there, the same object (same uid)" foreign ""
 check "foreign object: the Deployment's spec is untouched (same generation)" \
-  equals "$before" kubectl -n "$ns" get deploy x-files -o jsonpath='{.metadata.generation}'
-check "foreign object: no field of it written by Labfleet" \
-  bash -c "! kubectl -n $ns get deploy x-files --show-managed-fields -o jsonpath='{.metadata.managedFields[*].manager}' | grep -qw labfleet"
-check "foreign object: not labelled or owned by Labfleet" \
-  equals "" kubectl -n "$ns" get deploy x-files -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by}{.metadata.ownerReferences}'
+  equals "$before" foreign '{.metadata.generation}'
+# no_labfleet_manager: its fields have managers (kubectl's), none of them Labfleet.
+no_labfleet_manager() {
+  local managers
+  managers=$(foreign '{.metadata.managedFields[*].manager}') && [[ -n $managers ]] || return 1
+  ! grep -qw labfleet <<<"$managers" || { echo "managers: $managers"; return 1; }
+}
+check "foreign object: no field of it written by Labfleet" no_labfleet_manager
+# not_labfleets: no managed-by label and no ownerReference.
+not_labfleets() {
+  local marks
+  marks=$(foreign '{.metadata.labels.app\.kubernetes\.io/managed-by}{.metadata.ownerReferences}') || return 1
+  [[ -z $marks ]] || { echo "$marks"; return 1; }
+}
+check "foreign object: not labelled or owned by Labfleet" not_labfleets
 check "foreign object: still runs its own image" \
-  equals nginx:1.25 kubectl -n "$ns" get deploy x-files -o jsonpath='{.spec.template.spec.containers[0].image}'
+  equals nginx:1.25 foreign '{.spec.template.spec.containers[0].image}'
 
 # --- a target in kube-system is refused
 kubectl apply -f - >/dev/null <<OBJECTS

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controllers/status_bounds.hpp"
+
 namespace labfleet::controllers {
 
 void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& update,
@@ -10,8 +12,10 @@ void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& up
                                  [&](const Condition& c) { return c.type == update.type; });
     // metav1.Time has whole seconds: a time we write must read back equal.
     const auto stamp = std::chrono::time_point_cast<std::chrono::seconds>(now);
+    // Every condition message goes through here: none can outgrow what the API server accepts.
+    std::string message = bounded_message(update.message);
     if (existing == conditions.end()) {
-        conditions.push_back({update.type, update.status, observed_generation, stamp, update.reason, update.message});
+        conditions.push_back({update.type, update.status, observed_generation, stamp, update.reason, std::move(message)});
         return;
     }
     // A condition read without a lastTransitionTime gets one: the CRDs require it.
@@ -20,7 +24,7 @@ void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& up
     existing->status = update.status;
     existing->observed_generation = observed_generation;
     existing->reason = update.reason;
-    existing->message = update.message;
+    existing->message = std::move(message);
 }
 
 std::vector<Condition> merge_conditions(std::vector<Condition> existing, const std::vector<ConditionUpdate>& updates,

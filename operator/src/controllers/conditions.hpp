@@ -24,6 +24,8 @@ struct ConditionUpdate {
 /// Sets `update` in `conditions` with `observed_generation`: an existing
 /// condition of that type keeps its lastTransitionTime unless its status
 /// flips (then it becomes `now`); a new one, or one without a time, gets `now`.
+/// The message is bounded (bounded_message, status_bounds.hpp): this is the
+/// one place every condition Labfleet writes passes through.
 /// Other types are kept, in their order.
 void set_condition(std::vector<Condition>& conditions, const ConditionUpdate& update,
                    std::int64_t observed_generation, kube::WallTime now);

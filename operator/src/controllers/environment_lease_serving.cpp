@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "controllers/status_bounds.hpp"
 #include "controllers/tag_resolution.hpp"
 
 namespace labfleet::controllers {
@@ -65,15 +66,15 @@ std::optional<std::string> rollout_pending(const LeaseRollout& rollout, const ku
 
 ServingState serving_state(const std::vector<LeaseRollout>& rollouts,
                            const std::function<const kube::Json*(const std::string&)>& deployment_named) {
-    std::string pending;
+    std::vector<std::string> pending;
     for (const LeaseRollout& rollout : rollouts)
         if (auto missing = rollout_pending(rollout, deployment_named(rollout.deployment)))
-            pending += (pending.empty() ? "" : "; ") + *missing;
+            pending.push_back(std::move(*missing));
     if (pending.empty())
         return {true, "Serving",
                 rollouts.empty() ? "No workload is assigned to the target"
                                  : "Every workload runs the lease's images and every override is available"};
-    return {false, "RollingOut", "Still rolling out: " + pending};
+    return {false, "RollingOut", "Still rolling out: " + summarise(pending, "; ")};
 }
 
 } // namespace labfleet::controllers

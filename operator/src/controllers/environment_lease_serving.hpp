@@ -52,7 +52,8 @@ struct ServingState {
     friend bool operator==(const ServingState&, const ServingState&) = default;
 };
 
-/// Serving when no rollout is pending; otherwise RollingOut, naming them.
+/// Serving when no rollout is pending; otherwise RollingOut, naming the
+/// first few and counting the rest (summarise).
 /// `deployment_named` returns the cached Deployment of that name in the
 /// target's namespace, or null.
 ServingState serving_state(const std::vector<LeaseRollout>& rollouts,

@@ -6,8 +6,6 @@ namespace labfleet::controllers {
 
 namespace {
 
-constexpr std::size_t max_message_length = 4096;
-
 /// What the controller was doing when it stalled, for the Event's action.
 std::string action_of(const std::string& reason) {
     if (reason == "ObjectNotOwned" || reason == "ApplyFailed") return "Apply";
@@ -18,8 +16,7 @@ std::string action_of(const std::string& reason) {
 } // namespace
 
 std::vector<ConditionUpdate> health_conditions(const Health& health) {
-    std::string message = health.message;
-    if (message.size() > max_message_length) message.resize(max_message_length);
+    const std::string& message = health.message;
     const auto flag = [&](bool value) { return ConditionUpdate{"", condition_status(value), health.reason, message}; };
     ConditionUpdate ready = flag(health.state == Health::State::Ready);
     ConditionUpdate reconciling = flag(health.state == Health::State::Reconciling);

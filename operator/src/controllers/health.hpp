@@ -44,8 +44,8 @@ struct Health {
 };
 
 /// Ready, Reconciling and Stalled for `health`: the one of its state True,
-/// the others False; all three with its reason and message (truncated to
-/// the API's limit).
+/// the others False; all three with its reason and message (bounded when
+/// set, as every condition is: set_condition).
 std::vector<ConditionUpdate> health_conditions(const Health& health);
 
 /// Replaces Ready, Reconciling and Stalled in `updates` by health_conditions

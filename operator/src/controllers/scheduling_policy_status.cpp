@@ -5,6 +5,7 @@
 
 #include "api/v1alpha1/field_reader.hpp"
 #include "controllers/conditions.hpp"
+#include "controllers/status_bounds.hpp"
 
 namespace labfleet::controllers {
 
@@ -18,8 +19,7 @@ SchedulingPolicyStatus policy_status(const SchedulingPolicyStatus& current, std:
     pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
     SchedulingPolicyStatus status;
     status.observed_generation = generation;
-    status.assignment_count = static_cast<std::int64_t>(pairs.size());
-    if (pairs.size() > api::v1alpha1::max_listed_assignments) pairs.resize(api::v1alpha1::max_listed_assignments);
+    status.assignment_count = cap_list(pairs, api::v1alpha1::max_listed_assignments);
     status.assignments = std::move(pairs);
     const std::string count = std::to_string(status.assignment_count) +
                               (status.assignment_count == 1 ? " assignment" : " assignments");

@@ -4,6 +4,7 @@
 
 #include "controllers/fleet_view.hpp"
 #include "controllers/object_diff.hpp"
+#include "controllers/status_bounds.hpp"
 #include "controllers/workload_health.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/cache/store.hpp"
@@ -15,9 +16,6 @@ using api::v1alpha1::WorkloadStatus;
 using kube::label_of;
 using kube::string_at;
 
-constexpr std::size_t max_named_in_message = 10;
-constexpr std::size_t max_message_length = 4096;
-
 std::int64_t integer_at(const kube::Json& object, const char* pointer) {
     const kube::Json::json_pointer ptr(pointer);
     if (!object.contains(ptr)) return 0;
@@ -25,18 +23,6 @@ std::int64_t integer_at(const kube::Json& object, const char* pointer) {
     return value.is_number_integer() ? value.get<std::int64_t>() : 0;
 }
 
-std::string truncated(std::string message) {
-    if (message.size() > max_message_length) message.resize(max_message_length);
-    return message;
-}
-
-/// "a, b, c and 4 more".
-std::string name_list(const std::vector<std::string>& names) {
-    std::string out;
-    for (std::size_t i = 0; i < names.size() && i < max_named_in_message; ++i) out += (i ? ", " : "") + names[i];
-    if (names.size() > max_named_in_message) out += " and " + std::to_string(names.size() - max_named_in_message) + " more";
-    return out;
-}
 } // namespace
 
 kube::ResourceType resource_type_of(ChildKind kind) {
@@ -201,6 +187,8 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
                               std::to_string(target.desired_replicas) + " ready)");
     }
 
+    cap_list(status.targets, api::v1alpha1::max_listed_targets);  // readyTargets counts them all
+
     std::vector<ConditionUpdate> updates;
     const std::size_t total = sync.targets.size();
     status.ready_targets = std::to_string(total - waiting.size()) + "/" + std::to_string(total);
@@ -218,9 +206,9 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
         updates.push_back({"Progressing", "False", "Complete", "every target runs the desired objects"});
     } else {
         const std::string message = std::to_string(total - waiting.size()) + "/" + std::to_string(total) +
-                                    " targets ready; waiting for " + name_list(waiting);
-        updates.push_back({"Ready", "False", "RollingOut", truncated(message)});
-        updates.push_back({"Progressing", "True", "RollingOut", truncated(message)});
+                                    " targets ready; waiting for " + summarise(waiting);
+        updates.push_back({"Ready", "False", "RollingOut", message});
+        updates.push_back({"Progressing", "True", "RollingOut", message});
     }
     std::vector<std::string> conflicts;
     for (const auto& target : sync.targets)
@@ -230,22 +218,16 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
     for (const auto& target : sync.targets)
         for (const auto& object : target.not_owned) not_owned.push_back(object);
     if (!conflicts.empty()) {
-        std::string message;
-        for (const auto& error : conflicts) message += (message.empty() ? "" : "; ") + error;
-        for (const auto& error : write_errors) message += "; " + error;
-        updates.push_back({"Degraded", "True", "InvalidPodSettings", truncated(message)});
+        conflicts.insert(conflicts.end(), write_errors.begin(), write_errors.end());
+        updates.push_back({"Degraded", "True", "InvalidPodSettings", summarise(conflicts, "; ")});
     } else if (!not_owned.empty()) {
-        std::string message;
-        for (const auto& object : not_owned)
-            message += (message.empty() ? "" : "; ") + object + ", not created by Labfleet: left as is";
-        for (const auto& error : write_errors) message += "; " + error;
-        updates.push_back({"Degraded", "True", "ObjectNotOwned", truncated(message)});
+        for (auto& object : not_owned) object += ", not created by Labfleet: left as is";
+        not_owned.insert(not_owned.end(), write_errors.begin(), write_errors.end());
+        updates.push_back({"Degraded", "True", "ObjectNotOwned", summarise(not_owned, "; ")});
     } else if (write_errors.empty()) {
         updates.push_back({"Degraded", "False", "AsExpected", "no errors"});
     } else {
-        std::string message;
-        for (const auto& error : write_errors) message += (message.empty() ? "" : "; ") + error;
-        updates.push_back({"Degraded", "True", "ApplyFailed", truncated(message)});
+        updates.push_back({"Degraded", "True", "ApplyFailed", summarise(write_errors, "; ")});
     }
     std::set<std::string> unknown;  // the same on every target: one definition
     for (const auto& target : sync.targets) unknown.insert(target.unknown_placeholders.begin(), target.unknown_placeholders.end());
@@ -254,10 +236,10 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
                            "every ${...} in spec.workshop is a known placeholder"});
     else
         updates.push_back({placeholders_resolved_condition, "False", "UnknownPlaceholder",
-                           truncated("unknown placeholders, left as is: " +
-                                     name_list(std::vector<std::string>(unknown.begin(), unknown.end())) +
-                                     "; known are ${REGISTRY_HOST}, ${IMAGE_TAG}, ${WORKSHOP_IMAGE}, "
-                                     "${FILES_IMAGE} and ${ENVIRONMENT}")});
+                           "unknown placeholders, left as is: " +
+                               summarise(std::vector<std::string>(unknown.begin(), unknown.end())) +
+                               "; known are ${REGISTRY_HOST}, ${IMAGE_TAG}, ${WORKSHOP_IMAGE}, "
+                               "${FILES_IMAGE} and ${ENVIRONMENT}"});
     set_health(updates, workload_health(updates));
     status.conditions = merge_conditions(workload.status.conditions, updates, status.observed_generation, now);
     return status;

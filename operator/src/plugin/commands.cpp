@@ -162,13 +162,11 @@ std::optional<std::string> check_borrow(Session& session, const BorrowCommand& c
                 return "workload \"" + override.workload + "\" not found (kubectl get workloads lists them)";
             return "reading workload " + override.workload + ": " + describe(workload.error());
         }
-        std::vector<std::string> placed;
-        if (const auto* targets = workload->contains("status") ? &(*workload)["status"] : nullptr;
-            targets && targets->contains("targets") && (*targets)["targets"].is_array())
-            for (const auto& entry : (*targets)["targets"]) placed.push_back(kube::string_field(entry, "name"));
-        if (std::ranges::find(placed, command.target) == placed.end()) {
+        // Refused only when the status names every target it is placed on (the list is capped).
+        const auto placed = placed_targets(*workload);
+        if (placed && std::ranges::find(*placed, command.target) == placed->end()) {
             std::string where;
-            for (const auto& name : placed) where += (where.empty() ? "" : ", ") + name;
+            for (const auto& name : *placed) where += (where.empty() ? "" : ", ") + name;
             return "workload " + override.workload + " is not placed on target " + command.target +
                    (where.empty() ? " (it is placed on no target)" : " (it runs on: " + where + ")");
         }

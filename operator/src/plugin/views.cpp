@@ -111,6 +111,18 @@ Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bo
     return table;
 }
 
+std::optional<std::vector<std::string>> placed_targets(const kube::Json& workload) {
+    std::vector<std::string> placed;
+    const kube::Json::json_pointer at("/status/targets");
+    if (workload.contains(at) && workload.at(at).is_array())
+        for (const auto& entry : workload.at(at)) placed.push_back(kube::string_field(entry, "name"));
+    const std::string ready_targets = kube::string_at(workload, "/status/readyTargets");
+    const auto slash = ready_targets.find('/');
+    if (slash != std::string::npos && ready_targets.substr(slash + 1) != std::to_string(placed.size()))
+        return std::nullopt;
+    return placed;
+}
+
 Table status_table(const std::vector<kube::Json>& workloads, bool wide) {
     Table table{{"WORKLOAD", "TARGET", "WORKSHOP-IMAGE", "FILES-IMAGE", "SOURCE", "READY"}, {}};
     if (wide) table.header.push_back("ENVIRONMENT");

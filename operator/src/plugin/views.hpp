@@ -32,6 +32,12 @@ Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bo
 /// adds ENVIRONMENT.
 Table status_table(const std::vector<kube::Json>& workloads, bool wide);
 
+/// The targets a Workload's status.targets names, when it names every target
+/// the workload is placed on; nullopt when the list is capped (it holds at
+/// most 100, and readyTargets "ready/assigned" counts more), so a target
+/// missing from it may still be one.
+std::optional<std::vector<std::string>> placed_targets(const kube::Json& workload);
+
 /// "1h59m", "42s", "0s" for what is left until `deadline` (never negative).
 std::string time_left(kube::WallTime deadline, kube::WallTime now);
 

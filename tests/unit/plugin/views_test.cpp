@@ -90,3 +90,11 @@ TEST_CASE("the lease holding a target is the operator's choice, among the leases
     CHECK(active_lease_on(leases, "qa") == nullptr);
     CHECK(active_lease_on({}, "stg") == nullptr);
 }
+
+TEST_CASE("placed_targets: the status's targets when it lists them all, nothing to go by when capped") {
+    kube::Json workload{{"status", {{"targets", {{{"name", "stg"}}, {{"name", "qa"}}}}, {"readyTargets", "1/2"}}}};
+    CHECK(placed_targets(workload) == std::vector<std::string>{"stg", "qa"});
+    workload["status"]["readyTargets"] = "1/250";  // 250 assigned, only two listed
+    CHECK(placed_targets(workload) == std::nullopt);
+    CHECK(placed_targets(kube::Json{{"metadata", {{"name", "new"}}}}) == std::vector<std::string>{});
+}

@@ -2,6 +2,7 @@
 // Workload: one workshop (its two images, its free-form definition, per
 // environment/target tag overrides, replicas and suspension).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,11 +63,15 @@ struct WorkloadTargetStatus {
 struct WorkloadStatus {
     std::int64_t observed_generation = 0;
     std::vector<Condition> conditions;
-    std::vector<WorkloadTargetStatus> targets;
-    /// "ready/assigned" targets, e.g. "2/3": the printer column's summary.
+    std::vector<WorkloadTargetStatus> targets;  // by target name, at most max_listed_targets
+    /// "ready/assigned" targets, e.g. "2/3": the printer column's summary,
+    /// counting every assigned target, listed or not.
     std::string ready_targets;
     friend bool operator==(const WorkloadStatus&, const WorkloadStatus&) = default;
 };
+
+/// status.targets lists at most this many targets (readyTargets counts all).
+inline constexpr std::size_t max_listed_targets = 100;
 
 struct Workload {
     ObjectMeta metadata;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "kube/meta/time_format.hpp"
+#include "kube/util/text.hpp"
 
 namespace labfleet::kube {
 namespace {
@@ -11,14 +12,6 @@ namespace {
 constexpr std::size_t kMaxNameLength = 253;
 constexpr std::size_t kMaxShortField = 128;  // reason, action, reportingInstance
 constexpr std::size_t kMaxNote = 1024;
-
-/// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
-std::string truncate_utf8(std::string_view text, std::size_t limit) {
-    if (text.size() <= limit) return std::string(text);
-    std::size_t end = limit;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    return std::string(text.substr(0, end));
-}
 
 std::string series_key(const ObjectReference& r, EventType type, std::string_view reason, std::string_view note) {
     std::string key;

@@ -156,6 +156,9 @@ private:
             const EnvironmentLease& lease = work.lease();
             const bool deleting = lease.metadata.deletion_timestamp.has_value();
             if (!deleting && !lease.spec.release) continue;
+            // Finished as AlreadyServed just now: it stays so, `release: true` or not,
+            // or retention would delete it and the GitOps tool restore it once more.
+            if (is_finished(work.status.phase)) continue;
             const bool was_active = work.status.phase == LeasePhase::Active;
             work.status.phase = LeasePhase::Released;
             work.status.queue_position = 0;
@@ -195,7 +198,10 @@ private:
     /// Renews or expires the Active lease; false when it expired.
     bool keep_active(Work& work) {
         if (!work.status.acquired_at) work.status.acquired_at = ceil_seconds(now_);
-        if (target_ != nullptr || !work.status.expires_at)
+        // Once the recorded expiresAt has passed the lease has expired: a duration
+        // raised later (seen late by a stopped or newly elected operator) revives nothing.
+        const bool deadline_passed = work.status.expires_at && now_ >= *work.status.expires_at;
+        if (!deadline_passed && (target_ != nullptr || !work.status.expires_at))
             work.status.expires_at =
                 ceil_seconds(*work.status.acquired_at + choose_duration(work.lease(), settings_).effective);
         work.status.queue_position = 0;

@@ -15,7 +15,10 @@
 // - Every event is named by lease_event_name, so recording it again (after a
 //   crash, see environment_lease_events) never doubles it.
 // - While Active, expiresAt always equals acquiredAt + the duration clamped to
-//   maxDuration: raising spec.duration renews, lowering it shortens. Finished
+//   maxDuration: raising spec.duration renews, lowering it shortens, until
+//   the recorded status.expiresAt passes. From then on the lease has expired,
+//   whatever spec.duration says: a renewal seen late (the operator stopped,
+//   or a failover) revives nothing. Finished
 //   leases (Expired, Released) are history: their phase and times never
 //   change again (only their health, see below).
 // - acquiredAt and expiresAt are rounded UP to whole seconds (metav1.Time):
@@ -40,6 +43,8 @@
 //   with Ready reason AlreadyServed and a Warning Event AlreadyServed telling
 //   the person to remove it from git, and is never deleted: a GitOps tool
 //   that recreated it finds it in place, so the loop ends after one recreate.
+//   `release: true` in the recreated lease changes nothing (Released would be
+//   deleted by retention again).
 // - Every lease carries health (health.hpp), lease_health's definition:
 //   waiting → Reconciling (Queued, or TargetPaused); Active → Reconciling
 //   (RollingOut) until Serving=True, then Ready (Serving); Expired and

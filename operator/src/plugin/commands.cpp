@@ -14,6 +14,7 @@
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
 #include "plugin/field_changes.hpp"
+#include "plugin/lease_extension.hpp"
 #include "plugin/views.hpp"
 
 namespace labfleet::plugin {
@@ -307,9 +308,7 @@ int extend(Session& session, const GlobalOptions& global, const ExtendCommand& c
             return fail(terminal, "lease \"" + command.lease + "\" not found (kubectl labfleet leases lists them)");
         return fail(terminal, "reading lease " + command.lease + ": " + describe(lease.error()));
     }
-    const std::string phase = kube::string_at(*lease, "/status/phase");
-    if (phase == "Expired" || phase == "Released")
-        return fail(terminal, "lease " + command.lease + " has ended (" + phase + "); borrow again instead");
+    if (auto refusal = extend_refusal(*lease, now())) return fail(terminal, *refusal);
     const std::string target_name = kube::string_at(*lease, "/spec/target");
     auto target_json = session.get(v1::deployment_targets(), target_name);
     if (!target_json) return fail(terminal, "reading target " + target_name + ": " + describe(target_json.error()));

@@ -221,6 +221,33 @@ TEST_CASE("an Active lease expires exactly at expiresAt and the next one is gran
     CHECK(event_reasons(plan) == std::vector<std::string>{"a:LeaseExpired", "b:LeaseGranted"});
 }
 
+TEST_CASE("a renewal seen after expiresAt passed does not revive the lease", "[lease_planner]") {
+    // The operator was stopped (or failing over) while the lease ran out; the
+    // holder raised the duration only after status.expiresAt.
+    const auto target = make_target();
+    std::vector<ObservedLease> leases = {make_lease("a", 0s, 2s), make_lease("b", 1s)};
+    step(leases, &target, t0);
+    auto& a = find(leases, "a");
+    REQUIRE(a.lease.status.expires_at == t0 + 2s);
+
+    a.lease.spec.duration = 1h;
+    a.lease.metadata.generation = 2;
+    const LeasePlan plan = step(leases, &target, t0 + 10s);
+    CHECK(a.lease.status.phase == LeasePhase::Expired);
+    CHECK(a.lease.status.expires_at == t0 + 2s);  // the deadline that passed, not one recomputed
+    CHECK(find(leases, "b").lease.status.phase == LeasePhase::Active);
+    CHECK(event_reasons(plan) == std::vector<std::string>{"a:LeaseExpired", "b:LeaseGranted"});
+
+    SECTION("a renewal seen before expiresAt still renews") {
+        std::vector<ObservedLease> on_time = {make_lease("c", 0s, 2s)};
+        step(on_time, &target, t0);
+        on_time[0].lease.spec.duration = 1h;
+        step(on_time, &target, t0 + 1s);
+        CHECK(on_time[0].lease.status.phase == LeasePhase::Active);
+        CHECK(on_time[0].lease.status.expires_at == t0 + 1h);
+    }
+}
+
 TEST_CASE("an Expired lease is never renewed", "[lease_planner]") {
     const auto target = make_target();
     std::vector<ObservedLease> leases = {make_lease("a", 0s, 1h)};
@@ -719,5 +746,37 @@ TEST_CASE("a lease kept in git is granted once: recreated after retention it is 
         pending[0].lease.status.phase = LeasePhase::Pending;
         const LeasePlan granted = plan_target_leases(&target, pending, {}, t0 + 25h + 2s, options, {}, served);
         CHECK(event_reasons(granted) == std::vector<std::string>{"pr-1:LeaseGranted"});
+    }
+}
+
+TEST_CASE("a lease kept in git with release: true is AlreadyServed after one recreate, not Released again",
+          "[lease_planner][already_served]") {
+    const auto target = make_target();
+    const LeasePlannerOptions options{24h};
+    std::vector<ObservedLease> leases = {make_lease("pr-2", 0s, 1h)};
+    step(leases, &target, t0, {}, options);
+    find(leases, "pr-2").lease.spec.release = true;
+    step(leases, &target, t0 + 10min, {}, options);
+    REQUIRE(find(leases, "pr-2").lease.status.phase == LeasePhase::Released);
+    CHECK(plan_target_leases(&target, leases, {}, t0 + 25h, options).deletions == std::vector<std::string>{"pr-2"});
+
+    // Restored from git, release: true included.
+    std::vector<ObservedLease> again = {make_lease("pr-2", 25h + 1s, 1h)};
+    again[0].lease.spec.release = true;
+    again[0].lease.metadata.uid = "uid-second";
+    const AlreadyServed served{"pr-2"};
+    const LeasePlan plan = plan_target_leases(&target, again, {}, t0 + 25h + 2s, options, {}, served);
+    REQUIRE(plan.changes.size() == 1);
+    CHECK(plan.changes[0].status.phase == LeasePhase::Expired);
+    CHECK_FALSE(plan.changes[0].status.released_at);
+    CHECK(event_reasons(plan) == std::vector<std::string>{"pr-2:AlreadyServed"});
+    write_back(again, plan);
+    CHECK(is_already_served(again[0].lease.status));
+
+    // Kept, whatever the time: the GitOps tool finds it in place and the loop ends.
+    for (const auto later : {t0 + 26h, t0 + 50h, t0 + 100h}) {
+        const LeasePlan quiet = plan_target_leases(&target, again, {}, later, options, {}, served);
+        CHECK(quiet.changes.empty());
+        CHECK(quiet.deletions.empty());
     }
 }

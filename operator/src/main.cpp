@@ -1,9 +1,10 @@
-// labfleet-operator: parse options, then run the manager, render a plan, or
-// print the version.
+// labfleet-operator: parse options, then run the manager, render a plan,
+// check specs or print the version.
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "api/v1alpha1/spec_check.hpp"
 #include "controllers/plan.hpp"
 #include "manager/manager.hpp"
 #include "manager/options.hpp"
@@ -29,6 +30,22 @@ int plan(const manager::PlanOptions& options) {
     return 0;
 }
 
+/// `check-specs`: one JSON object a line in, one verdict a line out; a line
+/// that is not JSON is a usage error (exit 2).
+int check_specs() {
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        auto object = kube::Json::parse(line, nullptr, false);
+        if (object.is_discarded()) {
+            std::cerr << "error: check-specs: a line is not JSON\n";
+            return 2;
+        }
+        const auto refusal = api::v1alpha1::spec_refusal(object);
+        std::cout << (refusal ? "refused " + refusal->str() : std::string("ok")) << "\n";
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -47,6 +64,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (auto* options = std::get_if<manager::PlanOptions>(&command)) return plan(*options);
+    if (std::holds_alternative<manager::CheckSpecsCommand>(command)) return check_specs();
     try {
         return manager::run_manager(std::get<manager::RunOptions>(command));
     } catch (const std::exception& error) {

@@ -123,7 +123,7 @@ std::map<std::string, Flag> run_flags(RunOptions& o) {
         {"log-level", {choice_flag(o.log_level, {"error", "warn", "info", "debug"}), false, "error|warn|info|debug (default info)"}},
         {"lease-history-retention", {seconds_flag(o.lease_history_retention), false, "delete finished EnvironmentLeases after this many seconds (default 86400s)"}},
         {"cache-sync-timeout", {seconds_flag(o.cache_sync_timeout), false, "exit 1, naming the cause, when the caches have not synced within this at start (default 120s)"}},
-
+        {"crash-record-dir", {string_flag(o.crash_record_dir), false, "directory kept across restarts (an emptyDir) recording the reconciles in flight; a key whose reconcile ended the process twice in a row is quarantined (default: none, off)"}},
         {"denied-namespaces", {pattern_list_flag(o.denied_namespaces), false, "comma-separated globs of namespaces no target may write to (default kube-*); the operator's own namespace is always denied"}},
     };
 }
@@ -189,6 +189,10 @@ std::variant<Command, OptionsError> parse_options(const std::vector<std::string>
     for (const auto& arg : args)
         if (arg == "-h" || arg == "--help" || arg == "help") return Command{HelpCommand{usage()}};
     if (command == "version") return Command{VersionCommand{}};
+    if (command == "check-specs") {
+        if (args.size() > 1) return OptionsError{"check-specs takes no arguments"};
+        return Command{CheckSpecsCommand{}};
+    }
     if (command == "run") {
         RunOptions options;
         auto flags = run_flags(options);

@@ -40,6 +40,12 @@ struct RunOptions {
     /// cause in its last log line), as controller-runtime's CacheSyncTimeout.
     std::chrono::seconds cache_sync_timeout{std::chrono::minutes{2}};
 
+    /// --crash-record-dir: a directory that outlives the process (an emptyDir
+    /// survives a container restart) where the reconciles in flight are
+    /// recorded, so that a key whose reconcile ended the process twice in a
+    /// row is quarantined (kube/controller/crash_record.hpp); empty = off.
+    std::string crash_record_dir;
+
     /// --denied-namespaces: globs of namespaces no target may write to; the
     /// operator's own namespace (in-cluster) is added at start.
     std::vector<std::string> denied_namespaces{"kube-*"};
@@ -50,11 +56,16 @@ struct PlanOptions {
 };
 
 struct VersionCommand {};
+/// `check-specs` (not in the usage): reads one JSON object a line on stdin and
+/// prints, a line each, "ok" or "refused FIELD: MESSAGE" as the reconcilers
+/// would judge the object (api/v1alpha1/spec_check.hpp); for the admission
+/// parity test.
+struct CheckSpecsCommand {};
 struct HelpCommand {
     std::string text;
 };
 
-using Command = std::variant<RunOptions, PlanOptions, VersionCommand, HelpCommand>;
+using Command = std::variant<RunOptions, PlanOptions, VersionCommand, HelpCommand, CheckSpecsCommand>;
 
 /// A parse failure: the message names the flag and what was expected.
 struct OptionsError {

@@ -120,6 +120,10 @@ TEST_CASE("label key and value syntax", "[kube][selector]") {
     CHECK_FALSE(is_label_key("Example.com/a"));
     CHECK_FALSE(is_label_key("a/"));
     CHECK_FALSE(is_label_key(std::string(64, 'a')));
+    // The prefix is a subdomain as Kubernetes checks it: 253 characters in all, no limit per part.
+    CHECK(is_label_key(std::string(64, 'a') + ".example.com/a"));
+    CHECK(is_label_key(std::string(253, 'a') + "/a"));
+    CHECK_FALSE(is_label_key(std::string(254, 'a') + "/a"));
     CHECK(is_label_value(""));
     CHECK(is_label_value("v1.2_3-x"));
     CHECK_FALSE(is_label_value("-a"));

@@ -97,3 +97,9 @@ TEST_CASE("denied namespaces take comma-separated globs, and an empty list denie
     CHECK(parse_run({"--denied-namespaces="}).denied_namespaces.empty());
     CHECK_THAT(parse_error({"run", "--denied-namespaces=Kube_x"}), Catch::Contains("'Kube_x'"));
 }
+
+TEST_CASE("check-specs is a command of its own that takes no arguments") {
+    CHECK(std::holds_alternative<CheckSpecsCommand>(std::get<Command>(parse_options({"check-specs"}))));
+    CHECK(parse_error({"check-specs", "x"}) == "check-specs takes no arguments");
+    CHECK(usage().find("check-specs") == std::string::npos);
+}

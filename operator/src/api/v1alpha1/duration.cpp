@@ -1,13 +1,18 @@
 #include "api/v1alpha1/duration.hpp"
 
 #include <cstdint>
+#include <limits>
 
 #include "api/v1alpha1/field_error.hpp"
 
 namespace labfleet::api::v1alpha1 {
 
 namespace {
+constexpr std::int64_t ns_per_ms = 1'000'000;
+constexpr std::uint64_t max_int64 = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+/// The CRDs' bound (87840h), so that an expiry stays far inside the clock's range.
 constexpr std::int64_t max_ms = 10LL * 366 * 24 * 3600 * 1000;
+constexpr std::uint64_t max_ns = static_cast<std::uint64_t>(max_ms) * ns_per_ms;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -18,43 +23,52 @@ kube::ApiError invalid(std::string_view text, std::string_view why) {
 } // namespace
 
 kube::Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    // Go's time.ParseDuration, which the API server's CEL duration() calls, step
+    // for step (nanoseconds; a fraction scaled in float64), so that the CRDs'
+    // range rule and this parser agree on every value, then truncated to ms.
     if (text.empty()) return invalid(text, "empty");
-    std::int64_t total = 0;
+    std::uint64_t total = 0;
     std::size_t i = 0;
     while (i < text.size()) {
-        std::int64_t whole = 0;
-        std::size_t start = i;
-        while (i < text.size() && is_digit(text[i])) {
-            whole = whole * 10 + (text[i] - '0');
-            if (whole > max_ms) return invalid(text, "too large");
-            ++i;
+        std::uint64_t whole = 0;
+        const std::size_t start = i;
+        for (; i < text.size() && is_digit(text[i]); ++i) {
+            whole = whole * 10 + static_cast<std::uint64_t>(text[i] - '0');
+            if (whole > max_ns) return invalid(text, "too large (at most 87840h)");
         }
         if (i == start) return invalid(text, "expected a number");
-        std::int64_t frac_num = 0, frac_den = 1;
+        std::uint64_t fraction = 0;
+        double scale = 1;
         if (i < text.size() && text[i] == '.') {
-            ++i;
-            std::size_t frac_start = i;
-            while (i < text.size() && is_digit(text[i])) {
-                if (frac_den < 1'000'000'000) {  // digits past 1e-9 cannot matter at ms resolution
-                    frac_num = frac_num * 10 + (text[i] - '0');
-                    frac_den *= 10;
+            const std::size_t fraction_start = ++i;
+            bool overflow = false;  // digits beyond 2^63 change nothing, as in Go
+            for (; i < text.size() && is_digit(text[i]); ++i) {
+                if (overflow) continue;
+                const std::uint64_t next = fraction * 10 + static_cast<std::uint64_t>(text[i] - '0');
+                if (fraction > max_int64 / 10 || next > std::uint64_t{1} << 63) {
+                    overflow = true;
+                    continue;
                 }
-                ++i;
+                fraction = next;
+                scale *= 10;
             }
-            if (i == frac_start) return invalid(text, "expected digits after '.'");
+            if (i == fraction_start) return invalid(text, "expected digits after '.'");
         }
-        std::int64_t unit_ms = 0;
-        if (text.substr(i, 2) == "ms") { unit_ms = 1; i += 2; }
-        else if (i < text.size() && text[i] == 's') { unit_ms = 1000; ++i; }
-        else if (i < text.size() && text[i] == 'm') { unit_ms = 60'000; ++i; }
-        else if (i < text.size() && text[i] == 'h') { unit_ms = 3'600'000; ++i; }
+        std::uint64_t unit = 0;
+        if (text.substr(i, 2) == "ms") { unit = 1'000'000; i += 2; }
+        else if (i < text.size() && text[i] == 's') { unit = 1'000'000'000; ++i; }
+        else if (i < text.size() && text[i] == 'm') { unit = 60'000'000'000; ++i; }
+        else if (i < text.size() && text[i] == 'h') { unit = 3'600'000'000'000; ++i; }
         else return invalid(text, "expected unit ms, s, m or h");
-        if (whole > max_ms / unit_ms) return invalid(text, "too large");
-        total += whole * unit_ms + frac_num * unit_ms / frac_den;
-        if (total > max_ms) return invalid(text, "too large");
+        if (whole > max_ns / unit) return invalid(text, "too large (at most 87840h)");
+        std::uint64_t value = whole * unit;
+        if (fraction > 0)
+            value += static_cast<std::uint64_t>(static_cast<double>(fraction) * (static_cast<double>(unit) / scale));
+        total += value;
+        if (total > max_ns) return invalid(text, "too large (at most 87840h)");
     }
-    if (total <= 0) return invalid(text, "must be greater than zero");
-    return std::chrono::milliseconds{total};
+    if (total < static_cast<std::uint64_t>(ns_per_ms)) return invalid(text, "must be at least 1ms");
+    return std::chrono::milliseconds{static_cast<std::int64_t>(total / ns_per_ms)};
 }
 
 std::string format_duration(std::chrono::milliseconds duration) {

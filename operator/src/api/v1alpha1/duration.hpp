@@ -1,6 +1,6 @@
 #pragma once
 // Go-style durations as the CRDs spell them ("90s", "1h30m", "1.5h", "500ms"):
-// units ms, s, m, h only, strictly positive, at millisecond resolution.
+// units ms, s, m, h only, from 1ms to 87840h, at millisecond resolution.
 
 #include <chrono>
 #include <string>
@@ -10,9 +10,10 @@
 
 namespace labfleet::api::v1alpha1 {
 
-/// Parses `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`; rejects signs, spaces, missing
-/// units, zero, sub-millisecond totals and values beyond 10 years (Decode error
-/// with no field; callers add it).
+/// Parses `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$` as Go's time.ParseDuration does
+/// (in nanoseconds), truncated to milliseconds; accepts 1ms to 87840h (10
+/// years) as the CRDs do, and rejects signs, spaces, missing units and totals
+/// outside that range (Decode error with no field; callers add it).
 kube::Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// The shortest form parse_duration reads back: "1h30m", "90ms", "2h0m5s"

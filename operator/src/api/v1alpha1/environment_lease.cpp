@@ -8,6 +8,16 @@
 
 namespace labfleet::api::v1alpha1 {
 
+namespace {
+/// Characters as the CRD's maxLength counts them: UTF-8 code points, not bytes.
+std::size_t code_points(std::string_view text) {
+    std::size_t count = 0;
+    for (char c : text)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+    return count;
+}
+} // namespace
+
 std::string_view to_string(LeasePhase phase) {
     switch (phase) {
     case LeasePhase::Unset: return "";
@@ -77,7 +87,7 @@ std::vector<FieldError> validate(const EnvironmentLease& lease) {
     }
     if (lease.spec.base)
         if (auto error = channel_error(*lease.spec.base)) errors.push_back({"spec.base", *error});
-    if (lease.spec.reason && lease.spec.reason->size() > 256)
+    if (lease.spec.reason && code_points(*lease.spec.reason) > 256)
         errors.push_back({"spec.reason", "must be at most 256 characters"});
     return errors;
 }

@@ -14,15 +14,17 @@ bool is_name_part(std::string_view text) {
         if (!is_alnum(c) && c != '-' && c != '_' && c != '.') return false;
     return true;
 }
-} // namespace
 
-bool is_dns_label(std::string_view text) {
-    if (text.empty() || text.size() > 63) return false;
-    if (!is_lower_alnum(text.front()) || !is_lower_alnum(text.back())) return false;
+/// [a-z0-9]([-a-z0-9]*[a-z0-9])? of any length.
+bool is_dns_part(std::string_view text) {
+    if (text.empty() || !is_lower_alnum(text.front()) || !is_lower_alnum(text.back())) return false;
     for (char c : text)
         if (!is_lower_alnum(c) && c != '-') return false;
     return true;
 }
+} // namespace
+
+bool is_dns_label(std::string_view text) { return text.size() <= 63 && is_dns_part(text); }
 
 bool is_dns1035_label(std::string_view text) {
     return is_dns_label(text) && text.front() >= 'a' && text.front() <= 'z';
@@ -33,7 +35,7 @@ bool is_dns_subdomain(std::string_view text) {
     std::size_t start = 0;
     while (true) {
         std::size_t dot = text.find('.', start);
-        if (!is_dns_label(text.substr(start, dot == std::string_view::npos ? dot : dot - start)))
+        if (!is_dns_part(text.substr(start, dot == std::string_view::npos ? dot : dot - start)))
             return false;
         if (dot == std::string_view::npos) return true;
         start = dot + 1;

@@ -213,6 +213,9 @@ kube::Result<Quantity> parse_quantity(std::string_view text) {
                              "suffix n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or e<exponent> "
                              "(e.g. 500m, 2, 128Mi, 1.5Gi)");
     auto nano = nano_value(*parts);
+    // resource.ParseQuantity caps a binary-SI value (Ki ... Ei) at 2^63 - 1
+    // ("8Ei" is 9223372036854775807): only decimal values can be too large.
+    if (!nano && parts->suffix.format == Format::binary_si) nano = max_nano;
     if (!nano) return invalid(text, "too large (at most 9223372036854775807)");
     // Pod defaulting (SetDefaults_ResourceList) rounds every resource up to a
     // milli-unit; max_nano is a whole number of milli-units, so this stays below it.

@@ -35,7 +35,8 @@ struct Quantity {
 
 /// Reads `^([0-9]+(\.[0-9]{0,9})?|\.[0-9]{1,9})([numkMGTPE]|[KMGTPE]i|[eE][+-]?[0-9]{1,3})?$`
 /// (the CRDs' pattern: Kubernetes' quantity syntax without a sign, with at
-/// most nine fraction digits) up to 2^63 - 1 units. Errors are Decode errors
+/// most nine fraction digits) up to 2^63 - 1 units; a larger binary-SI value
+/// ("8Ei") is capped there, as the API server caps it. Errors are Decode errors
 /// with no field; callers add it.
 kube::Result<Quantity> parse_quantity(std::string_view text);
 

@@ -19,7 +19,8 @@ bool is_dns_subdomain(std::string_view text) {
     while (true) {
         const std::size_t dot = text.find('.', start);
         const std::string_view part = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        if (part.empty() || part.size() > 63 || part.front() == '-' || part.back() == '-') return false;
+        // As Kubernetes' IsDNS1123Subdomain: no limit per part, 253 in all.
+        if (part.empty() || part.front() == '-' || part.back() == '-') return false;
         for (char c : part)
             if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
         if (dot == std::string_view::npos) return true;

@@ -26,7 +26,27 @@ TEST_CASE("parse_duration rejects garbage, signs, zero and overflow", "[api][dur
         CHECK(result.error().reason == labfleet::kube::ErrorReason::Decode);
         CHECK(result.error().message.find("invalid duration") != std::string::npos);
     }
-    CHECK(field_error_of(parse_duration("0s").error()).message.find("greater than zero") != std::string::npos);
+    CHECK(field_error_of(parse_duration("0s").error()).message.find("at least 1ms") != std::string::npos);
+}
+
+// The CRDs bound durations with CEL's duration(), which is Go's
+// time.ParseDuration: the parser must agree with it at both ends.
+TEST_CASE("parse_duration agrees with Go on the CRDs' range of 1ms to 87840h", "[api][duration]") {
+    CHECK(*parse_duration("1ms") == 1ms);
+    CHECK(*parse_duration("87840h") == std::chrono::milliseconds{87840h});
+    CHECK(*parse_duration("87839h59m59.999s") == std::chrono::milliseconds{87840h} - 1ms);
+    // Go sums the parts in nanoseconds: sub-millisecond parts add up.
+    CHECK(*parse_duration("0.9ms0.9ms") == 1ms);
+    CHECK(*parse_duration("0.5ms0.5ms") == 1ms);
+    CHECK(*parse_duration("1.9ms") == 1ms);
+    CHECK(*parse_duration("0.001s") == 1ms);
+    CHECK(*parse_duration("0.0000166666666667h") == 60ms);
+    // Digits beyond 2^63 in a fraction are ignored, as Go does.
+    CHECK(*parse_duration("1.00000000000000000000000000001h") == std::chrono::milliseconds{1h});
+    for (const char* bad : {"0.5ms", "0.999999ms", "0.0009s", "87840h1ms", "87840.001h", "87841h", "5271000m"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_duration(bad).ok());
+    }
 }
 
 TEST_CASE("format_duration writes what parse_duration reads back", "[api][duration]") {

@@ -81,6 +81,16 @@ TEST_CASE("EnvironmentLease errors", "[api][lease]") {
     CHECK(errors[2].field == "spec.reason");
 }
 
+TEST_CASE("EnvironmentLease spec.reason counts characters as the CRD's maxLength does", "[api][lease]") {
+    auto lease = decode<EnvironmentLease>(minimal());
+    std::string reason;
+    for (int i = 0; i < 256; ++i) reason += "\xc3\xa9";  // é: 2 bytes, 1 character
+    lease.spec.reason = reason;
+    CHECK(validate(lease).empty());
+    lease.spec.reason = reason + "e";
+    REQUIRE(validate(lease).size() == 1);
+}
+
 TEST_CASE("EnvironmentLease spec.base: decoded, optional, a channel (a tag, never a digest)", "[api][lease]") {
     CHECK_FALSE(decode<EnvironmentLease>(minimal()).spec.base);
     Json json = minimal();

@@ -20,4 +20,8 @@ TEST_CASE("DNS names", "[api][names]") {
     CHECK_FALSE(is_dns_subdomain("a..b"));
     CHECK_FALSE(is_dns_subdomain("a."));
     CHECK_FALSE(is_dns_subdomain(std::string(254, 'a')));
+    // As Kubernetes checks a subdomain: no limit of 63 per part, 253 in all.
+    CHECK(is_dns_subdomain(std::string(64, 'a') + ".example.com"));
+    CHECK(is_dns_subdomain(std::string(253, 'a')));
+    CHECK(is_qualified_name(std::string(100, 'a') + ".io/key"));
 }

@@ -75,6 +75,9 @@ struct Context {
     /// Shared by every copy of the context, so one reconciler's finding
     /// that a namespace is gone reaches the others.
     std::shared_ptr<TargetNamespaces> namespaces = std::make_shared<TargetNamespaces>();
+    /// Where the operator keeps objects of its own (the leader Lease's
+    /// namespace): the served-leases records (served_leases.hpp).
+    std::string operator_namespace = "default";
 };
 
 } // namespace labfleet::controllers

@@ -98,8 +98,9 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
 
     std::optional<api::v1alpha1::DeploymentTarget> target;
     const kube::ObjectPtr target_object = ctx_.caches.targets.get({"", key});
-    const std::vector<ServedLease> served =
-        target_object ? read_served_leases(*target_object) : std::vector<ServedLease>{};
+    // Names recorded on the target by versions that kept the record there.
+    const std::vector<ServedLease> recorded_on_target =
+        target_object ? read_target_served_leases(*target_object) : std::vector<ServedLease>{};
     const auto served_memory = served_lease_memory(options_.retention);
     if (const kube::ObjectPtr& object = target_object) {
         auto decoded = api::v1alpha1::DeploymentTarget::from_json(*object);
@@ -192,9 +193,28 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
         }
     }
 
+    // A lease never planned may be one retention deleted and a GitOps tool
+    // restored: only the record can tell, so it is read before planning.
+    std::optional<ServedRecord> record;
+    const bool unplanned = std::any_of(leases.begin(), leases.end(), [](const ObservedLease& observed) {
+        return observed.lease.status.phase == LeasePhase::Unset && !observed.lease.metadata.deletion_timestamp;
+    });
+    if (unplanned) {
+        auto read = co_await read_served_record(key);
+        if (!read)
+            co_return kube::ReconcileResult::failed("read the served-leases record of target " + key + ": " +
+                                                    read.error().describe());
+        record = std::move(read).value();
+    }
+    auto served_names = [&] {
+        std::vector<ServedLease> all = recorded_on_target;
+        if (record) all.insert(all.end(), record->entries.begin(), record->entries.end());
+        return all;
+    };
+
     const LeasePlan plan = plan_target_leases(target ? &*target : nullptr, leases, assigned, now,
                                               LeasePlannerOptions{options_.retention}, serving,
-                                              recently_served(served, now, served_memory));
+                                              recently_served(served_names(), now, served_memory));
 
     std::set<std::string> written;
     std::optional<kube::ReconcileResult> failure;
@@ -243,14 +263,28 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                                     event.name);
     }
 
-    // The names go into the target's record before the leases go: a lease a
-    // GitOps tool restores is then recognised (AlreadyServed), never granted again.
-    if (!failure && !plan.deletions.empty() && target_object) {
-        // The target's conditions are not this write's: none before or after, so no Event.
-        StatusWrite write{api::v1alpha1::deployment_targets(), target_object, {}, {}, true,
-                          {{"servedLeases", to_json(record_served(served, plan.deletions, now, served_memory))}}};
-        const auto recorded = co_await write_status(ctx_, std::move(write));
-        if (recorded.kind != kube::ReconcileResult::Kind::Done) failure = recorded;
+    // The names go into the record before the leases go: a lease a GitOps
+    // tool restores is then recognised (AlreadyServed), never granted again.
+    // Whatever fails here, nothing is deleted.
+    if (!failure && !plan.deletions.empty() && !record) {
+        auto read = co_await read_served_record(key);
+        if (read) record = std::move(read).value();
+        else failure = kube::ReconcileResult::failed("read the served-leases record of target " + key + ": " +
+                                                     read.error().describe());
+    }
+    if (!failure && !plan.deletions.empty()) {
+        const kube::Status recorded = co_await write_served_record(
+            key, *record, record_served(served_names(), plan.deletions, now, served_memory));
+        if (!recorded) {
+            const kube::ApiError& error = recorded.error();
+            // Conflict: the record changed since it was read; AlreadyExists: created meanwhile. Read it again.
+            if (error.reason == kube::ErrorReason::Conflict || error.reason == kube::ErrorReason::AlreadyExists)
+                failure = kube::ReconcileResult::requeue("the served-leases record of target " + key +
+                                                         " changed while it was written");
+            else
+                failure = kube::ReconcileResult::failed("record the leases to delete in the served-leases record of "
+                                                        "target " + key + ": " + error.describe());
+        }
     }
     if (!failure) {
         for (const std::string& name : plan.deletions) {
@@ -278,6 +312,34 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
         delay = std::clamp(until, std::chrono::milliseconds{1}, options_.backstop);
     }
     co_return kube::ReconcileResult::requeue_after(delay);
+}
+
+boost::asio::awaitable<kube::Result<ServedRecord>>
+EnvironmentLeaseReconciler::read_served_record(std::string target) {
+    const kube::ObjectKey key{ctx_.operator_namespace, served_leases_record_name(target)};
+    kube::HttpRequest request = kube::requests::get(kube::resources::config_maps(), key);
+    auto response = co_await ctx_.client.send(std::move(request));
+    if (!response && response.error().reason == kube::ErrorReason::NotFound) co_return ServedRecord{};
+    if (!response) co_return response.error();
+    const kube::Json object = kube::Json::parse(response.value().body, nullptr, false);
+    if (!object.is_object())
+        co_return kube::ApiError{kube::ErrorReason::ServerError, 0, "the response is not an object"};
+    co_return ServedRecord{read_served_leases(object), std::string(kube::resource_version_of(object))};
+}
+
+boost::asio::awaitable<kube::Status> EnvironmentLeaseReconciler::write_served_record(std::string target,
+                                                                                     ServedRecord before,
+                                                                                     std::vector<ServedLease> after) {
+    const kube::ResourceType type = kube::resources::config_maps();
+    const std::string& ns = ctx_.operator_namespace;
+    kube::HttpRequest request =
+        before.resource_version.empty()
+            ? kube::requests::create(type, ns, served_leases_config_map(target, ns, after))
+            : kube::requests::patch(type, {ns, served_leases_record_name(target)}, kube::PatchType::Merge,
+                                    served_leases_patch(before.entries, after, before.resource_version));
+    auto response = co_await ctx_.client.send(std::move(request));
+    if (!response) co_return response.error();
+    co_return kube::Done{};
 }
 
 } // namespace labfleet::controllers

@@ -25,6 +25,13 @@
 //   the next reconcile of its target records LeaseReleased
 //   (departure_events) and plans the target without it. A process that
 //   restarts in between has lost that state and records nothing.
+// - A lease is deleted after retention only once its name is in its
+//   target's served-leases record (served_leases.hpp: a ConfigMap in the
+//   operator's namespace that outlives the target; retention runs whether or
+//   not the target exists). The record is read from the API server whenever a
+//   plan needs it (a lease not yet planned, or a deletion), never from a
+//   cache, and written with that read's resourceVersion: no lagging watch can
+//   hide a name, and a write that fails deletes nothing.
 // - Condition Serving is computed from the caches (the Deployments of the
 //   target's namespace, the workloads assigned to it) with
 //   environment_lease_serving's definition; the manager requeues a target
@@ -39,9 +46,11 @@
 
 #include "controllers/context.hpp"
 #include "controllers/environment_lease_planner.hpp"
+#include "controllers/served_leases.hpp"
 #include "kube/json/json.hpp"
 #include "kube/util/logger.hpp"
 #include "kube/controller/expectations.hpp"
+#include "kube/client/result.hpp"
 #include "kube/controller/reconcile.hpp"
 #include "kube/cache/store.hpp"
 
@@ -72,6 +81,14 @@ public:
     void lease_deleted(const kube::Json& lease);
 
 private:
+    /// The served-leases record of `target`, read from the API server (empty
+    /// with no resourceVersion when there is none yet).
+    boost::asio::awaitable<kube::Result<ServedRecord>> read_served_record(std::string target);
+    /// Replaces `before` (as read) by `after`: a create when there was no
+    /// record, else a merge patch guarded by its resourceVersion.
+    boost::asio::awaitable<kube::Status> write_served_record(std::string target, ServedRecord before,
+                                                             std::vector<ServedLease> after);
+
     Context& ctx_;
     Options options_;
     kube::Expectations expectations_;  // keyed by target

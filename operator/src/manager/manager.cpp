@@ -152,6 +152,7 @@ public:
         // Every replica exports the series from the start, a standby with 0, so
         // that max(leader_election_master_status) < 1 can tell "nobody leads".
         metrics_.set_leader(options.leader_election_id, false);
+        context_.operator_namespace = leader_namespace();
         domain_metrics_.count_leases(informers_.leases.store());
         domain_metrics_.observe_queue_waits(informers_.leases.store(), [this] { return may_write(); });
         domain_metrics_.export_objects({informers_.workloads.store(), informers_.targets.store(),

@@ -15,6 +15,7 @@
 #include "controllers/domain_metrics.hpp"
 #include "controllers/environment_lease_reconciler.hpp"
 #include "kube/meta/time_format.hpp"
+#include "unit/controllers/config_map_server.hpp"
 #include "unit/kube/fake_client.hpp"
 
 using namespace labfleet;
@@ -85,13 +86,14 @@ kube::ObjectPtr ptr(Json json) { return std::make_shared<const Json>(std::move(j
 struct Fixture {
     boost::asio::io_context io;
     FakeClient client;
+    testing::ConfigMapServer records{client};  // the served-leases records; the rest goes to `client`
     kube::FakeClock clock;
     kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
     RecordingSink events;
     kube::RuntimeMetrics runtime_metrics;
     prometheus::Registry& registry = runtime_metrics.registry();
     DomainMetrics metrics{runtime_metrics};
-    Context context{client, clock,
+    Context context{records, clock,
                     Caches{workloads, targets, policies, leases, config_maps, deployments, services},
                     events, &metrics};
     EnvironmentLeaseReconciler reconciler;
@@ -240,21 +242,20 @@ TEST_CASE("finished leases past retention are deleted with uid and resourceVersi
                        {"releasedAt", kube::format_rfc3339(f.t0 - 25h)},
                        {"conditions", Json::array()}};
     f.leases.apply(ptr(lease_json("old", f.t0 - 30h, "5", done)));
-    f.client.push_response(200, "{}");  // the target's record
+    f.client.on_request = [&](const kube::HttpRequest&) {
+        // First the name goes into the record (AlreadyServed), read and then created.
+        REQUIRE(f.records.requests.size() == 2);
+        CHECK(f.records.requests[1].method == kube::Method::Post);
+        CHECK(f.records.requests[1].target == "/api/v1/namespaces/default/configmaps");
+    };
     f.client.push_response(200, "{}");  // the delete
 
     const ReconcileResult result = f.run();
 
-    REQUIRE(f.client.requests.size() == 2);
-    // First the name goes into the target's record, guarded by its resourceVersion (AlreadyServed).
-    const auto& record = f.client.requests[0];
-    CHECK(record.method == kube::Method::Patch);
-    CHECK(record.target == "/apis/labfleet.dev/v1alpha1/deploymenttargets/stg/status");
-    const Json patch = Json::parse(record.body);
-    CHECK(patch["metadata"]["resourceVersion"] == "7");
-    REQUIRE(patch["status"]["servedLeases"].size() == 1);
-    CHECK(patch["status"]["servedLeases"][0]["name"] == "old");
-    const auto& request = f.client.requests[1];
+    REQUIRE(f.client.requests.size() == 1);
+    const Json record = f.records.objects.at("default/labfleet-served-leases-stg");
+    CHECK(record["data"]["old"] == kube::format_rfc3339(std::chrono::floor<std::chrono::seconds>(f.t0)));
+    const auto& request = f.client.requests[0];
     CHECK(request.method == kube::Method::Delete);
     CHECK(request.target.find("/environmentleases/old") != std::string::npos);
     const Json options = Json::parse(request.body);
@@ -500,7 +501,7 @@ TEST_CASE("deleting an Active lease releases it: LeaseReleased once, and the nex
     CHECK(f.events.events[1].reason == "LeaseGranted");
 }
 
-TEST_CASE("a finished lease is not deleted while its name cannot be recorded on the target", "[lease_reconciler]") {
+TEST_CASE("a finished lease is not deleted while its name cannot be recorded", "[lease_reconciler][served_leases]") {
     Fixture f;
     f.targets.apply(ptr(target_json()));
     const Json done = {{"phase", "Expired"},
@@ -509,13 +510,41 @@ TEST_CASE("a finished lease is not deleted while its name cannot be recorded on 
                        {"releasedAt", kube::format_rfc3339(f.t0 - 25h)},
                        {"conditions", Json::array()}};
     f.leases.apply(ptr(lease_json("old", f.t0 - 30h, "5", done)));
-    f.client.push_response(409, R"({"kind":"Status","code":409,"reason":"Conflict"})");
-    const ReconcileResult result = f.run();
-    CHECK(result.kind == ReconcileResult::Kind::Requeue);
-    CHECK(f.client.requests.size() == 1);  // no delete
+    const auto refused = [](int code, const char* reason) {
+        return kube::api_error_from_response(
+            code, Json{{"kind", "Status"}, {"code", code}, {"reason", reason}}.dump());
+    };
+
+    SECTION("the record cannot be read") {
+        f.records.fail_next = {kube::Method::Get, refused(403, "Forbidden")};
+        CHECK(f.run().kind == ReconcileResult::Kind::Error);
+        CHECK(f.client.requests.empty());  // no delete
+    }
+    SECTION("the record cannot be created") {
+        f.records.fail_next = {kube::Method::Post, refused(500, "InternalError")};
+        CHECK(f.run().kind == ReconcileResult::Kind::Error);
+        CHECK(f.client.requests.empty());  // no delete
+        CHECK(f.records.objects.empty());
+    }
+    SECTION("the record changed between its read and its write: read again, then delete") {
+        Json existing = served_leases_config_map("stg", "default", {{"pr-0", f.t0 - 1h}});
+        existing["metadata"]["resourceVersion"] = "40";
+        f.records.objects["default/labfleet-served-leases-stg"] = existing;
+        f.records.fail_next = {kube::Method::Patch, refused(409, "Conflict")};
+        CHECK(f.run().kind == ReconcileResult::Kind::Requeue);
+        CHECK(f.client.requests.empty());
+
+        f.client.push_response(200, "{}");  // the delete
+        f.run();
+        REQUIRE(f.client.requests.size() == 1);
+        CHECK(f.client.requests[0].method == kube::Method::Delete);
+        const Json data = f.records.objects.at("default/labfleet-served-leases-stg")["data"];
+        CHECK(data.contains("pr-0"));
+        CHECK(data.contains("old"));
+    }
 }
 
-TEST_CASE("a lease recreated under a name the target's record holds is finished as AlreadyServed",
+TEST_CASE("a name an earlier version recorded in the target's status is still honoured",
           "[lease_reconciler][already_served]") {
     Fixture f;
     Json target = target_json();
@@ -531,4 +560,101 @@ TEST_CASE("a lease recreated under a name the target's record holds is finished 
     REQUIRE(f.events.events.size() == 1);
     CHECK(f.events.events[0].reason == "AlreadyServed");
     CHECK(f.events.events[0].type == kube::EventType::Warning);
+}
+
+namespace {
+
+/// A lease of target stg that expired 25 hours ago: past a day's retention.
+Json expired_long_ago(Fixture& f, const std::string& name, const std::string& rv) {
+    const Json done = {{"phase", "Expired"},
+                       {"queuePosition", 0},
+                       {"observedGeneration", 1},
+                       {"acquiredAt", kube::format_rfc3339(f.t0 - 26h)},
+                       {"expiresAt", kube::format_rfc3339(f.t0 - 25h)},
+                       {"releasedAt", kube::format_rfc3339(f.t0 - 25h)},
+                       {"conditions", Json::array()}};
+    return lease_json(name, f.t0 - 27h, rv, done);
+}
+
+/// Retention deletes `lease` (the delete answered and the watch's delete applied).
+void retention_deletes(Fixture& f, const Json& lease) {
+    f.client.push_response(200, "{}");
+    f.run();
+    REQUIRE(!f.client.requests.empty());
+    REQUIRE(f.client.requests.back().method == kube::Method::Delete);
+    f.leases.remove(ptr(lease));
+    f.client.requests.clear();
+}
+
+/// The GitOps tool restores `name` from git: a new object, never planned. Returns the status written.
+Json restore_and_plan(Fixture& f, const std::string& name) {
+    Json restored = lease_json(name, f.t0 + 1min, "50");
+    restored["metadata"]["uid"] = "uid-restored";
+    f.leases.apply(ptr(restored));
+    f.clock.advance(2min);
+    f.accept_writes(1);
+    f.run();
+    REQUIRE(f.client.requests.size() == 1);
+    return body_of(f.client.requests[0])["status"];
+}
+
+} // namespace
+
+TEST_CASE("the served-leases record outlives its target: restored after the target is re-created, not granted again",
+          "[lease_reconciler][served_leases]") {
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    const Json old = expired_long_ago(f, "pr-1", "5");
+    f.leases.apply(ptr(old));
+    retention_deletes(f, old);
+
+    // The target is deleted and created again (a new object; no status of the old one).
+    f.targets.remove(ptr(target_json()));
+    Json recreated = target_json();
+    recreated["metadata"]["uid"] = "uid-stg-2";
+    recreated["metadata"]["resourceVersion"] = "70";
+    f.targets.apply(ptr(recreated));
+
+    const Json status = restore_and_plan(f, "pr-1");
+    CHECK(status["phase"] == "Expired");
+    CHECK_FALSE(status.contains("acquiredAt"));
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].reason == "AlreadyServed");
+}
+
+TEST_CASE("retention deletes a finished lease of a missing target, once its name is recorded",
+          "[lease_reconciler][served_leases]") {
+    Fixture f;
+    const Json old = expired_long_ago(f, "pr-2", "5");
+    f.leases.apply(ptr(old));
+    retention_deletes(f, old);
+    CHECK(f.records.objects.at("default/labfleet-served-leases-stg")["data"].contains("pr-2"));
+
+    // Its target comes (back) and the GitOps tool restores the lease.
+    f.targets.apply(ptr(target_json()));
+    CHECK(restore_and_plan(f, "pr-2")["phase"] == "Expired");
+}
+
+TEST_CASE("a record written but not yet seen by any watch still finishes the restored lease",
+          "[lease_reconciler][served_leases]") {
+    // The caches never show the record's write (the target's watch lags, or
+    // never sees it at all): the restored lease is recognised all the same.
+    Fixture f;
+    f.targets.apply(ptr(target_json()));
+    const Json old = expired_long_ago(f, "pr-3", "5");
+    f.leases.apply(ptr(old));
+    retention_deletes(f, old);
+    CHECK(f.targets.get({"", "stg"})->at("metadata").at("resourceVersion") == "7");  // the cache as before
+
+    const Json status = restore_and_plan(f, "pr-3");
+    CHECK(status["phase"] == "Expired");
+    CHECK(f.events.events.at(0).reason == "AlreadyServed");
+
+    SECTION("a name past the memory is granted again") {
+        Fixture later;
+        later.targets.apply(ptr(target_json()));
+        later.records.objects = f.records.objects;
+        later.clock.advance(25h);
+        CHECK(restore_and_plan(later, "pr-3")["phase"] == "Active");
+    }
 }

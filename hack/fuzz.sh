@@ -58,11 +58,13 @@ for target in "${targets[@]}"; do
   artifacts=$build_dir/artifacts/$target
   log=$build_dir/logs/$target.log
   mkdir -p "$work" "$artifacts" "$(dirname "$log")"
+  python3 "$root/tests/fuzz/large_seeds.py" "$target" "$work"
   step "fuzz: $target for ${seconds}s"
   status=0
-  # The wall-clock guard covers a hang outside libFuzzer's per-input -timeout.
+  # Inputs up to 1 MiB, about the largest object the API server stores (the
+  # seeds of large_seeds.py start there). The wall-clock guard covers a hang outside libFuzzer's per-input -timeout.
   timeout --kill-after=10 $((seconds + 120)) "$binary" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+    -max_len=1048576 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
     "$work" "$seeds" </dev/null >"$log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)

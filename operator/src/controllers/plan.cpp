@@ -158,7 +158,7 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
     const auto assignments = compute_assignments(workloads, targets, policies);
     for (const auto& [name, refusal] : refusals) {
         const bool hosts = std::any_of(assignments.pairs.begin(), assignments.pairs.end(),
-                                       [&](const Assignment& pair) { return pair.target == name; });
+                                       [&target = name](const Assignment& pair) { return pair.target == target; });
         if (hosts) return plan_error("target " + name, {"spec.namespace", refusal.message});
         out.warnings.push_back("target " + name + ": " + refusal.message);
     }

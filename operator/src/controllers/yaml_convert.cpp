@@ -1,8 +1,14 @@
 #include "controllers/yaml_convert.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
-#include <regex>
-#include <sstream>
+#include <cstdlib>
+#include <initializer_list>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 
@@ -16,47 +22,128 @@ kube::ApiError decode_error(std::string message) {
     return error;
 }
 
-const std::regex& null_pattern() { static const std::regex re("~|null|Null|NULL|"); return re; }
-const std::regex& bool_pattern() { static const std::regex re("true|True|TRUE|false|False|FALSE"); return re; }
-const std::regex& int_pattern() { static const std::regex re("[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"); return re; }
-const std::regex& float_pattern() {
-    static const std::regex re(
-        R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
-    return re;
+// How a plain (untagged, unquoted) scalar reads under the YAML 1.2 core
+// schema. Classification is one left-to-right pass with no backtracking, so
+// its cost and stack use are the same for a 10-byte and a 1 MB scalar.
+enum class PlainKind { Null, Bool, Int, Float, NotFinite, Text };
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_octal(char c) { return c >= '0' && c <= '7'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+template <class Predicate>
+std::size_t skip_while(std::string_view text, std::size_t at, Predicate predicate) {
+    while (at < text.size() && predicate(text[at])) ++at;
+    return at;
 }
+
+bool one_of(std::string_view text, std::initializer_list<std::string_view> words) {
+    for (std::string_view word : words)
+        if (text == word) return true;
+    return false;
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`; `decimal_int` is set
+/// when it is `[-+]?[0-9]+` alone.
+bool is_decimal_number(std::string_view text, bool& decimal_int) {
+    std::size_t at = 0;
+    if (at < text.size() && (text[at] == '-' || text[at] == '+')) ++at;
+    const std::size_t int_start = at;
+    at = skip_while(text, at, is_digit);
+    const bool has_int = at > int_start;
+    bool has_fraction = false;
+    if (at < text.size() && text[at] == '.') {
+        const std::size_t fraction_start = ++at;
+        at = skip_while(text, at, is_digit);
+        has_fraction = at > fraction_start;
+        if (!has_int && !has_fraction) return false;  // "." or "-."
+    } else if (!has_int) {
+        return false;
+    }
+    decimal_int = at == text.size() && has_int && at == skip_while(text, int_start, is_digit);
+    if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+        ++at;
+        if (at < text.size() && (text[at] == '-' || text[at] == '+')) ++at;
+        const std::size_t exponent_start = at;
+        at = skip_while(text, at, is_digit);
+        if (at == exponent_start) return false;
+    }
+    return at == text.size();
+}
+
+/// `0o[0-7]+` or `0x[0-9a-fA-F]+`: the base, or 0 when it is neither.
+int prefixed_int_base(std::string_view text) {
+    if (text.size() < 3 || text[0] != '0') return 0;
+    if (text[1] == 'o' && skip_while(text, 2, is_octal) == text.size()) return 8;
+    if (text[1] == 'x' && skip_while(text, 2, is_hex) == text.size()) return 16;
+    return 0;
+}
+
+PlainKind classify_plain(std::string_view text) {
+    if (one_of(text, {"", "~", "null", "Null", "NULL"})) return PlainKind::Null;
+    if (one_of(text, {"true", "True", "TRUE", "false", "False", "FALSE"})) return PlainKind::Bool;
+    if (prefixed_int_base(text) != 0) return PlainKind::Int;
+    bool decimal_int = false;
+    if (is_decimal_number(text, decimal_int)) return decimal_int ? PlainKind::Int : PlainKind::Float;
+    std::string_view unsigned_text = text;
+    if (!text.empty() && (text[0] == '-' || text[0] == '+')) unsigned_text.remove_prefix(1);
+    if (one_of(unsigned_text, {".inf", ".Inf", ".INF"}) || one_of(text, {".nan", ".NaN", ".NAN"}))
+        return PlainKind::NotFinite;
+    return PlainKind::Text;
+}
+
 // YAML 1.1 words yaml-cpp or other readers may take for booleans.
-const std::regex& yaml11_bool_pattern() {
-    static const std::regex re("y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF");
-    return re;
+bool is_yaml11_bool(std::string_view text) {
+    return one_of(text, {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+                         "OFF"});
+}
+
+/// At most the first 64 bytes of a user's scalar, for an error message.
+std::string excerpt(std::string_view text) {
+    constexpr std::size_t limit = 64;
+    if (text.size() <= limit) return std::string(text);
+    return std::string(text.substr(0, limit)) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 kube::Result<kube::Json> plain_scalar(const std::string& text) {
-    if (std::regex_match(text, null_pattern())) return kube::Json(nullptr);
-    if (std::regex_match(text, bool_pattern())) return kube::Json(text[0] == 't' || text[0] == 'T');
-    if (std::regex_match(text, int_pattern())) {
-        try {
-            std::size_t used = 0;
-            if (text.rfind("0x", 0) == 0) return kube::Json(std::stoll(text.substr(2), &used, 16));
-            if (text.rfind("0o", 0) == 0) return kube::Json(std::stoll(text.substr(2), &used, 8));
-            return kube::Json(std::stoll(text, &used, 10));
-        } catch (const std::out_of_range&) {
-            return decode_error("integer out of range: " + text);
-        }
+    switch (classify_plain(text)) {
+    case PlainKind::Null: return kube::Json(nullptr);
+    case PlainKind::Bool: return kube::Json(text[0] == 't' || text[0] == 'T');
+    case PlainKind::Int: {
+        const int base = prefixed_int_base(text);
+        const char* digits = text.c_str() + (base == 0 ? 0 : 2);
+        errno = 0;
+        char* end = nullptr;
+        const long long value = std::strtoll(digits, &end, base == 0 ? 10 : base);
+        if (errno == ERANGE) return decode_error("integer out of range: " + excerpt(text));
+        return kube::Json(static_cast<std::int64_t>(value));
     }
-    if (std::regex_match(text, float_pattern())) {
-        if (text.find("inf") != std::string::npos || text.find("Inf") != std::string::npos ||
-            text.find("INF") != std::string::npos || text.find("nan") != std::string::npos ||
-            text.find("NaN") != std::string::npos || text.find("NAN") != std::string::npos)
-            return decode_error("infinity and NaN are not valid in Kubernetes objects: " + text);
-        return kube::Json(std::stod(text));
+    case PlainKind::Float: {
+        errno = 0;
+        const double value = std::strtod(text.c_str(), nullptr);
+        if (errno == ERANGE && std::isinf(value)) return decode_error("number out of range: " + excerpt(text));
+        return kube::Json(value);
+    }
+    case PlainKind::NotFinite:
+        return decode_error("infinity and NaN are not valid in Kubernetes objects: " + text);
+    case PlainKind::Text: break;
     }
     return kube::Json(text);
 }
 
+kube::Result<kube::Json> scalar_to_json(const YAML::Node& node) {
+    const std::string& tag = node.Tag();
+    const std::string& text = node.Scalar();
+    if (tag == "!" || tag == "tag:yaml.org,2002:str") return kube::Json(text);
+    if (tag == "?" || tag.empty()) return plain_scalar(text);
+    if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:float" ||
+        tag == "tag:yaml.org,2002:null")
+        return plain_scalar(text);
+    return decode_error("unsupported YAML tag " + excerpt(tag) + " at line " + std::to_string(node.Mark().line + 1));
+}
+
 bool reads_as_other_type(const std::string& text) {
-    return std::regex_match(text, null_pattern()) || std::regex_match(text, bool_pattern()) ||
-           std::regex_match(text, int_pattern()) || std::regex_match(text, float_pattern()) ||
-           std::regex_match(text, yaml11_bool_pattern());
+    return classify_plain(text) != PlainKind::Text || is_yaml11_bool(text);
 }
 
 // A literal block reads back exactly when the text ends in one newline, has no
@@ -73,35 +160,21 @@ bool fits_literal_block(const std::string& text) {
     return true;
 }
 
-void emit(YAML::Emitter& out, const kube::Json& json) {
+void emit_string(YAML::Emitter& out, const std::string& text) {
+    if (text.find('\n') != std::string::npos && fits_literal_block(text))
+        out << YAML::Literal << text;
+    else if (reads_as_other_type(text) || text.find('\n') != std::string::npos)
+        out << YAML::DoubleQuoted << text;
+    else
+        out << text;
+}
+
+/// A scalar, or an empty object or array (written in flow style: {} and []).
+void emit_leaf(YAML::Emitter& out, const kube::Json& json) {
     switch (json.type()) {
-    case kube::Json::value_t::object:
-        if (json.empty()) { out << YAML::Flow << YAML::BeginMap << YAML::EndMap; break; }
-        out << YAML::BeginMap;
-        for (auto it = json.begin(); it != json.end(); ++it) {
-            out << YAML::Key;
-            emit(out, kube::Json(it.key()));
-            out << YAML::Value;
-            emit(out, *it);
-        }
-        out << YAML::EndMap;
-        break;
-    case kube::Json::value_t::array:
-        if (json.empty()) { out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq; break; }
-        out << YAML::BeginSeq;
-        for (const auto& item : json) emit(out, item);
-        out << YAML::EndSeq;
-        break;
-    case kube::Json::value_t::string: {
-        const auto& text = json.get_ref<const std::string&>();
-        if (text.find('\n') != std::string::npos && fits_literal_block(text))
-            out << YAML::Literal << text.substr(0, text.size());
-        else if (reads_as_other_type(text) || text.find('\n') != std::string::npos)
-            out << YAML::DoubleQuoted << text;
-        else
-            out << text;
-        break;
-    }
+    case kube::Json::value_t::object: out << YAML::Flow << YAML::BeginMap << YAML::EndMap; break;
+    case kube::Json::value_t::array: out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq; break;
+    case kube::Json::value_t::string: emit_string(out, json.get_ref<const std::string&>()); break;
     case kube::Json::value_t::boolean: out << json.get<bool>(); break;
     case kube::Json::value_t::number_integer: out << json.get<std::int64_t>(); break;
     case kube::Json::value_t::number_unsigned: out << json.get<std::uint64_t>(); break;
@@ -109,50 +182,143 @@ void emit(YAML::Emitter& out, const kube::Json& json) {
     default: out << YAML::Null; break;
     }
 }
+
+/// Writes `root` depth-first with an explicit stack: user JSON may nest as
+/// deep as the API server allows, and the stack of the thread must not care.
+void emit(YAML::Emitter& out, const kube::Json& root) {
+    struct Open {
+        const kube::Json* container;
+        kube::Json::const_iterator next;
+    };
+    std::vector<Open> open;
+    const auto enter = [&](const kube::Json& value) {
+        if (value.is_structured() && !value.empty()) {
+            out << (value.is_object() ? YAML::BeginMap : YAML::BeginSeq);
+            open.push_back({&value, value.begin()});
+        } else {
+            emit_leaf(out, value);
+        }
+    };
+    enter(root);
+    while (!open.empty()) {
+        Open& top = open.back();
+        if (top.next == top.container->end()) {
+            out << (top.container->is_object() ? YAML::EndMap : YAML::EndSeq);
+            open.pop_back();
+            continue;
+        }
+        const kube::Json& child = *top.next;
+        if (top.container->is_object()) {
+            out << YAML::Key;
+            emit_string(out, top.next.key());
+            out << YAML::Value;
+        }
+        ++top.next;  // before enter(): it may grow `open` and move `top`
+        enter(child);
+    }
+}
 } // namespace
 
-kube::Result<kube::Json> yaml_to_json(const YAML::Node& node) {
-    switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: return kube::Json(nullptr);
-    case YAML::NodeType::Scalar: {
-        const std::string& tag = node.Tag();
-        const std::string& text = node.Scalar();
-        if (tag == "!" || tag == "tag:yaml.org,2002:str") return kube::Json(text);
-        if (tag == "?" || tag.empty()) return plain_scalar(text);
-        if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:bool" ||
-            tag == "tag:yaml.org,2002:float" || tag == "tag:yaml.org,2002:null")
-            return plain_scalar(text);
-        return decode_error("unsupported YAML tag " + tag + " at line " + std::to_string(node.Mark().line + 1));
-    }
-    case YAML::NodeType::Sequence: {
-        kube::Json out = kube::Json::array();
-        for (const auto& item : node) {
-            auto converted = yaml_to_json(item);
-            if (!converted.ok()) return converted.error();
-            out.push_back(std::move(converted).value());
+kube::Result<kube::Json> yaml_to_json(const YAML::Node& root) {
+    // Depth-first with an explicit stack, as emit(). Each open container's
+    // JSON stays where it is while its children are added: only the innermost
+    // container grows.
+    struct Open {
+        YAML::const_iterator next, end;
+        kube::Json* out;
+        bool is_map;
+    };
+    std::vector<Open> open;
+    const auto place = [&](const YAML::Node& node, kube::Json& slot) -> std::optional<kube::ApiError> {
+        switch (node.Type()) {
+        case YAML::NodeType::Undefined:
+        case YAML::NodeType::Null: slot = nullptr; return std::nullopt;
+        case YAML::NodeType::Scalar: {
+            auto value = scalar_to_json(node);
+            if (!value.ok()) return value.error();
+            slot = std::move(value).value();
+            return std::nullopt;
         }
-        return out;
-    }
-    case YAML::NodeType::Map: {
-        kube::Json out = kube::Json::object();
-        for (const auto& entry : node) {
-            if (!entry.first.IsScalar())
-                return decode_error("non-scalar mapping key at line " + std::to_string(entry.first.Mark().line + 1));
-            const std::string& key = entry.first.Scalar();
-            if (out.contains(key))
-                return decode_error("duplicate key \"" + key + "\" at line " + std::to_string(entry.first.Mark().line + 1));
-            auto converted = yaml_to_json(entry.second);
-            if (!converted.ok()) return converted.error();
-            out[key] = std::move(converted).value();
+        case YAML::NodeType::Sequence:
+            slot = kube::Json::array();
+            open.push_back({node.begin(), node.end(), &slot, false});
+            return std::nullopt;
+        case YAML::NodeType::Map:
+            slot = kube::Json::object();
+            open.push_back({node.begin(), node.end(), &slot, true});
+            return std::nullopt;
         }
-        return out;
+        return std::nullopt;
+    };
+    kube::Json result;
+    if (auto error = place(root, result)) return *error;
+    while (!open.empty()) {
+        Open& top = open.back();
+        if (top.next == top.end) {
+            open.pop_back();
+            continue;
+        }
+        const auto entry = *top.next;
+        ++top.next;  // before place(): it may grow `open` and move `top`
+        kube::Json& container = *top.out;
+        if (!top.is_map) {
+            container.push_back(nullptr);
+            if (auto error = place(entry, container.back())) return *error;
+            continue;
+        }
+        if (!entry.first.IsScalar())
+            return decode_error("non-scalar mapping key at line " + std::to_string(entry.first.Mark().line + 1));
+        const std::string& key = entry.first.Scalar();
+        if (container.contains(key))
+            return decode_error("duplicate key \"" + excerpt(key) + "\" at line " +
+                                std::to_string(entry.first.Mark().line + 1));
+        if (auto error = place(entry.second, container[key])) return *error;
     }
-    }
-    return kube::Json(nullptr);
+    return result;
 }
 
+namespace {
+/// The offset of the first byte of `text` that is not part of well-formed
+/// UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF),
+/// or npos. JSON, and so every object the API server stores, is UTF-8.
+std::size_t first_invalid_utf8(std::string_view text) {
+    const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const unsigned char lead = byte(at);
+        if (lead < 0x80) {
+            ++at;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            length = 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            if (lead == 0xE0) low = 0xA0;   // no overlongs
+            if (lead == 0xED) high = 0x9F;  // no surrogates
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            if (lead == 0xF0) low = 0x90;   // no overlongs
+            if (lead == 0xF4) high = 0x8F;  // nothing past U+10FFFF
+        } else {
+            return at;
+        }
+        if (at + length > text.size() || byte(at + 1) < low || byte(at + 1) > high) return at;
+        for (std::size_t i = 2; i < length; ++i)
+            if ((byte(at + i) & 0xC0) != 0x80) return at;
+        at += length;
+    }
+    return std::string_view::npos;
+}
+} // namespace
+
 kube::Result<std::vector<kube::Json>> parse_yaml_stream(std::string_view text) {
+    if (const std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos)
+        return decode_error("not UTF-8 at byte " + std::to_string(bad) + " (line " +
+                            std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1) +
+                            ")");
     std::vector<YAML::Node> nodes;
     try {
         nodes = YAML::LoadAll(std::string(text));

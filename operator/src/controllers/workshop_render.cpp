@@ -17,20 +17,59 @@ const std::string* lookup(std::string_view name, const WorkshopVariables& variab
     return nullptr;
 }
 
-/// `path` is where `json` sits in the definition: "a.b[2].c".
-void render(kube::Json& json, const WorkshopVariables& variables, const std::string& path, RenderedWorkshop& out) {
-    if (json.is_string()) {
-        std::vector<std::string> unknown;
-        json = substitute(json.get_ref<const std::string&>(), variables, unknown);
-        for (auto& placeholder : unknown) {
-            out.unknown_at.push_back({placeholder, path});
-            out.unknown.push_back(std::move(placeholder));
+/// One string value: substituted in place, its unknown placeholders recorded
+/// at the field `path()` names (computed only when there are some).
+template <class Path>
+void render_string(kube::Json& json, const WorkshopVariables& variables, const Path& path, RenderedWorkshop& out) {
+    std::vector<std::string> unknown;
+    json = substitute(json.get_ref<const std::string&>(), variables, unknown);
+    if (unknown.empty()) return;
+    const std::string at = path();
+    for (auto& placeholder : unknown) {
+        out.unknown_at.push_back({placeholder, at});
+        out.unknown.push_back(std::move(placeholder));
+    }
+}
+
+/// Every string in `root`, depth-first with an explicit stack: a definition
+/// may nest as deep as the API server allows, and neither the thread's stack
+/// nor the memory of the paths ("a.b[2].c") may grow with the square of it.
+void render(kube::Json& root, const WorkshopVariables& variables, RenderedWorkshop& out) {
+    struct Open {
+        kube::Json* container;
+        kube::Json::iterator next;
+        std::size_t index;  // of `next`, for arrays
+    };
+    std::vector<Open> open;
+    // The field being visited: the open containers' keys and indexes.
+    const auto path = [&open] {
+        std::string text;
+        for (const auto& level : open) {
+            if (level.container->is_array()) text += "[" + std::to_string(level.index) + "]";
+            else text += (text.empty() ? "" : ".") + level.next.key();
         }
-    } else if (json.is_object()) {
-        for (auto& [key, child] : json.items()) render(child, variables, path.empty() ? key : path + "." + key, out);
-    } else if (json.is_array()) {
-        for (std::size_t i = 0; i < json.size(); ++i)
-            render(json[i], variables, path + "[" + std::to_string(i) + "]", out);
+        return text;
+    };
+    if (root.is_string()) render_string(root, variables, path, out);
+    if (root.is_structured()) open.push_back({&root, root.begin(), 0});
+    while (!open.empty()) {
+        Open& top = open.back();
+        if (top.next == top.container->end()) {
+            open.pop_back();
+            if (!open.empty()) {
+                ++open.back().next;
+                ++open.back().index;
+            }
+            continue;
+        }
+        kube::Json& child = *top.next;
+        if (child.is_structured()) {
+            open.push_back({&child, child.begin(), 0});  // `top` may move: not used after this
+            continue;
+        }
+        if (child.is_string()) render_string(child, variables, path, out);
+        ++top.next;
+        ++top.index;
     }
 }
 
@@ -70,7 +109,7 @@ std::string substitute(std::string_view text, const WorkshopVariables& variables
 RenderedWorkshop render_workshop(const kube::Json& workshop, const WorkshopVariables& variables) {
     RenderedWorkshop out;
     out.definition = workshop;
-    render(out.definition, variables, "", out);
+    render(out.definition, variables, out);
     sort_unique(out.unknown);
     sort_unique(out.unknown_at);
     out.yaml = json_to_yaml(out.definition);

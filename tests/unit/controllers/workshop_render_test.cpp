@@ -96,3 +96,27 @@ TEST_CASE("unknown placeholders are reported with the field that holds them", "[
                                                              {"${FOO}", "title"}});
     CHECK(render_workshop(Json("${FOO}"), vars).unknown_at == std::vector<PlaceholderUse>{{"${FOO}", ""}});
 }
+
+TEST_CASE("a definition nested ten thousand deep renders without deep recursion", "[controllers][render]") {
+    // Depth as the API server's JSON decoder allows; a recursive walk, and
+    // paths copied at every level, grew the stack and memory with it.
+    constexpr int depth = 10000;
+    Json workshop = "${IMAGE_TAG} ${NOPE}";
+    for (int level = 0; level < depth; ++level) {
+        Json outer = level % 2 ? Json::object() : Json::array();
+        if (level % 2) outer["k"] = std::move(workshop);
+        else outer.push_back(std::move(workshop));
+        workshop = std::move(outer);
+    }
+    const auto rendered = render_workshop(workshop, vars);
+    REQUIRE(rendered.unknown == std::vector<std::string>{"${NOPE}"});
+    REQUIRE(rendered.unknown_at.size() == 1);
+    const std::string& path = rendered.unknown_at.front().field;
+    CHECK(path.starts_with("k[0].k[0]"));
+    CHECK(path.ends_with("k[0]"));
+    CHECK(path.size() == depth / 2 * std::string("k[0]").size() + depth / 2 - 1);  // "k[0]" joined by "."
+    CHECK(rendered.yaml.find("v7 ${NOPE}") != std::string::npos);
+    const Json* leaf = &rendered.definition;
+    for (int level = depth - 1; level >= 0; --level) leaf = level % 2 ? &(*leaf)["k"] : &(*leaf)[0];
+    CHECK(*leaf == "v7 ${NOPE}");
+}

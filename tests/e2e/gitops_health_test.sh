@@ -5,8 +5,9 @@
 # (the chart's Lua health checks in charts/labfleet/argocd, run by Lua 5.1 as Argo CD runs them;
 # tests/e2e/lib/argocd_health.sh). The phases: a target ready, paused and refused (a denied
 # namespace); a policy valid and invalid; a workload whose spec the operator has not seen yet,
-# rolling out, ready, suspended and stalled (an unknown placeholder); a lease rolling out, serving,
-# queued, waiting on a paused target, naming a missing target, released and expired.
+# rolling out, ready, stuck rolling out beside a ready old pod, suspended and stalled (an unknown
+# placeholder); a lease rolling out, serving, queued, waiting on a paused target, naming a missing
+# target, released and expired.
 # The run ends with a table phase → kstatus → Argo CD health. With LABFLEET_ARGOCD_FIXTURES=DIR
 # it also writes each captured object (trimmed) and its Argo CD verdict in Argo CD's test layout,
 # DIR/KIND/testdata/PHASE.json and DIR/KIND/health_test.yaml (tests/data/argocd came from here).
@@ -184,6 +185,24 @@ phase "lease: target missing" el gh-x Failed Degraded
 kubectl patch wl gh-w1 --type=json -p '[{"op":"remove","path":"/spec/pod"}]' >/dev/null
 phase "workload: ready" wl gh-w1 Current Healthy
 phase "lease: active, serving" el gh-a Current Healthy
+
+# --- a rollout stuck beside a ready old pod: the new pod cannot be scheduled, the old one serves on.
+# Neither the workload nor the lease overriding it may look done while it lasts; once the operator
+# has seen the stuck Deployment (its message says so) both verdicts must say InProgress.
+kubectl patch wl gh-w1 --type=merge -p '{"spec":{"pod":{"nodeSelector":{"labfleet.dev/e2e-node":"none"}}}}' >/dev/null
+eventually "stuck rollout: the old pod is still the ready one (updated 1, ready 1 of 2 replicas)" 60 \
+  equals "2 1 1" kubectl -n gh-t1 get deploy gh-w1-files \
+  -o 'jsonpath={.status.replicas} {.status.updatedReplicas} {.status.readyReplicas}'
+eventually "stuck rollout: the workload names the old replica it waits on" 30 \
+  bash -c "kubectl get wl gh-w1 -o 'jsonpath={.status.conditions[?(@.type==\"Ready\")].message}' | grep -q 'old replicas still running'"
+phase "workload: stuck rollout, old pod still ready" wl gh-w1 InProgress Progressing
+check "stuck rollout: Ready is not True" equals False condition wl gh-w1 Ready status
+check "stuck rollout: Progressing is not Complete" equals RollingOut condition wl gh-w1 Progressing reason
+phase_again "lease: active, its workload's rollout stuck" el gh-a InProgress Progressing
+kubectl patch wl gh-w1 --type=json -p '[{"op":"remove","path":"/spec/pod"}]' >/dev/null
+phase_again "workload: ready once the stuck rollout is undone" wl gh-w1 Current Healthy
+check "undone: Progressing Complete" equals Complete condition wl gh-w1 Progressing reason
+phase_again "lease: serving again" el gh-a Current Healthy
 
 # --- a spec the operator has not seen yet: stopped, the generation moves past observedGeneration
 stop_operator

@@ -3,7 +3,6 @@
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/config_hash.hpp"
 #include "controllers/pod_settings_merge.hpp"
-#include "controllers/workshop_render.hpp"
 
 namespace labfleet::controllers {
 
@@ -75,15 +74,20 @@ const UnreadChildFields& unread_child_fields() {
     return fields;
 }
 
+RenderedWorkshop render_workshop_of(const api::v1alpha1::Workload& workload,
+                                    const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images) {
+    return render_workshop(
+        workload.spec.workshop,
+        {target.spec.registry, images.files.tag, images.workshop_image, images.files_image, target.spec.environment});
+}
+
 DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
                                      const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images) {
     const std::string& name = workload.metadata.name;
     const std::string files_name = name + "-files";
     const int port = workload.spec.images.files.port;
 
-    const RenderedWorkshop rendered = render_workshop(
-        workload.spec.workshop,
-        {target.spec.registry, images.files.tag, images.workshop_image, images.files_image, target.spec.environment});
+    const RenderedWorkshop rendered = render_workshop_of(workload, target, images);
 
     DesiredObjects out;
     out.config_hash = sha256_hex(rendered.yaml);
@@ -94,7 +98,7 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
     out.config_map = {{"apiVersion", "v1"},
                       {"kind", "ConfigMap"},
                       {"metadata", metadata(name + "-workshop", workload, target)},
-                      {"data", {{"workshop.yaml", rendered.yaml}}}};
+                      {"data", {{workshop_config_key, rendered.yaml}}}};
 
     const api::v1alpha1::PodSettings settings = merge_pod_settings(target.spec.pod, workload.spec.pod);
     out.pod_settings_conflicts = pod_settings_conflicts(workload, target, settings);

@@ -10,6 +10,7 @@
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/tag_resolution.hpp"
+#include "controllers/workshop_render.hpp"
 #include "kube/json/json.hpp"
 
 namespace labfleet::controllers {
@@ -56,6 +57,15 @@ struct UnreadChildFields {
     std::vector<std::string> config_map, deployment, service;
 };
 const UnreadChildFields& unread_child_fields();
+
+/// The ConfigMap's key holding the rendered workshop definition.
+inline constexpr const char* workshop_config_key = "workshop.yaml";
+
+/// The workshop definition of the pair rendered with `images`: what the
+/// ConfigMap holds under workshop_config_key, and whose sha256_hex is the
+/// config hash the files pods carry (config_hash_annotation).
+RenderedWorkshop render_workshop_of(const api::v1alpha1::Workload& workload,
+                                    const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images);
 
 /// Builds the three objects. The owner reference's uid is omitted when the
 /// workload has none (offline plan of files not yet applied). The files pod

@@ -176,20 +176,27 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
             for (const auto& workload : workloads->items)
                 if (workload.metadata.name == pair.workload) assigned_workloads.push_back(workload);
         }
-        std::map<std::string, kube::ObjectPtr, std::less<>> deployments;  // read once, shared by the leases
-        auto deployment_named = [&](const std::string& name) -> const kube::Json* {
-            auto found = deployments.find(name);
-            if (found == deployments.end())
-                found = deployments.emplace(name, ctx_.caches.deployments.get({target->spec.target_namespace, name}))
-                            .first;
+        // Children read once, shared by the leases.
+        std::map<std::string, kube::ObjectPtr, std::less<>> deployments, config_maps;
+        auto child_named = [&](kube::Store& cache, std::map<std::string, kube::ObjectPtr, std::less<>>& read,
+                               const std::string& name) -> const kube::Json* {
+            auto found = read.find(name);
+            if (found == read.end())
+                found = read.emplace(name, cache.get({target->spec.target_namespace, name})).first;
             return found->second.get();
+        };
+        auto deployment_named = [&](const std::string& name) {
+            return child_named(ctx_.caches.deployments, deployments, name);
+        };
+        auto config_map_named = [&](const std::string& name) {
+            return child_named(ctx_.caches.config_maps, config_maps, name);
         };
         for (const ObservedLease& observed : leases) {
             const LeasePhase phase = observed.lease.status.phase;
             if (phase == LeasePhase::Expired || phase == LeasePhase::Released) continue;
             serving.emplace(observed.lease.metadata.name,
                             serving_state(lease_rollouts(observed.lease, *target, assigned_workloads),
-                                          deployment_named));
+                                          deployment_named, config_map_named));
         }
     }
 

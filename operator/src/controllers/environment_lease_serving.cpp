@@ -2,6 +2,9 @@
 
 #include <cstdint>
 
+#include "controllers/config_hash.hpp"
+#include "controllers/deployment_rollout.hpp"
+#include "controllers/desired_objects.hpp"
 #include "controllers/status_bounds.hpp"
 #include "controllers/tag_resolution.hpp"
 
@@ -9,11 +12,13 @@ namespace labfleet::controllers {
 
 namespace {
 
-std::int64_t integer_at(const kube::Json& object, const char* pointer, std::int64_t fallback = 0) {
+/// The string at `key` of the object at `pointer`, "" when there is none.
+std::string string_in(const kube::Json& object, const char* pointer, const char* key) {
     const kube::Json::json_pointer at(pointer);
-    if (!object.contains(at)) return fallback;
-    const kube::Json& value = object.at(at);
-    return value.is_number_integer() ? value.get<std::int64_t>() : fallback;
+    if (!object.contains(at) || !object.at(at).is_object()) return {};
+    const kube::Json& map = object.at(at);
+    const auto found = map.find(key);
+    return found != map.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
 /// The image of the container `files`, "" when there is none.
@@ -28,47 +33,52 @@ std::string files_image_of(const kube::Json& deployment) {
     return {};
 }
 
+std::int64_t replicas_of(const kube::Json& deployment) {
+    const kube::Json::json_pointer at("/spec/replicas");
+    if (!deployment.contains(at) || !deployment.at(at).is_number_integer()) return 1;  // the API's default
+    return deployment.at(at).get<std::int64_t>();
+}
+
 } // namespace
 
 std::vector<LeaseRollout> lease_rollouts(const api::v1alpha1::EnvironmentLease& lease,
                                          const api::v1alpha1::DeploymentTarget& target,
                                          const std::vector<api::v1alpha1::Workload>& assigned) {
     std::vector<LeaseRollout> out;
-    for (const auto& workload : assigned)
-        out.push_back({workload.metadata.name + "-files", resolve_images(workload, target, &lease).files_image,
-                       lease.spec.base.has_value() || lease.override_for(workload.metadata.name) != nullptr});
+    for (const auto& workload : assigned) {
+        const ResolvedImages images = resolve_images(workload, target, &lease);
+        out.push_back({workload.metadata.name + "-files", images.files_image,
+                       lease.spec.base.has_value() || lease.override_for(workload.metadata.name) != nullptr,
+                       workload.metadata.name + "-workshop", images.workshop_image,
+                       sha256_hex(render_workshop_of(workload, target, images).yaml)});
+    }
     return out;
 }
 
-std::optional<std::string> rollout_pending(const LeaseRollout& rollout, const kube::Json* deployment) {
+std::optional<std::string> rollout_pending(const LeaseRollout& rollout, const RolloutChildren& children) {
     const std::string& name = rollout.deployment;
-    if (deployment == nullptr) return name + ": not created yet";
-    const std::string image = files_image_of(*deployment);
+    if (children.deployment == nullptr) return name + ": not created yet";
+    const kube::Json& deployment = *children.deployment;
+    const std::string image = files_image_of(deployment);
     if (image != rollout.image)
         return name + ": runs " + (image.empty() ? "no image" : image) + ", not " + rollout.image;
-    const std::int64_t generation = integer_at(*deployment, "/metadata/generation");
-    if (integer_at(*deployment, "/status/observedGeneration") < generation)
-        return name + ": generation " + std::to_string(generation) + " not yet observed by the Deployment controller";
-    const std::int64_t updated = integer_at(*deployment, "/status/updatedReplicas");
-    const std::int64_t total = integer_at(*deployment, "/status/replicas");
-    if (total != updated)
-        return name + ": " + std::to_string(total - updated) + " old replicas still running";
-    if (!rollout.overridden) return std::nullopt;
-    const std::int64_t wanted = integer_at(*deployment, "/spec/replicas", 1);
-    if (updated != wanted)
-        return name + ": " + std::to_string(updated) + " of " + std::to_string(wanted) + " replicas updated";
-    const std::int64_t available = integer_at(*deployment, "/status/availableReplicas");
-    if (available != updated)
-        return name + ": " + std::to_string(available) + " of " + std::to_string(updated) +
-               " updated replicas available";
-    return std::nullopt;
+    if (children.config_map == nullptr) return rollout.config_map + ": not created yet";
+    if (sha256_hex(string_in(*children.config_map, "/data", workshop_config_key)) != rollout.config_hash)
+        return rollout.config_map + ": does not yet hold the lease's workshop definition (workshop image " +
+               rollout.workshop_image + ")";
+    if (string_in(deployment, "/spec/template/metadata/annotations", config_hash_annotation) != rollout.config_hash)
+        return name + ": its pods do not yet carry the lease's workshop definition";
+    const RolloutProgress progress = rollout_progress(deployment, replicas_of(deployment));
+    if (rollout.overridden ? progress.complete() : progress.old_replicas_gone()) return std::nullopt;
+    return name + ": " + progress.missing;
 }
 
 ServingState serving_state(const std::vector<LeaseRollout>& rollouts,
-                           const std::function<const kube::Json*(const std::string&)>& deployment_named) {
+                           const std::function<const kube::Json*(const std::string&)>& deployment_named,
+                           const std::function<const kube::Json*(const std::string&)>& config_map_named) {
     std::vector<std::string> pending;
     for (const LeaseRollout& rollout : rollouts)
-        if (auto missing = rollout_pending(rollout, deployment_named(rollout.deployment)))
+        if (auto missing = rollout_pending(rollout, {deployment_named(rollout.deployment), config_map_named(rollout.config_map)}))
             pending.push_back(std::move(*missing));
     if (pending.empty())
         return {true, "Serving",

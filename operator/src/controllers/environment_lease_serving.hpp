@@ -2,16 +2,20 @@
 // Whether a target serves a lease's images: the condition Serving of an
 // Active lease, which `kubectl labfleet borrow` waits for.
 //
-// Definition: every workload assigned to the target runs, in its files
-// Deployment (`<workload>-files` in the target's namespace), the image
-// resolved with the lease (resolve_images): the Deployment's controller has
-// seen its spec (status.observedGeneration >= metadata.generation), the
-// container `files` has that image and no pod of an older template is left
-// (status.replicas == status.updatedReplicas). A workload the lease
-// overrides must also be available: updatedReplicas == availableReplicas ==
-// spec.replicas. The other workloads only have to be rid of a previous
-// holder's images (a handover A→B is not Serving while A's pods run), not
-// available: an unrelated broken workload does not keep a borrower waiting.
+// Definition: everything the lease changes on the target is in place. For
+// every workload assigned to the target, rendered with the images resolved
+// with the lease (resolve_images):
+// - its ConfigMap (`<workload>-workshop`) holds that rendered workshop
+//   definition, which names the workshop image;
+// - its files Deployment (`<workload>-files`) has that image in container
+//   `files` and that definition's config hash on its pod template, and no pod
+//   of an older template is left (rollout_progress: the generation observed,
+//   no old replicas).
+// A workload the lease overrides must also be available: its rollout
+// complete (rollout_progress). The other workloads only have to be rid of a
+// previous holder's images and config (a handover A→B is not Serving while
+// A's workshop image is still rendered or A's pods run), not available: an
+// unrelated broken workload does not keep a borrower waiting.
 
 #include <functional>
 #include <optional>
@@ -30,6 +34,9 @@ struct LeaseRollout {
     std::string deployment;  // <workload>-files
     std::string image;       // the files image resolved with the lease
     bool overridden = false; // the lease chooses the image (its override or its base): it must be available too
+    std::string config_map;      // <workload>-workshop
+    std::string workshop_image;  // the workshop image resolved with the lease, for messages
+    std::string config_hash;     // sha256_hex of the workshop definition rendered with the lease's images
     friend bool operator==(const LeaseRollout&, const LeaseRollout&) = default;
 };
 
@@ -39,10 +46,15 @@ std::vector<LeaseRollout> lease_rollouts(const api::v1alpha1::EnvironmentLease& 
                                          const api::v1alpha1::DeploymentTarget& target,
                                          const std::vector<api::v1alpha1::Workload>& assigned);
 
+/// The cached children a rollout is judged by, null when there is none.
+struct RolloutChildren {
+    const kube::Json* deployment = nullptr;
+    const kube::Json* config_map = nullptr;
+};
+
 /// What is still missing for `rollout`, e.g. "e2e-api-files: 0 of 1 updated
-/// replicas available"; nullopt when done. `deployment` is the cached
-/// Deployment, null when there is none.
-std::optional<std::string> rollout_pending(const LeaseRollout& rollout, const kube::Json* deployment);
+/// replicas available"; nullopt when done.
+std::optional<std::string> rollout_pending(const LeaseRollout& rollout, const RolloutChildren& children);
 
 /// The Serving condition's value for an Active lease.
 struct ServingState {
@@ -54,9 +66,10 @@ struct ServingState {
 
 /// Serving when no rollout is pending; otherwise RollingOut, naming the
 /// first few and counting the rest (summarise).
-/// `deployment_named` returns the cached Deployment of that name in the
-/// target's namespace, or null.
+/// `deployment_named` and `config_map_named` return the cached object of
+/// that name in the target's namespace, or null.
 ServingState serving_state(const std::vector<LeaseRollout>& rollouts,
-                           const std::function<const kube::Json*(const std::string&)>& deployment_named);
+                           const std::function<const kube::Json*(const std::string&)>& deployment_named,
+                           const std::function<const kube::Json*(const std::string&)>& config_map_named);
 
 } // namespace labfleet::controllers

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "controllers/deployment_rollout.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/object_diff.hpp"
 #include "controllers/status_bounds.hpp"
@@ -38,12 +39,6 @@ const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind
     for (const auto& child : children)
         if (child.kind == kind && child.object && kube::Store::key_of(*child.object) == key) return child.object.get();
     return nullptr;
-}
-
-bool deployment_ready(const kube::Json& deployment, std::int64_t replicas) {
-    return integer_at(deployment, "/status/observedGeneration") >= integer_at(deployment, "/metadata/generation") &&
-           integer_at(deployment, "/status/updatedReplicas") >= replicas &&
-           integer_at(deployment, "/status/readyReplicas") >= replicas;
 }
 
 std::string child_name(ChildKind kind, const kube::ObjectKey& key) {
@@ -165,9 +160,12 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         const kube::Json* deployment =
             find_child(world.children, ChildKind::Deployment, kube::Store::key_of(desired.deployment));
         outcome.ready_replicas = deployment ? integer_at(*deployment, "/status/readyReplicas") : 0;
-        outcome.ready = deployment != nullptr && (outcome.paused || outcome.in_sync) &&
-                        outcome.pod_settings_conflicts.empty() &&
-                        deployment_ready(*deployment, outcome.desired_replicas);
+        if (deployment != nullptr) {
+            const RolloutProgress rollout = rollout_progress(*deployment, outcome.desired_replicas);
+            outcome.rollout_missing = rollout.missing;
+            outcome.ready = (outcome.paused || outcome.in_sync) && outcome.pod_settings_conflicts.empty() &&
+                            rollout.complete();
+        }
         out.targets.push_back(std::move(outcome));
     }
     out.prunes = children_to_prune(world.children, desired_ids, world);
@@ -184,7 +182,8 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
                                   target.images.files_image, target.images.source, target.ready_replicas});
         if (!target.ready)
             waiting.push_back(target.target + " (" + std::to_string(target.ready_replicas) + "/" +
-                              std::to_string(target.desired_replicas) + " ready)");
+                              std::to_string(target.desired_replicas) + " ready" +
+                              (target.rollout_missing.empty() ? "" : "; " + target.rollout_missing) + ")");
     }
 
     cap_list(status.targets, api::v1alpha1::max_listed_targets);  // readyTargets counts them all

@@ -82,7 +82,10 @@ struct TargetOutcome {
     std::int64_t ready_replicas = 0;  // the cached Deployment's status.readyReplicas
     bool paused = false;
     bool in_sync = false;  // every child already as desired (before this reconcile's writes)
-    bool ready = false;    // in sync (unless paused) and the Deployment rolled out and ready
+    /// In sync (unless paused) and the Deployment's rollout of desired_replicas
+    /// complete (rollout_progress): no old replica left, the updated ones available.
+    bool ready = false;
+    std::string rollout_missing;  // what the Deployment's rollout lacks (RolloutProgress::missing)
     /// The pair's pod settings cannot run together (DesiredObjects::pod_settings_conflicts):
     /// nothing is applied to this target and the children stay as they are.
     std::vector<std::string> pod_settings_conflicts;
@@ -118,10 +121,6 @@ std::string child_name(ChildKind kind, const kube::ObjectKey& key);
 
 /// The cached child of `kind` named `key`, or null.
 const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind kind, const kube::ObjectKey& key);
-
-/// True when the Deployment has rolled out `replicas`: its controller has
-/// observed the latest generation and updated and ready replicas reach `replicas`.
-bool deployment_ready(const kube::Json& deployment, std::int64_t replicas);
 
 /// Children of the workload that no desired object names any more (target
 /// unassigned or moved to another namespace), except those of paused,

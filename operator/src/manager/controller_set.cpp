@@ -79,6 +79,8 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     p.leases.watch(caches.policies, map_to_targets_with_lease_overrides(caches.leases), declared);
     // A rollout (status included) may change the Active lease's Serving condition.
     p.leases.watch(caches.deployments, map_deployment_to_lease_target(caches));
+    // So may a workshop ConfigMap's content (the mapper reads only the target label).
+    p.leases.watch(caches.config_maps, map_deployment_to_lease_target(caches));
     // A lease deleted outright is a release (the lease watch queues its
     // target). Only while the controllers run: a standby plans nothing, so
     // it keeps nothing.

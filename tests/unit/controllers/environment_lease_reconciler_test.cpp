@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <prometheus/registry.h>
 
+#include "controllers/desired_objects.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "controllers/environment_lease_reconciler.hpp"
 #include "kube/meta/time_format.hpp"
@@ -405,8 +406,18 @@ void assign_git_basics(Fixture& f) {
                             {"targetSelector", {{"matchLabels", {{"env", "stg"}}}}}}}}));
 }
 
-/// The files Deployment of git-basics on stg running `image`, `available` of its one replica available.
-Json files_deployment(const std::string& image, int available, const std::string& rv) {
+/// git-basics's children on stg as the workload controller renders them for `lease`.
+DesiredObjects git_basics_desired(Fixture& f, const Json& lease) {
+    const auto w = api::v1alpha1::Workload::from_json(*f.workloads.get({"", "git-basics"})).value();
+    const auto t = api::v1alpha1::DeploymentTarget::from_json(*f.targets.get({"", "stg"})).value();
+    const auto l = api::v1alpha1::EnvironmentLease::from_json(lease).value();
+    return build_desired_objects(w, t, resolve_images(w, t, &l));
+}
+
+/// The files Deployment of git-basics on stg running `image` with pods of
+/// `config_hash`, `available` of its one replica available.
+Json files_deployment(const std::string& image, int available, const std::string& rv,
+                      const std::string& config_hash = "") {
     return {{"apiVersion", "apps/v1"},
             {"kind", "Deployment"},
             {"metadata",
@@ -417,7 +428,9 @@ Json files_deployment(const std::string& image, int available, const std::string
               {"labels", {{"labfleet.dev/workload", "git-basics"}, {"labfleet.dev/target", "stg"}}}}},
             {"spec",
              {{"replicas", 1},
-              {"template", {{"spec", {{"containers", Json::array({{{"name", "files"}, {"image", image}}})}}}}}}},
+              {"template",
+               {{"metadata", {{"annotations", {{config_hash_annotation, config_hash}}}}},
+                {"spec", {{"containers", Json::array({{{"name", "files"}, {"image", image}}})}}}}}}},
             {"status",
              {{"observedGeneration", 2}, {"replicas", 1}, {"updatedReplicas", 1}, {"availableReplicas", available}}}};
 }
@@ -437,6 +450,8 @@ TEST_CASE("Serving turns True once the target's Deployments run the lease's imag
     assign_git_basics(f);
     const Json overrides = Json::array({{{"workload", "git-basics"}, {"files", {{"tag", "pr-1"}}}}});
     f.leases.apply(ptr(lease_json("a", f.t0 - 2min, "10", nullptr, overrides)));
+    const DesiredObjects desired = git_basics_desired(f, lease_json("a", f.t0 - 2min, "10", nullptr, overrides));
+    f.config_maps.apply(ptr(desired.config_map));
     f.deployments.apply(ptr(files_deployment("labs/git-basics-files:prod", 1, "30")));
     f.client.push_response(200, R"({"metadata":{"resourceVersion":"12"}})");
     f.run();
@@ -451,7 +466,7 @@ TEST_CASE("Serving turns True once the target's Deployments run the lease's imag
     f.leases.apply(ptr(written));
 
     // Rolled out, not yet available: still False, saying so.
-    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:pr-1", 0, "31")));
+    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:pr-1", 0, "31", desired.config_hash)));
     f.client.requests.clear();
     f.client.push_response(200, R"({"metadata":{"resourceVersion":"13"}})");
     f.run();
@@ -462,7 +477,7 @@ TEST_CASE("Serving turns True once the target's Deployments run the lease's imag
     written["metadata"]["resourceVersion"] = "13";
     f.leases.apply(ptr(written));
 
-    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:pr-1", 1, "32")));
+    f.deployments.apply(ptr(files_deployment("labs/git-basics-files:pr-1", 1, "32", desired.config_hash)));
     f.client.requests.clear();
     f.client.push_response(200, "{}");
     f.run();

@@ -70,7 +70,9 @@ struct Fixture {
             (*object)["metadata"]["uid"] = "uid-" + (*object)["kind"].get<std::string>();
             (*object)["metadata"]["generation"] = 1;
         }
-        desired.deployment["status"] = {{"observedGeneration", 1}, {"updatedReplicas", 1}, {"readyReplicas", 1}};
+        desired.deployment["status"] = {
+            {"observedGeneration", 1}, {"replicas", 1}, {"updatedReplicas", 1}, {"readyReplicas", 1},
+            {"availableReplicas", 1}};
         config_maps.apply(ptr(desired.config_map));
         deployments.apply(ptr(desired.deployment));
         services.apply(ptr(desired.service));

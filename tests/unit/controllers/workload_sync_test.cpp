@@ -31,7 +31,11 @@ Json live_of(Json object, std::int64_t ready) {
         object["spec"]["revisionHistoryLimit"] = 10;
         object["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "IfNotPresent";
         object["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] = "/dev/termination-log";
-        object["status"] = {{"observedGeneration", 2}, {"updatedReplicas", ready}, {"readyReplicas", ready}};
+        object["status"] = {{"observedGeneration", 2},
+                            {"replicas", ready},
+                            {"updatedReplicas", ready},
+                            {"readyReplicas", ready},
+                            {"availableReplicas", ready}};
     }
     if (object["kind"] == "Service") {
         object["spec"]["clusterIP"] = "10.0.0.12";
@@ -220,17 +224,56 @@ TEST_CASE("children of a workload that is gone are all pruned", "[controllers][w
     CHECK(prunes[1].target == "qa-1");
 }
 
-TEST_CASE("deployment readiness needs the latest generation observed and replicas ready", "[controllers][workload]") {
-    Json d = {{"metadata", {{"generation", 3}}},
-              {"status", {{"observedGeneration", 3}, {"updatedReplicas", 2}, {"readyReplicas", 2}}}};
-    CHECK(deployment_ready(d, 2));
-    CHECK_FALSE(deployment_ready(d, 3));
-    d["status"]["observedGeneration"] = 2;
-    CHECK_FALSE(deployment_ready(d, 2));
-    d["status"]["observedGeneration"] = 3;
-    d["status"]["updatedReplicas"] = 1;  // old pods still ready during a rollout
-    CHECK_FALSE(deployment_ready(d, 2));
-    CHECK(deployment_ready(Json{{"metadata", {{"generation", 1}}}, {"status", {{"observedGeneration", 1}}}}, 0));
+TEST_CASE("a target is ready only once its rollout is complete: a stuck new pod beside a ready old one is not",
+          "[controllers][workload][status][rollout]") {
+    Fleet f;
+    f.world.assigned_targets = {f.stg};
+    f.world.children = live_children(f.w, f.stg, 1);
+    // A 1-replica files Deployment moved to a tag that cannot start: the new
+    // pod exists (updatedReplicas 1), the old pod is still the ready one.
+    Json stuck = *f.world.children[1].object;
+    REQUIRE(stuck["kind"] == "Deployment");
+    stuck["status"] = {{"observedGeneration", 2},
+                       {"replicas", 2},
+                       {"updatedReplicas", 1},
+                       {"readyReplicas", 1},
+                       {"availableReplicas", 1},
+                       {"unavailableReplicas", 1}};
+    f.world.children[1].object = std::make_shared<const Json>(stuck);
+
+    const auto sync = plan_workload_sync(f.w, f.world);
+    CHECK(sync.applies.empty());  // the spec is as desired: only the rollout is stuck
+    CHECK_FALSE(sync.targets[0].ready);
+    const auto status = workload_status(f.w, sync, {}, t0);
+    CHECK(status.ready_targets == "0/1");
+    CHECK(status.targets[0].ready_replicas == 1);
+    const auto* ready = find_condition(status.conditions, "Ready");
+    const auto* progressing = find_condition(status.conditions, "Progressing");
+    REQUIRE(ready);
+    REQUIRE(progressing);
+    CHECK(ready->status == "False");
+    CHECK(ready->message == "0/1 targets ready; waiting for stg-1 (1/1 ready; 1 old replicas still running)");
+    CHECK(progressing->status == "True");
+    CHECK(progressing->reason == "RollingOut");
+    CHECK(kstatus(f.w.metadata.generation, status.observed_generation, status.conditions) == "InProgress");
+
+    SECTION("the old pod gone, the new one still not available: not ready either") {
+        stuck["status"] = {{"observedGeneration", 2}, {"replicas", 1}, {"updatedReplicas", 1},
+                           {"readyReplicas", 0}, {"availableReplicas", 0}};
+        f.world.children[1].object = std::make_shared<const Json>(stuck);
+        const auto after = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(find_condition(after.conditions, "Ready")->status == "False");
+        CHECK(find_condition(after.conditions, "Progressing")->reason == "RollingOut");
+    }
+    SECTION("the new pod available and the old one gone: Ready, Progressing Complete") {
+        stuck["status"] = {{"observedGeneration", 2}, {"replicas", 1}, {"updatedReplicas", 1},
+                           {"readyReplicas", 1}, {"availableReplicas", 1}};
+        f.world.children[1].object = std::make_shared<const Json>(stuck);
+        const auto after = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
+        CHECK(find_condition(after.conditions, "Ready")->status == "True");
+        CHECK(find_condition(after.conditions, "Progressing")->reason == "Complete");
+        CHECK(kstatus(f.w.metadata.generation, after.observed_generation, after.conditions) == "Current");
+    }
 }
 
 TEST_CASE("status: targets, ready counting and conditions", "[controllers][workload][status]") {
@@ -258,7 +301,7 @@ TEST_CASE("status: targets, ready counting and conditions", "[controllers][workl
     REQUIRE(degraded);
     CHECK(ready->status == "False");
     CHECK(ready->reason == "RollingOut");  // the reason of Reconciling=True (health.hpp)
-    CHECK(ready->message == "1/2 targets ready; waiting for stg-1 (0/1 ready)");
+    CHECK(ready->message == "1/2 targets ready; waiting for stg-1 (0/1 ready; 0 of 1 replicas updated)");
     CHECK(ready->observed_generation == 3);
     CHECK(progressing->status == "True");
     CHECK(degraded->status == "False");
@@ -532,7 +575,7 @@ TEST_CASE("workload health per phase (kstatus): rolling out, ready, suspended, u
         append(f.world.children, live_children(f.w, f.stg, 0));
         const auto status = workload_status(f.w, plan_workload_sync(f.w, f.world), {}, t0);
         CHECK(health_of(f.w, status) == "InProgress Reconciling/RollingOut");
-        CHECK(find_condition(status.conditions, "Reconciling")->message.find("stg-1 (0/1 ready)") != std::string::npos);
+        CHECK(find_condition(status.conditions, "Reconciling")->message.find("stg-1 (0/1 ready") != std::string::npos);
     }
     SECTION("every target rolled out and available: Ready") {
         append(f.world.children, live_children(f.w, f.qa, 1));

@@ -27,6 +27,9 @@ public:
 
     /// `key` is the target's name.
     boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
+    /// Quarantine (quarantine.hpp): the revision of the target, and its report.
+    std::string revision(const std::string& key) override;
+    boost::asio::awaitable<kube::ReconcileResult> quarantined(std::string key, std::string why) override;
 
     /// How long to wait before looking again at a namespace being deleted
     /// (namespaces are not watched).

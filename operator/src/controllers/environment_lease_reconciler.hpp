@@ -75,6 +75,9 @@ public:
 
     /// `key` is a DeploymentTarget name.
     boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
+    /// Quarantine (quarantine.hpp): the revision of the target and its leases, and its report.
+    std::string revision(const std::string& key) override;
+    boost::asio::awaitable<kube::ReconcileResult> quarantined(std::string key, std::string why) override;
 
     /// The leases cache's delete notification, with the last cached state
     /// (the manager also queues the lease's target).

@@ -20,6 +20,9 @@ public:
 
     /// `key` is the policy's name.
     boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
+    /// Quarantine (quarantine.hpp): the revision of the policy, and its report.
+    std::string revision(const std::string& key) override;
+    boost::asio::awaitable<kube::ReconcileResult> quarantined(std::string key, std::string why) override;
 
 private:
     void publish_assignment_count();

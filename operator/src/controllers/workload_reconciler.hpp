@@ -25,6 +25,9 @@ public:
 
     /// `key` is the workload's name.
     boost::asio::awaitable<kube::ReconcileResult> reconcile(std::string key) override;
+    /// Quarantine (quarantine.hpp): the revision of the workload, and its report.
+    std::string revision(const std::string& key) override;
+    boost::asio::awaitable<kube::ReconcileResult> quarantined(std::string key, std::string why) override;
 
 private:
     boost::asio::awaitable<kube::ReconcileResult> reconcile_missing(std::string name);

@@ -15,8 +15,12 @@ using namespace controllers;
 
 namespace {
 
-kube::ControllerOptions options_for(const std::string& name, const RunOptions& options) {
-    return {name, options.workers, {}};
+/// Options of controller `name`; `abort_in_reconcile` ("controller:key") sets its test-only fault hook.
+kube::ControllerOptions options_for(const std::string& name, const RunOptions& options, kube::CrashRecord* crash_record,
+                                    const std::string& abort_in_reconcile) {
+    kube::ControllerOptions out{name, options.workers, {}, crash_record, {}};
+    if (abort_in_reconcile.starts_with(name + ":")) out.abort_in_reconcile_of = abort_in_reconcile.substr(name.size() + 1);
+    return out;
 }
 
 } // namespace
@@ -24,15 +28,15 @@ kube::ControllerOptions options_for(const std::string& name, const RunOptions& o
 /// The reconcilers and their controllers, owned together.
 struct ControllerSet::Parts {
     Parts(boost::asio::any_io_executor executor, Context& context, kube::RuntimeMetrics& metrics,
-          const RunOptions& options)
+          const RunOptions& options, kube::CrashRecord* record, const std::string& abort)
         : workload_reconciler(context),
           policy_reconciler(context),
           target_reconciler(context),
           lease_reconciler(context, {.retention = options.lease_history_retention}),
-          workloads(executor, context.clock, options_for("workload", options), workload_reconciler, &metrics),
-          policies(executor, context.clock, options_for("schedulingpolicy", options), policy_reconciler, &metrics),
-          targets(executor, context.clock, options_for("deploymenttarget", options), target_reconciler, &metrics),
-          leases(executor, context.clock, options_for("environmentlease", options), lease_reconciler, &metrics) {}
+          workloads(executor, context.clock, options_for("workload", options, record, abort), workload_reconciler, &metrics),
+          policies(executor, context.clock, options_for("schedulingpolicy", options, record, abort), policy_reconciler, &metrics),
+          targets(executor, context.clock, options_for("deploymenttarget", options, record, abort), target_reconciler, &metrics),
+          leases(executor, context.clock, options_for("environmentlease", options, record, abort), lease_reconciler, &metrics) {}
 
     WorkloadReconciler workload_reconciler;
     SchedulingPolicyReconciler policy_reconciler;
@@ -45,8 +49,10 @@ struct ControllerSet::Parts {
 };
 
 ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers::Context& context,
-                             kube::RuntimeMetrics& metrics, const RunOptions& options)
-    : executor_(executor), context_(context), parts_(std::make_unique<Parts>(executor, context, metrics, options)) {
+                             kube::RuntimeMetrics& metrics, const RunOptions& options,
+                             kube::CrashRecord* crash_record, const std::string& abort_in_reconcile)
+    : executor_(executor), context_(context),
+      parts_(std::make_unique<Parts>(executor, context, metrics, options, crash_record, abort_in_reconcile)) {
     auto& caches = context.caches;
     auto& p = *parts_;
 

@@ -18,9 +18,12 @@ namespace labfleet::manager {
 class ControllerSet {
 public:
     /// Registers the cache handlers at once (so no change is missed); workers
-    /// run only after start(). `context` and `metrics` must outlive the set.
+    /// run only after start(). `context`, `metrics` and `crash_record` (may
+    /// be null: no record) must outlive the set. `abort_in_reconcile`, for
+    /// tests only, names "controller:key" whose reconcile aborts the process.
     ControllerSet(boost::asio::any_io_executor executor, controllers::Context& context, kube::RuntimeMetrics& metrics,
-                  const RunOptions& options);
+                  const RunOptions& options, kube::CrashRecord* crash_record = nullptr,
+                  const std::string& abort_in_reconcile = {});
     ~ControllerSet();
 
     /// Starts every controller's workers and queues every existing object.

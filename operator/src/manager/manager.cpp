@@ -1,5 +1,6 @@
 #include "manager/manager.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <list>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 #include "controllers/domain_metrics.hpp"
 #include "kube/config/config_loader.hpp"
 #include "kube/client/client_stack.hpp"
+#include "kube/controller/crash_record.hpp"
 #include "kube/cache/informer.hpp"
 #include "kube/leaderelection/leader_election.hpp"
 #include "kube/metrics/metrics.hpp"
@@ -78,6 +80,19 @@ std::vector<std::string> self_signed_names() {
     for (const char* name : {"localhost", "127.0.0.1", "::1"})
         if (names.empty() || names.front() != name) names.emplace_back(name);
     return names;
+}
+
+/// The crash record of --crash-record-dir; null when the flag is not given.
+std::unique_ptr<kube::CrashRecord> make_crash_record(const RunOptions& options, asio::any_io_executor executor) {
+    if (options.crash_record_dir.empty()) return nullptr;
+    return std::make_unique<kube::CrashRecord>(executor, options.crash_record_dir);
+}
+
+/// For tests only: "controller:key" whose reconcile aborts the process, so
+/// that the crash record can be shown at work (docs/operations.md).
+std::string test_abort_in_reconcile() {
+    const char* value = std::getenv("LABFLEET_TEST_ABORT_IN_RECONCILE");
+    return value ? value : "";
 }
 
 kube::Logger make_logger(const RunOptions& options) {
@@ -147,7 +162,8 @@ public:
           informers_(clients_.reader(), clock_),
           events_(io_.get_executor(), clients_.writer(), clock_, {.reporting_instance = identity_}),
           context_{clients_.writer(), clock_, informers_.caches(), events_, &domain_metrics_, namespace_rules()},
-          controllers_(io_.get_executor(), context_, metrics_, options),
+          crash_record_(make_crash_record(options, io_.get_executor())),
+          controllers_(io_.get_executor(), context_, metrics_, options, crash_record_.get(), test_abort_in_reconcile()),
           log_(kube::default_logger().named("manager")) {
         // Every replica exports the series from the start, a standby with 0, so
         // that max(leader_election_master_status) < 1 can tell "nobody leads".
@@ -385,6 +401,8 @@ private:
         }
         for (auto* informer : informers_.all()) informer->stop();
         for (auto& server : servers_) server->stop();
+        // An orderly exit, even past the grace, is not a crash of what was in flight.
+        if (crash_record_) crash_record_->clear();
         // A failed run's reason is its last line: what `kubectl logs --previous` shows first.
         if (exit_code_ != 0) log_.error("stopped", {{"reason", exit_reason_}});
         else log_.info("stopped");
@@ -407,6 +425,7 @@ private:
     Informers informers_;
     ApiEventSink events_;
     controllers::Context context_;
+    std::unique_ptr<kube::CrashRecord> crash_record_;  // --crash-record-dir; null when off
     ControllerSet controllers_;
     std::unique_ptr<kube::LeaderElector> elector_;
     // /metrics reviews (with --metrics-secure): a client of their own, so a

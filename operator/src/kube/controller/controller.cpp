@@ -1,5 +1,6 @@
 #include "kube/controller/controller.hpp"
 
+#include <cstdlib>
 #include <exception>
 #include <optional>
 
@@ -24,7 +25,15 @@ std::string_view result_label(const ReconcileResult& result) {
     return "success";
 }
 
+constexpr const char* quarantine_message =
+    "its reconcile ended the operator process twice in a row, the second time with no other reconcile running; "
+    "it is not reconciled again until the object changes (metadata.generation)";
+
 } // namespace
+
+boost::asio::awaitable<ReconcileResult> Reconciler::quarantined(std::string, std::string) {
+    co_return ReconcileResult::done();
+}
 
 std::string key_of_object(const Json& object) { return Store::key_of(object).str(); }
 
@@ -105,7 +114,31 @@ asio::awaitable<void> Controller::run() {
 }
 
 asio::awaitable<void> Controller::worker() {
+    CrashRecord* const record = options_.crash_record;
+    const int slot = record ? record->claim_slot() : -1;
     while (auto key = co_await queue_.get()) {
+        const ReconcileKey id{options_.name, *key};
+        bool alone = false;
+        if (record) {
+            const auto admission = record->admit(id, [this, &id] { return reconciler_.revision(id.key); });
+            if (admission.lifted) {
+                skip_logged_.erase(id.key);
+                log_.info("quarantine lifted: the object changed", {{"key", id.key}});
+            }
+            if (admission.verdict == CrashHistory::Verdict::Skip) {
+                co_await skip_quarantined(id.key);
+                continue;
+            }
+            alone = admission.verdict == CrashHistory::Verdict::RunAlone;
+            if (alone)
+                log_.warn("reconciling alone: the process last died with this reconcile in flight", {{"key", id.key}});
+            if (!record->may_start(alone)) co_await record->wait_to_start(alone);
+            record->begin(slot, id, alone);
+        }
+        if (!options_.abort_in_reconcile_of.empty() && id.key == options_.abort_in_reconcile_of) {
+            log_.error("aborting in this reconcile, as the test-only fault hook asks", {{"key", id.key}});
+            std::abort();
+        }
         const MonoTime started = clock_.steady_now();
         ++active_workers_;
         if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
@@ -122,6 +155,7 @@ asio::awaitable<void> Controller::worker() {
         } catch (...) {
             thrown = "an exception not derived from std::exception";
         }
+        if (record) record->end(slot, id, alone);
         --active_workers_;
         if (metrics_) metrics_->set_active_workers(options_.name, active_workers_);
         if (thrown) result = ReconcileResult::failed("reconcile threw: " + *thrown);
@@ -132,6 +166,22 @@ asio::awaitable<void> Controller::worker() {
         // probe or a leader-lease renewal got the thread.
         co_await asio::post(executor_, asio::use_awaitable);
     }
+}
+
+asio::awaitable<void> Controller::skip_quarantined(std::string key) {
+    const MonoTime started = clock_.steady_now();
+    if (skip_logged_.insert(key).second)
+        log_.error("reconcile skipped: quarantined after crashing the process twice in a row", {{"key", key}});
+    ReconcileResult result;
+    std::optional<std::string> thrown;
+    try {
+        result = co_await reconciler_.quarantined(key, quarantine_message);
+    } catch (const std::exception& error) {
+        thrown = error.what();
+    }
+    if (thrown) result = ReconcileResult::failed("report quarantine threw: " + *thrown);
+    finish(key, result, started, thrown ? LogLevel::Error : LogLevel::Warn);
+    co_await asio::post(executor_, asio::use_awaitable);
 }
 
 void Controller::finish(const std::string& key, const ReconcileResult& result, MonoTime started,

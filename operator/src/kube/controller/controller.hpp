@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "kube/json/json.hpp"
 #include "kube/util/logger.hpp"
 #include "kube/metrics/metrics.hpp"
+#include "kube/controller/crash_record.hpp"
 #include "kube/controller/reconcile.hpp"
 #include "kube/cache/store.hpp"
 #include "kube/controller/work_queue.hpp"
@@ -27,6 +29,13 @@ struct ControllerOptions {
     std::string name;  // "workload": the controller label of every metric
     int workers = 4;
     RateLimiterOptions rate_limits;
+    /// Records the reconciles in flight across restarts and quarantines a key
+    /// whose reconcile ended the process twice in a row (crash_record.hpp);
+    /// null: no record. Shared by the controllers of a process; must outlive them.
+    CrashRecord* crash_record = nullptr;
+    /// For tests only: the key whose reconcile aborts the process (after its
+    /// in-flight record is written), to show what a crashing reconcile does.
+    std::string abort_in_reconcile_of;
 };
 
 /// Maps a changed object to the keys to reconcile.
@@ -66,6 +75,8 @@ public:
 
 private:
     asio::awaitable<void> worker();
+    /// Reports a quarantined key (the reconciler's quarantined()) instead of reconciling it.
+    asio::awaitable<void> skip_quarantined(std::string key);
     /// Counts, logs (a failure at `failure_level`) and re-queues as `result` says.
     void finish(const std::string& key, const ReconcileResult& result, MonoTime started,
                 LogLevel failure_level = LogLevel::Warn);
@@ -78,6 +89,7 @@ private:
     std::unique_ptr<WorkQueueObserver> observer_;
     WorkQueue queue_;
     int active_workers_ = 0;
+    std::set<std::string> skip_logged_;  // quarantined keys whose skip was logged by this process
     Logger log_;
 };
 

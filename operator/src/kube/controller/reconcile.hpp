@@ -32,6 +32,15 @@ class Reconciler {
 public:
     virtual ~Reconciler() = default;
     virtual boost::asio::awaitable<ReconcileResult> reconcile(std::string key) = 0;
+
+    /// What a person last declared for `key`, such as its object's uid and
+    /// metadata.generation ("" when the object is gone). A key quarantined
+    /// by a crash record (crash_record.hpp) stays so while this is unchanged;
+    /// by default it never changes.
+    virtual std::string revision(const std::string& /*key*/) { return {}; }
+    /// Reports that `key` is quarantined and not reconciled; `why` says so
+    /// in words for the object's status. By default, nothing is reported.
+    virtual boost::asio::awaitable<ReconcileResult> quarantined(std::string key, std::string why);
 };
 
 } // namespace labfleet::kube

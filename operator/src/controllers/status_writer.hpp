@@ -3,7 +3,9 @@
 // SchedulingPolicy reconcilers (and the lease reconciler, for leases it
 // cannot decode) write a status: nothing when the desired status equals the
 // cached one ignoring lastTransitionTime; otherwise a merge patch of
-// /status carrying the cached resourceVersion, so a status computed from a
+// /status (for a lease, an update of /status with that patch applied to the
+// cached object: leases are only ever replaced) carrying the cached
+// resourceVersion, so a status computed from a
 // stale cache never lands (Conflict, or NotFound for an object gone: a
 // requeue, routine churn, not an error); once written, the Warning Event of
 // a newly Stalled condition (stalled_event).

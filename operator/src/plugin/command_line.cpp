@@ -64,6 +64,20 @@ std::variant<Split, UsageError> split(const std::vector<std::string>& args) {
     return out;
 }
 
+} // namespace
+
+int failure_exit_code(const std::vector<std::string>& args) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") return i + 1 < args.size() && args[i + 1] == "diff" ? 2 : 1;
+        if (arg.size() < 2 || arg[0] != '-') return arg == "diff" ? 2 : 1;
+        if (takes_value(arg)) ++i;  // its value is not the command
+    }
+    return 1;
+}
+
+namespace {
+
 /// The last value of a flag or its alias (kubectl: the last one wins).
 std::optional<std::string> last(const Split& s, std::string_view name, std::string_view alias = {}) {
     std::optional<std::string> found;

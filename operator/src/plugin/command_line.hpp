@@ -93,6 +93,11 @@ struct UsageError {
 /// after the command and its operands, as `--flag value` or `--flag=value`.
 std::variant<Invocation, UsageError> parse_command_line(const std::vector<std::string>& args);
 
+/// The exit status of a failure (a usage error, an unreadable file, a refused
+/// request): 2 for `diff`, whose 1 means "differences found" to CI, as with
+/// diff(1) and `kubectl diff`; 1 for every other command.
+int failure_exit_code(const std::vector<std::string>& args);
+
 /// The text `--help` prints.
 std::string usage_text();
 

@@ -23,6 +23,7 @@ extern "C" void on_interrupt(int) { interrupted.store(true); }
 struct Dispatch {
     const GlobalOptions& global;
     Terminal& terminal;
+    int failure_code;
 
     int operator()(const HelpCommand& help) const {
         terminal.out << help.text;
@@ -36,10 +37,9 @@ struct Dispatch {
     template <typename Command>
     int operator()(const Command& command) const {
         auto session = Session::open(global);
-        const bool is_diff = std::is_same_v<Command, DiffCommand>;
         if (!session) {
             terminal.err << "error: " << session.error().message << "\n";
-            return is_diff ? 2 : 1;
+            return failure_code;
         }
         if constexpr (std::is_same_v<Command, BorrowCommand>) return borrow(**session, global, command, terminal);
         else if constexpr (std::is_same_v<Command, ExtendCommand>) return extend(**session, global, command, terminal);
@@ -53,19 +53,21 @@ struct Dispatch {
 } // namespace
 
 int main(int argc, char** argv) {
-    auto parsed = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const int failure_code = failure_exit_code(args);
+    auto parsed = parse_command_line(args);
     if (auto* error = std::get_if<UsageError>(&parsed)) {
         std::cerr << "error: " << error->message << "\n";
-        return 1;
+        return failure_code;
     }
     const auto& invocation = std::get<Invocation>(parsed);
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     Terminal terminal{std::cout, std::cerr, isatty(STDERR_FILENO) == 1, &interrupted};
     try {
-        return std::visit(Dispatch{invocation.global, terminal}, invocation.command);
+        return std::visit(Dispatch{invocation.global, terminal, failure_code}, invocation.command);
     } catch (const std::exception& error) {
         std::cerr << "error: " << error.what() << "\n";
-        return 1;
+        return failure_code;
     }
 }

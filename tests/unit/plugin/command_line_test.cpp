@@ -94,3 +94,14 @@ TEST_CASE("borrow --base: the channel of every image given no tag, with or witho
     CHECK(both.overrides[0].files_tag == "pr-614");
     CHECK_FALSE(std::get<BorrowCommand>(parsed({"borrow", "stg", "web=v1"}).command).base);
 }
+
+TEST_CASE("a failed diff exits 2, since 1 means differences found") {
+    CHECK(failure_exit_code({"diff", "-f", "plan.yaml"}) == 2);
+    CHECK(failure_exit_code({"--context", "diff", "leases"}) == 1);  // "diff" is the context's name here
+    CHECK(failure_exit_code({"-o", "json", "diff", "--bogus"}) == 2);
+    CHECK(failure_exit_code({"--kubeconfig=k", "diff"}) == 2);
+    CHECK(failure_exit_code({"--", "diff"}) == 2);
+    CHECK(failure_exit_code({"borrow", "stg", "diff=1"}) == 1);
+    CHECK(failure_exit_code({"plan", "-f", "diff"}) == 1);
+    CHECK(failure_exit_code({}) == 1);
+}

@@ -131,6 +131,7 @@ TEST_CASE("1,000 workloads on one target: a base lease's statuses stay bounded f
         const auto found = deployments.find(name);
         return found == deployments.end() ? nullptr : &found->second;
     };
+    auto no_object = [](const std::string&) -> const Json* { return nullptr; };
 
     auto make_lease = [&](std::string name, std::chrono::seconds created_after) {
         ObservedLease observed;
@@ -149,7 +150,7 @@ TEST_CASE("1,000 workloads on one target: a base lease's statuses stay bounded f
             if (observed.lease.status.phase != LeasePhase::Expired &&
                 observed.lease.status.phase != LeasePhase::Released)
                 serving.emplace(observed.lease.metadata.name,
-                                serving_state(lease_rollouts(observed.lease, target, workloads), named));
+                                serving_state(lease_rollouts(observed.lease, target, workloads), named, no_object));
         return serving;
     };
     std::size_t largest = 0;

@@ -28,19 +28,31 @@ chart_identity_on() {
   chart_audit_on=true
   kubectl apply -f "$root/crds/" >/dev/null
   kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
-  kubectl create namespace "$chart_namespace" >/dev/null 2>&1 || true
-  helm template "$chart_release" "$root/charts/labfleet" --namespace "$chart_namespace" > "$work/chart.yaml" ||
-    { fail "the chart renders"; return 1; }
+  chart_service_account "$chart_release" "$chart_namespace" || { fail "the chart's service account: $chart_error"; return 1; }
+  operator_kubeconfig="$work/chart-kubeconfig"
+  leader_namespace="$chart_namespace"
+  echo "the operator runs as system:serviceaccount:$chart_namespace:$chart_sa"
+}
+
+# chart_service_account RELEASE NAMESPACE: applies the chart's ServiceAccount, roles and bindings
+# (default values) in NAMESPACE and writes $work/chart-kubeconfig with a token of that account; sets
+# chart_sa. Needs only $work and kubectl, helm and python3 (rbac_scenario_test.sh uses it alone). On
+# an error returns 1 with chart_error saying which step failed.
+chart_service_account() {
+  local release=$1 namespace=$2 server ca
+  chart_error=""
+  kubectl create namespace "$namespace" >/dev/null 2>&1 || true
+  helm template "$release" "$root/charts/labfleet" --namespace "$namespace" > "$work/chart.yaml" ||
+    { chart_error="the chart does not render"; return 1; }
   python3 -c '
 import sys, yaml
 keep = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
 print(yaml.safe_dump_all(d for d in yaml.safe_load_all(sys.stdin) if d and d.get("kind") in keep))' \
     < "$work/chart.yaml" > "$chart_rbac"
-  kubectl apply -f "$chart_rbac" >/dev/null || { fail "the chart's RBAC applies"; return 1; }
+  kubectl apply -f "$chart_rbac" >/dev/null || { chart_error="its RBAC does not apply"; return 1; }
   chart_sa=$(python3 -c 'import sys, yaml; print(next(d["metadata"]["name"] for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ServiceAccount"))' "$chart_rbac")
-  chart_token=$(kubectl -n "$chart_namespace" create token "$chart_sa" --duration=2h) ||
-    { fail "a token of the chart's service account"; return 1; }
-  local server ca
+  chart_token=$(kubectl -n "$namespace" create token "$chart_sa" --duration=2h) ||
+    { chart_error="no token for its service account"; return 1; }
   server=$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.server}')
   ca=$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
   cat > "$work/chart-kubeconfig" <<KUBECONFIG
@@ -48,12 +60,9 @@ apiVersion: v1
 kind: Config
 clusters: [{name: local, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
 users: [{name: operator, user: {token: "$chart_token"}}]
-contexts: [{name: operator, context: {cluster: local, user: operator, namespace: $chart_namespace}}]
+contexts: [{name: operator, context: {cluster: local, user: operator, namespace: $namespace}}]
 current-context: operator
 KUBECONFIG
-  operator_kubeconfig="$work/chart-kubeconfig"
-  leader_namespace="$chart_namespace"
-  echo "the operator runs as system:serviceaccount:$chart_namespace:$chart_sa"
 }
 
 # chart_identity_env COMMAND...: runs COMMAND (another e2e script) with the operator as the chart's identity.

@@ -114,7 +114,7 @@ for kind, (size, name) in sorted(largest.items()):
     print(kind, size, name)')
 }
 
-wait_count "the operator rolls out all $count workloads on the target's channel" 300 "$count" deployments_running stg
+wait_count "the operator rolls out all $count workloads on the target's channel" 600 "$count" deployments_running stg
 eventually "the target counts $count workloads" 60 \
   equals "$count" kubectl get dt "$target" -o jsonpath='{.status.workloads}'
 eventually "the policy counts $count assignments" 60 \

@@ -91,7 +91,7 @@ TEST_CASE("a condition message is bounded where it is set, cut at a character wi
     CHECK(conditions[0].message == "short");
 }
 
-TEST_CASE("summarise names the first few and counts the rest; cap_list keeps the first and counts all",
+TEST_CASE("summarise names the first few and counts the rest, and cap_list keeps the first and counts all",
           "[controllers][status_bounds]") {
     CHECK(summarise({}) == "");
     CHECK(summarise({"api"}) == "api");

@@ -124,7 +124,11 @@ eventually "both replicas export leader_election_master_status" 30 \
 check "exactly one of them leads" equals 1 query 'sum(leader_election_master_status{job="labfleet"})'
 # A normal run watched for 20 s (ten evaluations): no alert may even be
 # pending, since six of the rules keep a `for:` of minutes to hours and could
-# never reach firing here.
+# never reach firing here. The watch starts once every rule has been evaluated
+# after both replicas were seen up: an evaluation from before the first
+# scrapes leaves LabfleetOperatorDown pending until the next one.
+up_seen=$(date +%s)
+eventually "every alert rule was evaluated after both replicas were up" 30 rules_evaluated_since "$((up_seen + 1))"
 watch_from=$(date +%s) seen="" deadline=$((SECONDS + 20))
 while ((SECONDS < deadline)); do
   now_active=$(active) || { seen+=" (Prometheus did not answer)"; break; }

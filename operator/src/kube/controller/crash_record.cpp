@@ -148,7 +148,7 @@ void CrashRecord::write_slot(int slot, std::string_view text) {
     // its first NUL and only as a whole line.
     char buffer[slot_size];
     std::size_t length = std::min(text.size(), slot_size - 2);
-    std::memcpy(buffer, text.data(), length);
+    if (length > 0) std::memcpy(buffer, text.data(), length);  // an empty view's data() may be null
     if (length > 0 && buffer[length - 1] != '\n') buffer[length++] = '\n';
     buffer[length++] = '\0';
     const off_t offset = static_cast<off_t>(slot) * static_cast<off_t>(slot_size);

@@ -12,6 +12,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "kube/util/text.hpp"
+
 namespace labfleet::controllers {
 
 namespace {
@@ -102,7 +104,7 @@ bool is_yaml11_bool(std::string_view text) {
 std::string excerpt(std::string_view text) {
     constexpr std::size_t limit = 64;
     if (text.size() <= limit) return std::string(text);
-    return std::string(text.substr(0, limit)) + "... (" + std::to_string(text.size()) + " bytes)";
+    return kube::truncate_utf8(text, limit) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 kube::Result<kube::Json> plain_scalar(const std::string& text) {

@@ -153,3 +153,13 @@ TEST_CASE("a YAML stream that is not UTF-8 is refused with where", "[controllers
     REQUIRE(good.ok());
     CHECK(good->at(0)["a"] == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 }
+
+TEST_CASE("an error quotes a long value without splitting a character", "[controllers][yaml]") {
+    // 63 ASCII bytes, then a two-byte character across the 64-byte cut.
+    const std::string key = std::string(63, 'k') + "\xc3\xa9" + std::string(100, 'k');
+    auto duplicate = parse_yaml_stream(key + ": 1\n" + key + ": 2\n");
+    REQUIRE_FALSE(duplicate.ok());
+    const std::string& message = duplicate.error().message;
+    CHECK(message.find("duplicate key \"" + std::string(63, 'k') + "... (165 bytes)\"") != std::string::npos);
+    CHECK(message.find('\xc3') == std::string::npos);  // no half of the character is left
+}

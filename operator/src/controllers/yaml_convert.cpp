@@ -162,10 +162,19 @@ bool fits_literal_block(const std::string& text) {
     return true;
 }
 
+/// A control character (a line break included): a plain scalar cannot carry
+/// it and read back the same ("h\r" reads as "h").
+bool has_control_character(const std::string& text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+    });
+}
+
 void emit_string(YAML::Emitter& out, const std::string& text) {
     if (text.find('\n') != std::string::npos && fits_literal_block(text))
         out << YAML::Literal << text;
-    else if (reads_as_other_type(text) || text.find('\n') != std::string::npos)
+    else if (reads_as_other_type(text) || has_control_character(text))
         out << YAML::DoubleQuoted << text;
     else
         out << text;
@@ -317,10 +326,22 @@ std::size_t first_invalid_utf8(std::string_view text) {
 } // namespace
 
 kube::Result<std::vector<kube::Json>> parse_yaml_stream(std::string_view text) {
+    const auto where = [&](std::size_t at) {
+        return "at byte " + std::to_string(at) + " (line " +
+               std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1) + ")";
+    };
     if (const std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos)
-        return decode_error("not UTF-8 at byte " + std::to_string(bad) + " (line " +
-                            std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n') + 1) +
-                            ")");
+        return decode_error("not UTF-8 " + where(bad));
+    // YAML's printable characters exclude the C0 controls but tab, LF and CR
+    // (a NUL would end the stream for the reader); escapes still write them.
+    // DEL is let through: the writer puts it in quotes as it is.
+    const auto control = std::find_if(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 && c != '\t' && c != '\n' && c != '\r';
+    });
+    if (control != text.end())
+        return decode_error("a control character YAML does not allow " +
+                            where(static_cast<std::size_t>(control - text.begin())));
     std::vector<YAML::Node> nodes;
     try {
         nodes = YAML::LoadAll(std::string(text));

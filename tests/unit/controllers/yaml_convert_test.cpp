@@ -163,3 +163,24 @@ TEST_CASE("an error quotes a long value without splitting a character", "[contro
     CHECK(message.find("duplicate key \"" + std::string(63, 'k') + "... (165 bytes)\"") != std::string::npos);
     CHECK(message.find('\xc3') == std::string::npos);  // no half of the character is left
 }
+
+TEST_CASE("strings with control characters are written quoted and read back the same", "[controllers][yaml]") {
+    // Found by plan_fuzz: "h\r" was written plain and read back as "h".
+    for (const std::string text : {"h\r", "a\tb", "\x01x", "x\x7f", "trailing\r\n"}) {
+        INFO(text);
+        auto again = parse_yaml_stream(json_to_yaml(Json{{"v", text}}));
+        REQUIRE(again.ok());
+        CHECK(again->at(0)["v"] == text);
+    }
+}
+
+TEST_CASE("a YAML stream with a control character YAML does not allow is refused", "[controllers][yaml]") {
+    // Found by plan_fuzz: a NUL ended the stream for the reader, so a list
+    // item read as something else than the text held.
+    auto nul = parse_yaml_stream(std::string("-\0\0-#", 5));
+    REQUIRE_FALSE(nul.ok());
+    CHECK(nul.error().message.find("control character YAML does not allow at byte 1 (line 1)") != std::string::npos);
+    CHECK_FALSE(parse_yaml_stream("a: b\nc: \x01\n").ok());
+    CHECK(parse_yaml_stream("a: \"x\\u0001y\"\n")->at(0)["a"] == "x\x01y");  // escaped, it is a string like any
+    CHECK(parse_yaml_stream("a:\tb\r\n").ok());
+}

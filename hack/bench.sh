@@ -6,10 +6,14 @@
 # stopped at the end, also on error or Ctrl-C.
 #
 #   hack/bench.sh [--operators labfleet,peer] [--workloads 1000] [--targets 10]
-#                 [--steady-minutes 5] [--storm 1000] [--restart-runs 3] [--workers 8]
-#                 [--out DIR] [--no-floor]
+#                 [--steady-minutes 5 | --steady-seconds 300] [--storm 1000] [--restart-runs 3]
+#                 [--workers 8] [--out DIR] [--no-floor]
+#   hack/bench.sh --small    every scenario at 20 x 3, a 10 s steady state, a storm of 30 (CI runs it)
 #
 # Quick run: hack/bench.sh --workloads 50 --targets 3 --steady-minutes 1 --storm 100
+# A run fails when any scenario cannot produce its figures (an operator that exits, a wait that
+# runs out: each is bounded by the scenario's size); it never fails on the figures themselves.
+# It ends with a Markdown table of every figure ($out/table.md) naming the commit and load.
 #
 #   hack/bench.sh soak [--operators labfleet] [--minutes 60] [--interval 30]
 #                 [--workloads 20] [--targets 3] [--workers 8] [--out DIR]
@@ -24,7 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 source "$here/lib/log.sh"
 
-operators=labfleet,peer workloads=1000 targets=10 minutes=5 storm=1000 runs=3 workers=8 floor=true
+operators=labfleet,peer workloads=1000 targets=10 steady_seconds=300 storm=1000 runs=3 workers=8 floor=true
 mode=scenarios labfleet_bin="$root/build/operator/labfleet-operator"
 if [[ ${1:-} == soak ]]; then
   mode=soak operators=labfleet workloads=20 targets=3 soak_minutes=60 interval=30 floor=false
@@ -34,7 +38,9 @@ out=/tmp/labfleet-bench-$(date +%Y%m%d-%H%M%S)
 while (($#)); do
   case $1 in
     --operators) operators=$2; shift 2 ;; --workloads) workloads=$2; shift 2 ;;
-    --targets) targets=$2; shift 2 ;; --steady-minutes) minutes=$2; shift 2 ;;
+    --targets) targets=$2; shift 2 ;; --steady-minutes) steady_seconds=$(($2 * 60)); shift 2 ;;
+    --steady-seconds) steady_seconds=$2; shift 2 ;;
+    --small) workloads=20 targets=3 steady_seconds=10 storm=30 runs=1; shift ;;
     --storm) storm=$2; shift 2 ;; --restart-runs) runs=$2; shift 2 ;; --workers) workers=$2; shift 2 ;;
     --out) out=$2; shift 2 ;; --no-floor) floor=false; shift ;; --labfleet-bin) labfleet_bin=$2; shift 2 ;;
     --minutes) [[ $mode == soak ]] || die "--minutes is the soak's (hack/bench.sh soak ...)"; soak_minutes=$2; shift 2 ;;
@@ -100,7 +106,8 @@ results="$out/results.txt"
 scenarios="$root/bench/scenarios"
 for op in ${operators//,/ }; do
   case $op in
-    labfleet) cmd=("$labfleet_bin" run --leader-elect=false --workers="$workers") ;;
+    # Each operator gets only its own flags (the scenarios add the metrics and probe addresses).
+    labfleet) cmd=("$labfleet_bin" run --leader-elect=false --workers="$workers" --metrics-secure=false) ;;
     peer) cmd=("$peer_bin/peer" run --leader-elect=false --workers="$workers" --kube-api-qps=-1) ;;
     *) die "unknown operator $op (labfleet or peer)" ;;
   esac
@@ -118,7 +125,7 @@ for op in ${operators//,/ }; do
   fi
   "$scenarios/convergence.sh" --name "$op" --targets "$targets" --workloads "$workloads" \
     --log "$out/$op-convergence.log" -- "${cmd[@]}" | tee -a "$results"
-  "$scenarios/steady.sh" --name "$op" --minutes "$minutes" --log "$out/$op-steady.log" -- "${cmd[@]}" | tee -a "$results"
+  "$scenarios/steady.sh" --name "$op" --seconds "$steady_seconds" --log "$out/$op-steady.log" -- "${cmd[@]}" | tee -a "$results"
   "$scenarios/restart.sh" --name "$op" --runs "$runs" --log "$out/$op-restart.log" -- "${cmd[@]}" | tee -a "$results"
   "$scenarios/storm.sh" --name "$op" --count "$storm" --log "$out/$op-storm.log" -- "${cmd[@]}" | tee -a "$results"
   "$here/local-cluster.sh" down --dir "$out/cluster-$op"
@@ -137,5 +144,10 @@ if [[ $mode == soak ]]; then
   grep -v '^sample ' "$results" | column -t
   exit 0
 fi
-echo "Results ($workloads workloads x $targets targets, steady $minutes min, storm $storm leases; logs in $out)"
+echo "Results ($workloads workloads x $targets targets, steady $steady_seconds s, storm $storm leases; logs in $out)"
 column -t "$results"
+echo
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit (with local changes)"
+python3 "$root/bench/table.py" "$results" --operators "$operators" $($floor && echo --floor) \
+  --commit "$commit" --size "$workloads x $targets" --steady "$steady_seconds" | tee "$out/table.md"

@@ -22,7 +22,9 @@ before=$(mktemp) after=$(mktemp)
 apiserver_requests "$before"
 step "convergence[$name]: starting the operator"
 start_operator "$op_log" "$@"
-"$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" --timeout 60m
+# Bounded by size: 2 min plus 0.2 s a pair (2-3 times what either operator needs on 2 cores).
+limit=$(bound 120 0.2 $((targets * workloads)))
+guarded "converging" "$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" --timeout "${limit}s"
 wall=$(elapsed_since "$op_started")
 apiserver_requests "$after"
 printf 'convergence %s pairs=%d wall_s=%s op_requests=%s apiserver_writes=%s peak_rss_mb=%s cpu_s=%s\n' \

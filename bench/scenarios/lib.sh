@@ -19,19 +19,63 @@ install_crds() {
   kubectl wait --for=condition=Established --timeout=60s -f "$bench_root/crds/" >/dev/null
 }
 
-# start_operator LOG CMD...: runs the operator with fresh metrics and probe
-# ports appended; sets op_pid, op_metrics, op_probe, op_started (epoch ns).
+# start_operator LOG CMD...: runs the operator with fresh metrics and probe ports appended (the
+# two flags every operator here takes; anything else operator-specific is part of CMD); sets
+# op_pid, op_log, op_metrics, op_probe, op_started (epoch ns).
 start_operator() {
-  local log=$1; shift
+  op_log=$1; shift
   local mport pport
   mport=$(free_port); pport=$(free_port)
   op_metrics="http://127.0.0.1:$mport/metrics"
   op_probe="http://127.0.0.1:$pport"
   op_started=$(date +%s%N)
-  "$@" --metrics-bind-address="127.0.0.1:$mport" --metrics-secure=false --health-probe-bind-address="127.0.0.1:$pport" >"$log" 2>&1 &
+  "$@" --metrics-bind-address="127.0.0.1:$mport" --health-probe-bind-address="127.0.0.1:$pport" >"$op_log" 2>&1 &
   op_pid=$!
   trap 'stop_operator' EXIT
   trap 'exit 130' INT TERM
+}
+
+# running PID: the process is still running (one that exited stays a zombie, which kill -0 still
+# reaches, until this shell waits for it). op_alive: the operator started here is.
+running() {
+  local state
+  state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [[ -n $state && $state != Z ]]
+}
+op_alive() { [[ -n ${op_pid:-} ]] && running "$op_pid"; }
+
+# operator_exited WHAT: the scenario's end when the operator is gone: its exit status and the
+# last lines of its log, then exit 1.
+operator_exited() {
+  local status=0
+  wait "$op_pid" 2>/dev/null || status=$?
+  op_pid=
+  {
+    echo "the operator exited (status $status) while $1; the last lines of its log ($op_log):"
+    tail -n 20 "$op_log" 2>/dev/null | sed 's/^/  | /'
+  } >&2
+  die "the scenario cannot produce its figures"
+}
+
+# guarded WHAT CMD...: runs CMD while watching the operator; the scenario fails at once, with the
+# operator's last log lines, when the operator exits before CMD finishes (CMD is stopped).
+# CMD's stdout passes through; its status is guarded's.
+guarded() {
+  local what=$1; shift
+  "$@" &
+  local pid=$! status=0
+  while running "$pid"; do
+    op_alive || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; operator_exited "$what"; }
+    sleep 0.2
+  done
+  wait "$pid" || status=$?
+  return "$status"
+}
+
+# bound BASE PER_ITEM ITEMS: a wait's bound in seconds scaled to the scenario's size:
+# BASE + PER_ITEM x ITEMS (PER_ITEM may be a fraction), rounded up.
+bound() {
+  awk -v b="$1" -v p="$2" -v n="$3" 'BEGIN { s = b + p * n; printf "%d", (s == int(s)) ? s : int(s) + 1 }'
 }
 
 # stop_operator: SIGTERM the operator started here, SIGKILL after 10 s.
@@ -39,7 +83,7 @@ stop_operator() {
   [[ -n ${op_pid:-} ]] || return 0
   if kill -0 "$op_pid" 2>/dev/null; then
     kill "$op_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$op_pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do op_alive || break; sleep 0.1; done
     kill -9 "$op_pid" 2>/dev/null || true
   fi
   wait "$op_pid" 2>/dev/null || true
@@ -50,8 +94,8 @@ stop_operator() {
 wait_ready() {
   local deadline=$((SECONDS + $1))
   until curl -fsS -o /dev/null "$op_probe/readyz" 2>/dev/null; do
-    kill -0 "$op_pid" 2>/dev/null || die "operator exited (log: $op_log)"
-    ((SECONDS < deadline)) || die "operator not ready after $1 s"
+    op_alive || operator_exited "waiting for /readyz"
+    ((SECONDS < deadline)) || die "operator not ready after $1 s (log: $op_log)"
     sleep 0.01
   done
   elapsed_since "$op_started"
@@ -106,12 +150,12 @@ op_client_requests() {
 # measured on an operator that is still busy would be wrong, and must not be reported.
 wait_quiet() {
   local quiet=$1 max=$2 deadline=$((SECONDS + $2)) last now still=0
-  last=$(op_client_requests) || die "wait_quiet: the operator's /metrics did not answer"
+  last=$(op_client_requests) || { op_alive || operator_exited "waiting for it to settle"; die "wait_quiet: the operator's /metrics did not answer"; }
   while ((still < quiet)); do
     ((SECONDS < deadline)) ||
       die "the operator's requests did not stop for $quiet s within $max s (still moving, at $last)"
     sleep 1
-    now=$(op_client_requests) || die "wait_quiet: the operator's /metrics did not answer"
+    now=$(op_client_requests) || { op_alive || operator_exited "waiting for it to settle"; die "wait_quiet: the operator's /metrics did not answer"; }
     if [[ $now == "$last" ]]; then still=$((still + 1)); else still=0; last=$now; fi
   done
 }

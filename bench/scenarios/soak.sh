@@ -39,8 +39,9 @@ install_crds
 step "soak[$name]: seeding $workloads workloads x $targets targets"
 "$BENCHCTL" seed-fleet --targets "$targets" --workloads "$workloads"
 start_operator "$op_log" "$@"
-wait_ready 300 >/dev/null
-"$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" --timeout 10m
+wait_ready "$(bound 60 0.01 "$("$BENCHCTL" count)")" >/dev/null
+guarded "converging" "$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" \
+  --timeout "$(bound 120 0.2 $((targets * workloads)))s"
 wait_quiet 5 120
 
 # sample ELAPSED_S: one line of key=value figures of the operator process.
@@ -75,7 +76,7 @@ while kill -0 "$churn_pid" 2>/dev/null; do
   # The next sample at a whole interval from the start, so the slopes see even spacing.
   next=$(( ( (SECONDS - started) / interval + 1) * interval ))
   while ((SECONDS - started < next)) && kill -0 "$churn_pid" 2>/dev/null; do sleep 1; done
-  kill -0 "$op_pid" 2>/dev/null || die "operator exited (log: $op_log)"
+  op_alive || operator_exited "the fleet churned"
   sample $((SECONDS - started)) | tee -a "$samples"
 done
 wait "$churn_pid" || die "churn failed"

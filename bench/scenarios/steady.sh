@@ -4,19 +4,20 @@
 # writes issued (apiserver, the operators' kinds; coordination leases counted
 # apart), the operator's own non-GET requests, CPU seconds and RSS.
 #
-#   steady.sh --name NAME [--minutes 5] [--log FILE] -- OPERATOR COMMAND...
+#   steady.sh --name NAME [--minutes 5 | --seconds 300] [--log FILE] -- OPERATOR COMMAND...
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-name=op minutes=5 op_log=/dev/null
+name=op seconds=300 op_log=/dev/null
 while (($#)); do
   case $1 in
-    --name) name=$2; shift 2 ;; --minutes) minutes=$2; shift 2 ;; --log) op_log=$2; shift 2 ;;
+    --name) name=$2; shift 2 ;; --minutes) seconds=$(($2 * 60)); shift 2 ;; --seconds) seconds=$2; shift 2 ;;
+    --log) op_log=$2; shift 2 ;;
     --) shift; break ;; *) die "unknown flag $1" ;;
   esac
 done
 (($#)) || die "the operator command goes after --"
 start_operator "$op_log" "$@"
-wait_ready 300 >/dev/null
+wait_ready "$(bound 60 0.01 "$("$BENCHCTL" count)")" >/dev/null
 step "steady[$name]: settling after start"
 wait_quiet 15 900
 before=$(mktemp) after=$(mktemp)
@@ -24,11 +25,11 @@ apiserver_requests "$before"
 cpu0=$(cpu_seconds)
 op_writes() { curl -fsS "$op_metrics" | awk '/^rest_client_requests_total\{/ && !/method="GET"/ { s += $NF } END { printf "%d", s }'; }
 w0=$(op_writes)
-step "steady[$name]: measuring for $minutes min"
-sleep $((minutes * 60))
+step "steady[$name]: measuring for $seconds s"
+guarded "measuring the steady state" sleep "$seconds"
 apiserver_requests "$after"
-printf 'steady %s minutes=%s apiserver_writes=%s lease_writes=%s op_writes=%s cpu_s=%s rss_mb=%s\n' \
-  "$name" "$minutes" "$(requests_delta "$before" "$after" "$writes_filter")" \
+printf 'steady %s seconds=%s apiserver_writes=%s lease_writes=%s op_writes=%s cpu_s=%s rss_mb=%s\n' \
+  "$name" "$seconds" "$(requests_delta "$before" "$after" "$writes_filter")" \
   "$(requests_delta "$before" "$after" "$lease_writes_filter")" "$(( $(op_writes) - w0 ))" \
   "$(awk -v a="$cpu0" -v b="$(cpu_seconds)" 'BEGIN {printf "%.2f", b - a}')" "$(rss_mb)"
 rm -f "$before" "$after"

@@ -19,8 +19,10 @@
 # measures it. The least lag this API server allows.
 # Needs a cluster without the storm of an earlier run (it says so and stops).
 #
-#   storm.sh --name NAME [--count 1000] [--lead 120] [--no-renew] [--log FILE] -- OPERATOR COMMAND...
-#   storm.sh --name NAME --floor [--count 1000] [--lead 30] [--concurrency 64] [--patch] [--conditions]
+#   storm.sh --name NAME [--count 1000] [--lead S] [--no-renew] [--log FILE] -- OPERATOR COMMAND...
+#   storm.sh --name NAME --floor [--count 1000] [--lead S] [--concurrency 64] [--patch] [--conditions]
+# --lead defaults to 5 s + 0.115 s a lease with an operator (120 s at 1,000), 5 s + 0.025 s a
+# lease for the floor (30 s at 1,000).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 name=op count=1000 lead= renew=true floor=false concurrency=64 patch=false conditions=false op_log=/dev/null
@@ -36,11 +38,13 @@ done
 if $floor; then
   (($# == 0)) || die "--floor runs no operator: drop the command after --"
   $renew || die "--floor and --no-renew do not go together"
-  lead=${lead:-30}
+  lead=${lead:-$(bound 5 0.025 "$count")}     # 30 s at 1,000 leases
 else
   (($#)) || die "the operator command goes after --"
-  lead=${lead:-120}
+  lead=${lead:-$(bound 5 0.115 "$count")}     # 120 s at 1,000 leases
 fi
+# Every wait is bounded by the storm's size: 2 min plus 0.5 s a lease.
+limit_s=$(bound 120 0.5 "$count") limit="${limit_s}s"
 install_crds
 # The storm's leases are seeded once: those of an earlier run would never turn Active again.
 if kubectl get environmentleases -o name 2>/dev/null | grep '/storm-l' >/dev/null; then  # not -q: with pipefail, kubectl's SIGPIPE would fail the test
@@ -48,7 +52,7 @@ if kubectl get environmentleases -o name 2>/dev/null | grep '/storm-l' >/dev/nul
 fi
 if ! $floor; then
   start_operator "$op_log" "$@"
-  wait_ready 300 >/dev/null
+  wait_ready "$(bound 60 0.01 "$("$BENCHCTL" count)")" >/dev/null
   wait_quiet 10 900
 fi
 step "storm[$name]: $count targets with a lease each"
@@ -58,15 +62,15 @@ if $renew; then
     at=$(( $(date +%s) + lead ))
     "$BENCHCTL" grant-floor --at "$at" --concurrency 64 $($conditions && echo --conditions)
   else
-    "$BENCHCTL" wait-leases --count "$count" --phase Active --timeout 20m
+    guarded "granting the storm's leases" "$BENCHCTL" wait-leases --count "$count" --phase Active --timeout "$limit"
     at=$(( $(date +%s) + lead ))
     "$BENCHCTL" renew --at "$at"
   fi
   step "storm[$name]: all Active; every lease now expires at $(date -u -d @"$at" +%T)"
   watched=$(mktemp)
-  "$BENCHCTL" watch-expired --at "$at" --count "$count" --timeout 20m >"$watched" &
+  "$BENCHCTL" watch-expired --at "$at" --count "$count" --timeout "$((lead + limit_s))s" >"$watched" &
   watcher=$!
-  "$BENCHCTL" wait-expires --at "$at"
+  if $floor; then "$BENCHCTL" wait-expires --at "$at"; else guarded "waiting for the common expiry" "$BENCHCTL" wait-expires --at "$at"; fi
   if $floor; then
     step "storm[$name]: at the deadline a bare client writes every Expired status"
     figures=$("$BENCHCTL" expire-floor --at "$at" --concurrency "$concurrency" \
@@ -75,7 +79,11 @@ if $renew; then
 else
   "$BENCHCTL" seed-storm --count "$count" --duration "${lead}s"
 fi
-"$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout 20m
+if $floor; then
+  "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
+else
+  guarded "expiring the storm's leases" "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
+fi
 $renew && { wait "$watcher" || die "watching the expiries failed"; }
 $floor || figures=$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)
 printf 'storm %s %s %s %s\n' "$name" "$figures" "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")"

@@ -45,14 +45,15 @@ running() {
 op_alive() { [[ -n ${op_pid:-} ]] && running "$op_pid"; }
 
 # operator_exited WHAT: the scenario's end when the operator is gone: its exit status and the
-# last lines of its log, then exit 1.
+# first and last lines of its log, then exit 1.
 operator_exited() {
   local status=0
   wait "$op_pid" 2>/dev/null || status=$?
   op_pid=
   {
-    echo "the operator exited (status $status) while $1; the last lines of its log ($op_log):"
-    tail -n 20 "$op_log" 2>/dev/null | sed 's/^/  | /'
+    echo "the operator exited (status $status) while $1; its log ($op_log), first and last lines:"
+    # The first lines hold a refused flag's message, the last ones a crash's.
+    awk '{ line[NR] = $0 } END { for (i = 1; i <= NR; i++) if (i <= 5 || i > NR - 15) print "  | " line[i]; else if (i == 6) print "  | ..." }' "$op_log" 2>/dev/null
   } >&2
   die "the scenario cannot produce its figures"
 }
@@ -65,7 +66,7 @@ guarded() {
   "$@" &
   local pid=$! status=0
   while running "$pid"; do
-    op_alive || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; operator_exited "$what"; }
+    op_alive || { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; operator_exited "$what"; }
     sleep 0.2
   done
   wait "$pid" || status=$?

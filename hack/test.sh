@@ -30,7 +30,16 @@ else
   "$root/hack/image.sh" operator
 fi
 step "test: running ctest"
-ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
+if ! ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"; then
+  # The failed checks again, last, where a reader of a long log looks first.
+  log="$build_dir/Testing/Temporary/LastTest.log"
+  if [[ -f $log ]]; then
+    echo "--- failed checks of the failed tests (from $log):"
+    awk '/^[0-9]+\/[0-9]+ Testing: / { test = substr($0, index($0, ":") + 2) }
+         /^( *scenario: )?FAIL / { print "  " test ": " $0 }' "$log" | tail -n 40
+  fi
+  exit 1
+fi
 
 # Then the unit tests under ASan + UBSan and a short run of every fuzz target,
 # each in its own build directory (build-asan, build-fuzz) so the main build is

@@ -24,11 +24,11 @@ struct HttpsClientOptions {
     std::chrono::milliseconds handshake_timeout{10'000};
     /// Bound on writing a request and on each read of its response.
     std::chrono::milliseconds request_timeout{30'000};
-    /// Idle keep-alive connections kept for reuse: enough for every request a
-    /// manager has in flight at once (its controllers' workers and event
-    /// senders), so a burst of writes reuses connections instead of paying a
+    /// Idle keep-alive connections kept for reuse: enough for the requests a
+    /// manager has in flight at once in a burst (8 Workload workers with 8
+    /// child writes each), so the burst reuses connections instead of paying a
     /// TLS handshake per request.
-    std::size_t max_idle_connections = 32;
+    std::size_t max_idle_connections = 64;
     /// A pooled connection idle for longer is dropped (servers close idle ones).
     std::chrono::milliseconds max_idle_age{50'000};
     /// token_file is re-read at most this often (and at reload_credentials()).

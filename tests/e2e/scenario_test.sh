@@ -11,7 +11,14 @@ trap finish EXIT
 registry=registry.example.com:5000/team
 image() { kubectl -n "$1" get deploy "$2" -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 has_image() { equals "$3" image "$1" "$2"; }
-has_event() { kubectl get events -A 2>/dev/null | grep -q "$1.*$2"; }
+# has_event REASON LEASE: an Event of that reason regards this run's lease of that name. Selected by
+# the lease's uid on the server: same-named leases of earlier runs left Events in the shared cluster,
+# and grep -q on a long listing would end kubectl with SIGPIPE, which pipefail turns into a failure.
+has_event() {
+  local uid
+  uid=$(kubectl get el "$2" -o jsonpath='{.metadata.uid}' 2>/dev/null) && [[ -n $uid ]] &&
+    [[ -n $(kubectl get events -A --field-selector "reason=$1,involvedObject.uid=$uid" -o name 2>/dev/null) ]]
+}
 absent() { ! kubectl -n "$1" get "$2" "$3" >/dev/null 2>&1; }
 
 kubectl apply -f "$root/crds/" >/dev/null
@@ -65,6 +72,8 @@ eventually "selected again: children come back" 30 \
   has_image workshops kubernetes-101-files "$registry/workshops/kubernetes-101-files:1.4.2"
 
 # --- leases: grant, queue, expire, release
+# The first lease lasts long enough for the checks made while it holds stg (a dozen kubectl
+# calls, seconds each on a loaded machine), then expires while the second one waits.
 kubectl apply -f - >/dev/null <<'LEASES'
 apiVersion: labfleet.dev/v1alpha1
 kind: EnvironmentLease
@@ -72,7 +81,7 @@ metadata: {name: e2e-pr-1}
 spec:
   target: stg
   holder: alice@example.com
-  duration: 8s
+  duration: 25s
   overrides:
     - workload: kubernetes-101
       files: {tag: pr-1}
@@ -97,7 +106,7 @@ LEASES
 eventually "second lease waits as Pending" 20 equals Pending lease_phase e2e-pr-2
 eventually "second lease has queuePosition 1" 20 equals 1 kubectl get el e2e-pr-2 -o jsonpath='{.status.queuePosition}'
 check "target shows who holds it" equals "alice@example.com" kubectl get dt stg -o jsonpath='{.status.activeLease.holder}'
-eventually "first lease expires" 30 equals Expired lease_phase e2e-pr-1
+eventually "first lease expires" 45 equals Expired lease_phase e2e-pr-1
 eventually "LeaseExpired event recorded" 20 has_event LeaseExpired e2e-pr-1
 eventually "second lease becomes Active after the first expires" 20 equals Active lease_phase e2e-pr-2
 eventually "LeaseGranted event recorded" 20 has_event LeaseGranted e2e-pr-2

@@ -96,6 +96,9 @@ def main():
         row("CPU to converge", ("convergence", lambda f, c: "—" if c == "floor" else f"{f['cpu_s']} s")),
         row(f"steady {args.steady} s: writes, CPU",
             ("steady", lambda f, c: f"{f['op_writes']} writes, {f['cpu_s']} s")),
+        row("workload queue wait p50 / p99", ("phases", lambda f, c: f"{f['queue_wait_p50_ms']} / {f['queue_wait_p99_ms']} ms")),
+        row("workload reconcile p50 / p99", ("phases", lambda f, c: f"{f['reconcile_p50_ms']} / {f['reconcile_p99_ms']} ms")),
+        row("requests per pair: GET / PATCH", ("phases", lambda f, c: f"{f['get_per_pair']} / {f['patch_per_pair']}")),
         row(f"restart, {num(objects, 0)} objects (median)", ("restart", lambda f, c: f"{f['median_s']} s")),
         row(f"storm of {storm_count} same-second expiries, watcher p50 / p99", ("storm", storm)),
     ]

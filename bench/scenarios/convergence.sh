@@ -2,7 +2,9 @@
 # (a) Convergence: M Workloads x N DeploymentTargets and one policy pairing
 # them all, then the operator starts; measured until every child Deployment
 # exists with its right image: wall time, the operator's API requests, the
-# apiserver's writes on the operators' kinds, peak RSS, CPU seconds.
+# apiserver's writes on the operators' kinds, peak RSS, CPU seconds; then a
+# `phases` line (bench/phases.py): queue wait and reconcile time p50/p99 of the
+# workload controller, and requests per pair by method.
 #
 #   convergence.sh --name NAME [--targets 10] [--workloads 1000] [--log FILE] -- OPERATOR COMMAND...
 set -euo pipefail
@@ -30,4 +32,6 @@ apiserver_requests "$after"
 printf 'convergence %s pairs=%d wall_s=%s op_requests=%s apiserver_writes=%s peak_rss_mb=%s cpu_s=%s\n' \
   "$name" $((targets * workloads)) "$wall" "$(op_client_requests)" "$(requests_delta "$before" "$after" "$writes_filter")" \
   "$(peak_rss_mb)" "$(cpu_seconds)"
+# Where the time went: the workload controller's queue wait and reconcile time, requests by method.
+printf 'phases %s %s\n' "$name" "$(python3 "$bench_root/bench/phases.py" "$op_metrics" $((targets * workloads)))"
 rm -f "$before" "$after"

@@ -32,10 +32,6 @@ struct RunOptions {
     std::chrono::seconds renew_deadline{10};
     std::chrono::seconds retry_period{2};
     int workers = 4;
-    /// Concurrent lease reconciles (the lease controller is keyed by target). A reconcile at a
-    /// deadline writes one status and waits on it, so many run side by side: when leases of many
-    /// targets end in the same second, their statuses go out together instead of in rounds.
-    int lease_workers = 32;
     bool dry_run = false;                      // reconcile and log, write nothing
     LogFormat log_format = LogFormat::Json;
     std::string log_level = "info";

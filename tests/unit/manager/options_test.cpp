@@ -47,14 +47,6 @@ TEST_CASE("run flags take --name=value, --name value and bare booleans") {
     CHECK(options.lease_duration == std::chrono::seconds{30});
 }
 
-TEST_CASE("the lease controller has its own worker count, 32 unless told otherwise") {
-    auto defaults = parse_run({"--workers=8"});
-    CHECK(defaults.workers == 8);
-    CHECK(defaults.lease_workers == 32);
-    CHECK(parse_run({"--lease-workers", "64"}).lease_workers == 64);
-    CHECK(parse_error({"run", "--lease-workers=0"}) == "flag --lease-workers: expected a positive integer, got '0'");
-}
-
 TEST_CASE("/metrics is HTTPS unless told otherwise") {
     auto defaults = parse_run({});
     CHECK(defaults.metrics_secure);

@@ -23,14 +23,8 @@ Caches::Caches(kube::Store& workloads, kube::Store& targets, kube::Store& polici
     }
 }
 
-void TargetNamespaces::forget_unless_confirmed_since(const std::string& name, kube::MonoTime since) {
-    const auto found = known_.find(name);
-    if (found != known_.end() && found->second < since) known_.erase(found);
-}
-
 boost::asio::awaitable<std::pair<NamespaceState, std::string>> TargetNamespaces::ensure(kube::Client& client,
-                                                                                       std::string name,
-                                                                                       kube::MonoTime now) {
+                                                                                       std::string name) {
     if (known_.contains(name)) co_return std::pair{NamespaceState::Ready, std::string{}};
     // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
     const kube::ObjectKey key{"", name};
@@ -40,7 +34,7 @@ boost::asio::awaitable<std::pair<NamespaceState, std::string>> TargetNamespaces:
         const kube::Json::json_pointer deleting("/metadata/deletionTimestamp");
         if (found->contains(deleting) && !found->at(deleting).is_null())
             co_return std::pair{NamespaceState::Terminating, std::string{}};
-        known_[name] = now;
+        known_.insert(name);
         co_return std::pair{NamespaceState::Ready, std::string{}};
     }
     if (found.error().reason != kube::ErrorReason::NotFound)
@@ -48,7 +42,7 @@ boost::asio::awaitable<std::pair<NamespaceState, std::string>> TargetNamespaces:
     auto created = co_await kube::rest::create(client, kube::resources::namespaces(), cluster_scope,
                                               namespace_object(name));
     if (created.ok() || created.error().reason == kube::ErrorReason::AlreadyExists) {
-        known_[name] = now;
+        known_.insert(name);
         co_return std::pair{NamespaceState::Ready, std::string{}};
     }
     co_return std::pair{NamespaceState::Failed, "create: " + created.error().describe()};

@@ -3,7 +3,6 @@
 // it reads (never the API server), the client it writes through (leader-gated
 // and dry-run aware), the clock, the event sink and the domain metrics.
 
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -51,19 +50,13 @@ class TargetNamespaces {
 public:
     /// Ready at once for a known namespace; otherwise a GET, then a create
     /// when absent (Terminating: neither, the caller looks again later).
-    /// `now` is recorded as the namespace's confirmation time.
-    boost::asio::awaitable<std::pair<NamespaceState, std::string>> ensure(kube::Client& client, std::string name,
-                                                                         kube::MonoTime now);
+    boost::asio::awaitable<std::pair<NamespaceState, std::string>> ensure(kube::Client& client, std::string name);
     /// The next ensure(name) reads the namespace again.
     void forget(const std::string& name) { known_.erase(name); }
-    /// As forget(), unless the namespace was read or created at `since` or later: a reconcile
-    /// that finds children missing re-reads their namespace, but not once for every workload
-    /// that creates children there (a write into a namespace gone since still forgets it).
-    void forget_unless_confirmed_since(const std::string& name, kube::MonoTime since);
     bool known(const std::string& name) const { return known_.contains(name); }
 
 private:
-    std::map<std::string, kube::MonoTime> known_;  // name -> when last read or created
+    std::set<std::string> known_;
 };
 
 /// True when a server-side apply into a namespace failed because the

@@ -56,8 +56,7 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     if (const auto refused = refusals.find(key); refused != refusals.end()) {
         facts.refusal = SpecProblem{refused->second.reason, refused->second.message};
     } else if (!target.spec.paused) {
-        auto [state, error] = co_await ctx_.namespaces->ensure(ctx_.client, target.spec.target_namespace,
-                                                               ctx_.clock.steady_now());
+        auto [state, error] = co_await ctx_.namespaces->ensure(ctx_.client, target.spec.target_namespace);
         facts.namespace_state = state;
         facts.namespace_error = error;
         if (state == NamespaceState::Failed) outcome = ReconcileResult::failed("ensure namespace: " + error);

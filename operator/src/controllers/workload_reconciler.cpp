@@ -39,10 +39,6 @@ const char* kind_name(ChildKind kind) {
 /// bare-client floor of the benchmark keeps in flight).
 constexpr std::size_t max_child_writes_in_flight = 8;
 
-/// A namespace read or created this recently is not read again because a child in it is missing
-/// from the cache (a namespace deleted since is found by the write into it, which forgets it).
-constexpr std::chrono::seconds namespace_recheck_interval{10};
-
 /// Errors a retry will not fix without a change by a human: shown in Degraded.
 bool is_terminal(const kube::ApiError& error) {
     return !error.retryable() && error.reason != kube::ErrorReason::Conflict &&
@@ -108,28 +104,27 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
         log_.info("replacing child: its selector is immutable", {{"workload", key}, {"object", replace.key.str()}});
     co_await prune(sync.replaces, &failures);
     // Each target namespace is made sure of once; then the children in namespaces that are there
-    // are written. Both concurrently, a bounded number in flight, so that their round trips
-    // overlap instead of adding up; the ConfigMaps before the Deployments and Services, so that a
+    // are written concurrently, a bounded number in flight, so that their round trips overlap
+    // instead of adding up: the ConfigMaps first, then the Deployments and Services, so that a
     // Deployment never starts pods before the ConfigMap they mount is written.
-    std::vector<std::string> namespaces;  // of the applies, each once, in order
+    std::set<std::string> namespaces_ready;
     for (const auto& apply : sync.applies) {
-        std::string ns = kube::rest::key_of(apply.object).ns;
-        if (std::ranges::find(namespaces, ns) == namespaces.end()) namespaces.push_back(std::move(ns));
-    }
-    co_await kube::for_each_concurrently(namespaces, max_child_writes_in_flight,
-                                         [&](const std::string& ns) -> boost::asio::awaitable<void> {
-        // A child missing from the cache may have gone with its namespace: read the namespace
-        // again, unless it was read a moment ago, rather than write into it blindly.
-        const bool any_absent = std::ranges::any_of(sync.applies, [&](const ChildApply& apply) {
-            return apply.absent_from_cache && kube::rest::key_of(apply.object).ns == ns;
+        const std::string ns = kube::rest::key_of(apply.object).ns;
+        if (namespaces_ready.contains(ns)) continue;
+        // A child missing from the cache may have gone with its namespace:
+        // read the namespace again rather than write into it blindly.
+        const bool any_absent = std::ranges::any_of(sync.applies, [&](const ChildApply& other) {
+            return other.absent_from_cache && kube::rest::key_of(other.object).ns == ns;
         });
-        const kube::MonoTime now = ctx_.clock.steady_now();
-        if (any_absent) ctx_.namespaces->forget_unless_confirmed_since(ns, now - namespace_recheck_interval);
-        auto [ns_state, ns_error] = co_await ctx_.namespaces->ensure(ctx_.client, ns, now);
-        if (ns_state == NamespaceState::Ready) co_return;
+        if (any_absent) ctx_.namespaces->forget(ns);
+        auto [ns_state, ns_error] = co_await ctx_.namespaces->ensure(ctx_.client, ns);
+        if (ns_state == NamespaceState::Ready) {
+            namespaces_ready.insert(ns);
+            continue;
+        }
         failures.push_back("namespace " + ns + (ns_error.empty() ? " is being deleted" : ": " + ns_error));
-        std::erase_if(sync.applies, [&](const ChildApply& apply) { return kube::rest::key_of(apply.object).ns == ns; });
-    });
+        std::erase_if(sync.applies, [&](const ChildApply& other) { return kube::rest::key_of(other.object).ns == ns; });
+    }
     auto write_child = [&](const ChildApply& apply) -> boost::asio::awaitable<void> {
         const kube::ObjectKey child = kube::rest::key_of(apply.object);
         if (apply.absent_from_cache) {

@@ -44,9 +44,35 @@ Json workload_json(Json status = nullptr) {
     return w;
 }
 
-struct Fixture {
+/// Answers every request after 5 ms (GET: NotFound, anything else: 200), counting how many are
+/// in flight at once and recording the order they reach it.
+class SlowClient final : public kube::Client {
+public:
+    std::vector<kube::HttpRequest> requests;
+    int in_flight = 0, most_in_flight = 0;
+
+    boost::asio::awaitable<kube::Result<kube::HttpResponse>> send(kube::HttpRequest request) override {
+        requests.push_back(request);
+        most_in_flight = std::max(most_in_flight, ++in_flight);
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(5));
+        co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        --in_flight;
+        if (request.method == kube::Method::Get)
+            co_return kube::api_error_from_response(404, R"({"kind":"Status","reason":"NotFound","code":404})");
+        co_return kube::HttpResponse{200, R"({"metadata":{"name":"x"}})"};
+    }
+    boost::asio::awaitable<kube::Result<std::unique_ptr<kube::WatchStream>>> stream(kube::HttpRequest,
+                                                                                   std::chrono::milliseconds) override {
+        co_return kube::transport_error("stream", "not used");
+    }
+};
+
+/// A workload "intro" of team a, a target qa-1 (namespace labs-qa) and a policy pairing them, with a
+/// scripted FakeClient unless told otherwise.
+template <class TestClient = FakeClient>
+struct BasicFixture {
     boost::asio::io_context io;
-    FakeClient client;
+    TestClient client;
     kube::FakeClock clock;
     kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
     RecordingSink events;
@@ -54,7 +80,7 @@ struct Fixture {
                     events, nullptr};
     WorkloadReconciler reconciler{context};
 
-    Fixture() {
+    BasicFixture() {
         targets.apply(ptr({{"metadata", {{"name", "qa-1"}, {"labels", {{"env", "qa"}}}}},
                            {"spec", {{"environment", "qa"}, {"namespace", "labs-qa"}}}}));
         policies.apply(ptr({{"metadata", {{"name", "p"}}},
@@ -105,6 +131,7 @@ struct Fixture {
     /// The status the last request wrote, as the watch would bring it back.
     Json last_written_status() { return Json::parse(client.requests.back().body)["status"]; }
 };
+using Fixture = BasicFixture<>;
 
 } // namespace
 
@@ -377,59 +404,14 @@ TEST_CASE("workload reconciler: an undecodable policy stops pruning only on the 
     CHECK(f.client.requests[0].target.rfind("/api/v1/namespaces/labs-stg/configmaps/intro-workshop", 0) == 0);
 }
 
-namespace {
-
-/// Answers every request after 5 ms (GET: NotFound, anything else: 200), counting how many are
-/// in flight at once and recording the order they reach it.
-class SlowClient final : public kube::Client {
-public:
-    std::vector<kube::HttpRequest> requests;
-    int in_flight = 0, most_in_flight = 0;
-
-    boost::asio::awaitable<kube::Result<kube::HttpResponse>> send(kube::HttpRequest request) override {
-        requests.push_back(request);
-        most_in_flight = std::max(most_in_flight, ++in_flight);
-        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(5));
-        co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-        --in_flight;
-        if (request.method == kube::Method::Get)
-            co_return kube::api_error_from_response(404, R"({"kind":"Status","reason":"NotFound","code":404})");
-        co_return kube::HttpResponse{200, R"({"metadata":{"name":"x"}})"};
-    }
-    boost::asio::awaitable<kube::Result<std::unique_ptr<kube::WatchStream>>> stream(kube::HttpRequest,
-                                                                                   std::chrono::milliseconds) override {
-        co_return kube::transport_error("stream", "not used");
-    }
-};
-
-} // namespace
-
 TEST_CASE("workload reconciler: the children of several targets are written side by side, ConfigMaps first",
           "[controllers][workload][io]") {
-    boost::asio::io_context io;
-    SlowClient client;
-    kube::FakeClock clock;
-    kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
-    RecordingSink events;
-    Context context{client, clock, Caches{workloads, targets, policies, leases, config_maps, deployments, services},
-                    events, nullptr};
-    WorkloadReconciler reconciler{context};
-    for (const char* name : {"qa-1", "qa-2", "qa-3", "qa-4"})
-        targets.apply(ptr({{"metadata", {{"name", name}, {"labels", {{"env", "qa"}}}}},
-                           {"spec", {{"environment", "qa"}, {"namespace", std::string("labs-") + name}}}}));
-    policies.apply(ptr({{"metadata", {{"name", "p"}}},
-                        {"spec", {{"workloadSelector", {{"matchLabels", {{"team", "a"}}}}},
-                                  {"targetSelector", {{"matchLabels", {{"env", "qa"}}}}}}}}));
-    workloads.apply(ptr(workload_json()));
-
-    std::optional<ReconcileResult> out;
-    boost::asio::co_spawn(io, reconciler.reconcile("intro"), [&](std::exception_ptr error, ReconcileResult result) {
-        if (error) std::rethrow_exception(error);
-        out = std::move(result);
-    });
-    io.run();
-    REQUIRE(out);
-    CHECK(out->kind == ReconcileResult::Kind::Done);
+    BasicFixture<SlowClient> f;
+    for (const char* name : {"qa-2", "qa-3", "qa-4"})
+        f.targets.apply(ptr({{"metadata", {{"name", name}, {"labels", {{"env", "qa"}}}}},
+                             {"spec", {{"environment", "qa"}, {"namespace", std::string("labs-") + name}}}}));
+    CHECK(f.run().kind == ReconcileResult::Kind::Done);
+    const SlowClient& client = f.client;
 
     // 4 targets x 3 children, each read (absent from the cache) and applied.
     std::vector<std::string> applied;

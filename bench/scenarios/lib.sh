@@ -59,10 +59,12 @@ operator_exited() {
 }
 
 # guarded WHAT CMD...: runs CMD while watching the operator; the scenario fails at once, with the
-# operator's last log lines, when the operator exits before CMD finishes (CMD is stopped).
-# CMD's stdout passes through; its status is guarded's.
+# operator's last log lines, when the operator exits before CMD finishes (CMD is stopped). With no
+# operator started here (the floors), CMD just runs. CMD's stdout passes through; its status is
+# guarded's.
 guarded() {
   local what=$1; shift
+  [[ -n ${op_pid:-} ]] || { "$@"; return; }
   "$@" &
   local pid=$! status=0
   while running "$pid"; do
@@ -78,6 +80,10 @@ guarded() {
 bound() {
   awk -v b="$1" -v p="$2" -v n="$3" 'BEGIN { s = b + p * n; printf "%d", (s == int(s)) ? s : int(s) + 1 }'
 }
+
+# ready_bound [OBJECTS]: wait_ready's bound, 1 min plus 0.01 s an object the operator caches
+# (counted now when not given).
+ready_bound() { bound 60 0.01 "${1:-$("$BENCHCTL" count)}"; }
 
 # stop_operator: SIGTERM the operator started here, SIGKILL after 10 s.
 stop_operator() {

@@ -17,7 +17,7 @@ objects=$("$BENCHCTL" count)
 times=()
 for _ in $(seq "$runs"); do
   start_operator "$op_log" "$@"
-  times+=("$(wait_ready "$(bound 60 0.01 "$objects")")")
+  times+=("$(wait_ready "$(ready_bound "$objects")")")
   stop_operator
 done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')

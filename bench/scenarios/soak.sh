@@ -39,7 +39,7 @@ install_crds
 step "soak[$name]: seeding $workloads workloads x $targets targets"
 "$BENCHCTL" seed-fleet --targets "$targets" --workloads "$workloads"
 start_operator "$op_log" "$@"
-wait_ready "$(bound 60 0.01 "$("$BENCHCTL" count)")" >/dev/null
+wait_ready "$(ready_bound)" >/dev/null
 guarded "converging" "$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" \
   --timeout "$(bound 120 0.2 $((targets * workloads)))s"
 wait_quiet 5 120

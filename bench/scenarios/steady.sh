@@ -17,7 +17,7 @@ while (($#)); do
 done
 (($#)) || die "the operator command goes after --"
 start_operator "$op_log" "$@"
-wait_ready "$(bound 60 0.01 "$("$BENCHCTL" count)")" >/dev/null
+wait_ready "$(ready_bound)" >/dev/null
 step "steady[$name]: settling after start"
 wait_quiet 15 900
 before=$(mktemp) after=$(mktemp)

@@ -52,7 +52,7 @@ if kubectl get environmentleases -o name 2>/dev/null | grep '/storm-l' >/dev/nul
 fi
 if ! $floor; then
   start_operator "$op_log" "$@"
-  wait_ready "$(bound 60 0.01 "$("$BENCHCTL" count)")" >/dev/null
+  wait_ready "$(ready_bound)" >/dev/null
   wait_quiet 10 900
 fi
 step "storm[$name]: $count targets with a lease each"
@@ -70,7 +70,7 @@ if $renew; then
   watched=$(mktemp)
   "$BENCHCTL" watch-expired --at "$at" --count "$count" --timeout "$((lead + limit_s))s" >"$watched" &
   watcher=$!
-  if $floor; then "$BENCHCTL" wait-expires --at "$at"; else guarded "waiting for the common expiry" "$BENCHCTL" wait-expires --at "$at"; fi
+  guarded "waiting for the common expiry" "$BENCHCTL" wait-expires --at "$at"
   if $floor; then
     step "storm[$name]: at the deadline a bare client writes every Expired status"
     figures=$("$BENCHCTL" expire-floor --at "$at" --concurrency "$concurrency" \
@@ -79,11 +79,7 @@ if $renew; then
 else
   "$BENCHCTL" seed-storm --count "$count" --duration "${lead}s"
 fi
-if $floor; then
-  "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
-else
-  guarded "expiring the storm's leases" "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
-fi
+guarded "expiring the storm's leases" "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
 $renew && { wait "$watcher" || die "watching the expiries failed"; }
 $floor || figures=$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)
 printf 'storm %s %s %s %s\n' "$name" "$figures" "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")"

@@ -76,7 +76,8 @@ bool namespace_denied(const NamespaceRules& rules, const std::string& ns) {
 std::map<std::string, TargetRefusal> target_refusals(const std::vector<api::v1alpha1::DeploymentTarget>& targets,
                                                      const NamespaceRules& rules) {
     std::map<std::string, TargetRefusal> out;
-    std::map<std::string, const api::v1alpha1::DeploymentTarget*> owner;  // namespace -> oldest claimant
+    // (cluster, namespace) -> oldest claimant: a namespace is one target's in each cluster.
+    std::map<std::pair<std::string, std::string>, const api::v1alpha1::DeploymentTarget*> owner;
     const auto older = [](const api::v1alpha1::DeploymentTarget& a, const api::v1alpha1::DeploymentTarget& b) {
         const auto& ta = a.metadata.creation_timestamp;
         const auto& tb = b.metadata.creation_timestamp;
@@ -91,12 +92,12 @@ std::map<std::string, TargetRefusal> target_refusals(const std::vector<api::v1al
                                          "namespace " + ns + " is on the operator's deny-list: nothing is written there"};
             continue;
         }
-        auto [it, inserted] = owner.emplace(ns, &target);
+        auto [it, inserted] = owner.emplace(std::pair{target.cluster(), ns}, &target);
         if (!inserted && older(target, *it->second)) it->second = &target;
     }
     for (const auto& target : targets) {
         const std::string& ns = target.spec.target_namespace;
-        auto it = owner.find(ns);
+        auto it = owner.find({target.cluster(), ns});
         if (it == owner.end() || it->second == &target) continue;
         out[target.metadata.name] = {namespace_conflict_reason,
                                      "namespace " + ns + " belongs to target " + it->second->metadata.name +

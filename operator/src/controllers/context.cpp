@@ -17,10 +17,45 @@ Caches::Caches(kube::Store& workloads, kube::Store& targets, kube::Store& polici
     : workloads(workloads), targets(targets), policies(policies), leases(leases), config_maps(config_maps),
       deployments(deployments), services(services) {
     leases.add_index(lease_target_index, lease_target_of);
-    for (kube::Store* children : {&config_maps, &deployments, &services}) {
-        children->add_index(workload_label, kube::index_by_label(workload_label));
-        children->add_index(target_label, kube::index_by_label(target_label));
+    for (kube::Store* children : {&config_maps, &deployments, &services}) add_child_indexes(*children);
+}
+
+void add_child_indexes(kube::Store& children) {
+    children.add_index(workload_label, kube::index_by_label(workload_label));
+    children.add_index(target_label, kube::index_by_label(target_label));
+}
+
+ClusterAccess cluster_access(const Context& ctx, const std::string& cluster, const std::string& ns) {
+    if (cluster.empty()) return {nullptr, &ctx.client, ctx.namespaces.get(), "", "", "", true};
+    if (ctx.remotes) return ctx.remotes->access(cluster, ns);
+    ClusterAccess out;
+    out.reason = cluster_invalid_reason;
+    out.message = "cluster " + cluster + ": this operator manages no other clusters";
+    return out;
+}
+
+ClusterAccess access_for(const Context& ctx, const api::v1alpha1::DeploymentTarget& target) {
+    ClusterAccess out = cluster_access(ctx, target.cluster(), target.spec.target_namespace);
+    if (target.cluster().empty() || !out.client) return out;
+    const std::string& recorded = target.status.cluster_uid;
+    if (recorded.empty() || out.uid.empty()) {
+        out.client = nullptr;
+        out.reason = cluster_pending_reason;
+        out.message = "cluster " + target.cluster() + ": waiting for the target to record the cluster's identity";
+    } else if (recorded != out.uid) {
+        out.client = nullptr;
+        out.reason = cluster_changed_reason;
+        out.message = "cluster " + target.cluster() + " now leads to another cluster (kube-system uid " + out.uid +
+                      ", recorded " + recorded + "): nothing is written or pruned there";
     }
+    return out;
+}
+
+std::vector<ChildStores> all_child_stores(const Context& ctx) {
+    std::vector<ChildStores> out{{"", &ctx.caches.config_maps, &ctx.caches.deployments, &ctx.caches.services}};
+    if (ctx.remotes)
+        for (auto& stores : ctx.remotes->child_stores()) out.push_back(stores);
+    return out;
 }
 
 boost::asio::awaitable<std::pair<NamespaceState, std::string>> TargetNamespaces::ensure(kube::Client& client,

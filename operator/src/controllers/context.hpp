@@ -10,7 +10,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "api/v1alpha1/deployment_target.hpp"
 #include "controllers/assignments.hpp"
+#include "controllers/cluster_access.hpp"
 #include "controllers/deployment_target_status.hpp"
 #include "kube/client/client.hpp"
 #include "kube/util/clock.hpp"
@@ -39,6 +41,10 @@ struct Caches {
     kube::Store& deployments;
     kube::Store& services;
 };
+
+/// Adds the indexes the controllers read to a cache of children: by their
+/// workload and target labels (each index named after its label).
+void add_child_indexes(kube::Store& children);
 
 /// The target namespaces known to exist, shared by the reconcilers that
 /// write into them. Namespaces are not watched (that would take list and
@@ -78,6 +84,21 @@ struct Context {
     /// Where the operator keeps objects of its own (the leader Lease's
     /// namespace): the served-leases records (served_leases.hpp).
     std::string operator_namespace = "default";
+    /// The registered clusters that targets may name (spec.cluster); null:
+    /// none, and a target naming one is never written to.
+    RemoteClusters* remotes = nullptr;
 };
+
+/// How to reach `target`'s namespace: the operator's own client, or the
+/// connection to its cluster, writable only while that cluster is the one
+/// the target recorded (status.clusterUID, see cluster_access.hpp).
+ClusterAccess access_for(const Context& ctx, const api::v1alpha1::DeploymentTarget& target);
+
+/// The connection to `cluster` without the identity check, for the target
+/// reconciler that records the identity ("" = the operator's own).
+ClusterAccess cluster_access(const Context& ctx, const std::string& cluster, const std::string& ns);
+
+/// The caches of children in every cluster: the operator's own first.
+std::vector<ChildStores> all_child_stores(const Context& ctx);
 
 } // namespace labfleet::controllers

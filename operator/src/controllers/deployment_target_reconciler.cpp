@@ -19,6 +19,26 @@ namespace labfleet::controllers {
 using api::v1alpha1::DeploymentTarget;
 using kube::ReconcileResult;
 
+namespace {
+
+/// Why the remote cluster of `target` cannot be written to now; nullopt when
+/// it can. Records the cluster's identity in `uid` on first contact.
+std::optional<Health> cluster_problem(const DeploymentTarget& target, const ClusterAccess& reach, std::string& uid) {
+    if (!reach.client) {
+        if (reach.reason == cluster_invalid_reason) return Health::stalled(reach.reason, reach.message);
+        return Health::reconciling(reach.reason, reach.message);
+    }
+    if (uid.empty()) uid = reach.uid;
+    if (uid != reach.uid)
+        return Health::stalled(cluster_changed_reason,
+                               "cluster " + target.cluster() + " now leads to another cluster (kube-system uid " +
+                                   reach.uid + ", recorded " + uid +
+                                   "): nothing is written or pruned there; re-create the target to accept it");
+    return std::nullopt;
+}
+
+} // namespace
+
 DeploymentTargetReconciler::DeploymentTargetReconciler(Context context) : ctx_(context) {}
 
 boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(std::string key) {
@@ -52,11 +72,21 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     facts.workloads = static_cast<std::int64_t>(assigned.size());
     facts.leases = leases_of_target(decode_leases_of(ctx_.caches, key), key);
     const auto refusals = target_refusals(decode_targets(ctx_.caches.targets)->items, ctx_.namespace_rules);
+    facts.cluster_uid = target.status.cluster_uid;  // kept while nothing is learnt (paused, refused, down)
     ReconcileResult outcome = ReconcileResult::done();
     if (const auto refused = refusals.find(key); refused != refusals.end()) {
         facts.refusal = SpecProblem{refused->second.reason, refused->second.message};
     } else if (!target.spec.paused) {
-        auto [state, error] = co_await ctx_.namespaces->ensure(ctx_.client, target.spec.target_namespace);
+        ClusterAccess reach = cluster_access(ctx_, target.cluster(), target.spec.target_namespace);
+        if (!target.cluster().empty()) facts.cluster_problem = cluster_problem(target, reach, facts.cluster_uid);
+        if (facts.cluster_problem) {
+            const auto desired = target_status(target, facts, ctx_.clock.now());
+            StatusWrite write{type, object, target.status.conditions, desired.conditions,
+                              target_status_changed(target.status, desired), target_status_merge_json(desired)};
+            // The registry queues the target again when its cluster changes.
+            co_return co_await write_status(ctx_, std::move(write));
+        }
+        auto [state, error] = co_await reach.namespaces->ensure(*reach.client, target.spec.target_namespace);
         facts.namespace_state = state;
         facts.namespace_error = error;
         if (state == NamespaceState::Failed) outcome = ReconcileResult::failed("ensure namespace: " + error);

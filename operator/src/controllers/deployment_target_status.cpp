@@ -26,12 +26,15 @@ DeploymentTargetStatus target_status(const api::v1alpha1::DeploymentTarget& targ
     status.workloads = facts.workloads;
     status.active_lease = facts.leases.active;
     status.pending_leases = facts.leases.pending;
+    status.cluster_uid = facts.cluster_uid;
     const std::string& ns = target.spec.target_namespace;
     Health health;
     if (facts.refusal)
         health = Health::stalled(facts.refusal->reason, facts.refusal->message);
     else if (target.spec.paused)
         health = Health::ready("Paused", "paused: the operator leaves the objects in namespace " + ns + " as they are");
+    else if (facts.cluster_problem)
+        health = *facts.cluster_problem;
     else if (facts.namespace_state == NamespaceState::Ready)
         health = Health::ready("NamespaceReady", "namespace " + ns + " exists");
     else if (facts.namespace_state == NamespaceState::Terminating)
@@ -60,11 +63,13 @@ DeploymentTargetStatus invalid_target_status(DeploymentTargetStatus current, std
 bool target_status_changed(const DeploymentTargetStatus& current, const DeploymentTargetStatus& desired) {
     return current.observed_generation != desired.observed_generation || current.workloads != desired.workloads ||
            current.active_lease != desired.active_lease || current.pending_leases != desired.pending_leases ||
+           current.cluster_uid != desired.cluster_uid ||
            !same_conditions_ignoring_time(current.conditions, desired.conditions);
 }
 
 kube::Json target_status_merge_json(const DeploymentTargetStatus& status) {
     kube::Json out = to_json(status);
+    if (!out.contains("clusterUID")) out["clusterUID"] = nullptr;
     if (!out.contains("activeLease")) out["activeLease"] = nullptr;
     else if (!out["activeLease"].contains("expiresAt")) out["activeLease"]["expiresAt"] = nullptr;
     return out;

@@ -38,12 +38,20 @@ struct TargetFacts {
     std::string namespace_error;  // with Failed
     /// Why the target may hold nothing (target_refusals), if it is refused.
     std::optional<SpecProblem> refusal;
+    /// Why its cluster (spec.cluster) cannot be written to now, if it cannot:
+    /// Reconciling while connecting or unreachable, Stalled when its
+    /// credentials are unusable or it leads to another cluster.
+    std::optional<Health> cluster_problem;
+    /// The identity of its cluster to record (status.clusterUID); "" for the operator's own.
+    std::string cluster_uid;
 };
 
 /// Status of a valid target: observedGeneration, counts, the active lease,
 /// Paused (spec.paused) and health merged into the target's conditions:
 ///   refused (facts.refusal)          Stalled, its reason (NamespaceDenied, NamespaceConflict);
 ///   paused                           Ready, reason Paused (nothing to wait for: the operator leaves it as is);
+///   its cluster cannot be written    facts.cluster_problem (ClusterConnecting, ClusterUnreachable,
+///                                    ClusterCredentialsInvalid, ClusterChanged);
 ///   namespace Ready                  Ready, reason NamespaceReady;
 ///   NotEnsured, Terminating, Failed  Reconciling, reason NamespacePending, NamespaceTerminating,
 ///                                    NamespaceFailed (retried with backoff).

@@ -29,10 +29,14 @@ Json metadata(const std::string& name, const api::v1alpha1::Workload& workload,
                   {"controller", true},
                   {"blockOwnerDeletion", true}};
     if (!workload.metadata.uid.empty()) owner["uid"] = workload.metadata.uid;
-    return {{"name", name},
-            {"namespace", target.spec.target_namespace},
-            {"labels", child_labels(workload, target)},
-            {"ownerReferences", Json::array({owner})}};
+    Json out = {{"name", name}, {"namespace", target.spec.target_namespace}, {"labels", child_labels(workload, target)}};
+    if (target.cluster().empty()) {
+        out["ownerReferences"] = Json::array({owner});
+    } else if (!workload.metadata.uid.empty()) {
+        // An ownerReference cannot cross clusters: the uid travels as a label.
+        out["labels"][workload_uid_label] = workload.metadata.uid;
+    }
+    return out;
 }
 } // namespace
 

@@ -17,6 +17,8 @@ namespace labfleet::controllers {
 
 inline constexpr const char* managed_by_label = "app.kubernetes.io/managed-by";
 inline constexpr const char* managed_by_value = "labfleet";
+/// On children in another cluster, where no ownerReference can name the Workload: its uid.
+inline constexpr const char* workload_uid_label = "labfleet.dev/workload-uid";
 inline constexpr const char* workload_label = "labfleet.dev/workload";
 inline constexpr const char* target_label = "labfleet.dev/target";
 inline constexpr const char* name_label = "app.kubernetes.io/name";

@@ -177,19 +177,26 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
                 if (workload.metadata.name == pair.workload) assigned_workloads.push_back(workload);
         }
         // Children read once, shared by the leases.
+        // Children read once, shared by the leases; from the caches of the target's cluster.
         std::map<std::string, kube::ObjectPtr, std::less<>> deployments, config_maps;
-        auto child_named = [&](kube::Store& cache, std::map<std::string, kube::ObjectPtr, std::less<>>& read,
+        std::vector<ChildStores> stores = all_child_stores(ctx_);
+        std::erase_if(stores, [&](const ChildStores& cluster) { return cluster.cluster != target->cluster(); });
+        auto child_named = [&](kube::Store* ChildStores::*kind, std::map<std::string, kube::ObjectPtr, std::less<>>& read,
                                const std::string& name) -> const kube::Json* {
             auto found = read.find(name);
-            if (found == read.end())
-                found = read.emplace(name, cache.get({target->spec.target_namespace, name})).first;
+            if (found == read.end()) {
+                kube::ObjectPtr object;
+                for (const auto& cluster : stores)
+                    if (!object) object = (cluster.*kind)->get({target->spec.target_namespace, name});
+                found = read.emplace(name, std::move(object)).first;
+            }
             return found->second.get();
         };
         auto deployment_named = [&](const std::string& name) {
-            return child_named(ctx_.caches.deployments, deployments, name);
+            return child_named(&ChildStores::deployments, deployments, name);
         };
         auto config_map_named = [&](const std::string& name) {
-            return child_named(ctx_.caches.config_maps, config_maps, name);
+            return child_named(&ChildStores::config_maps, config_maps, name);
         };
         for (const ObservedLease& observed : leases) {
             const LeasePhase phase = observed.lease.status.phase;

@@ -1,6 +1,7 @@
 #include "controllers/workload_reconciler.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "api/v1alpha1/group_version.hpp"
@@ -46,13 +47,16 @@ bool is_terminal(const kube::ApiError& error) {
 }
 } // namespace
 
-std::vector<CachedChild> cached_children(const Caches& caches, const std::string& workload) {
+std::vector<CachedChild> cached_children(const std::vector<ChildStores>& stores, const std::string& workload) {
     std::vector<CachedChild> out;
-    const std::pair<ChildKind, kube::Store*> stores[] = {{ChildKind::ConfigMap, &caches.config_maps},
-                                                        {ChildKind::Deployment, &caches.deployments},
-                                                        {ChildKind::Service, &caches.services}};
-    for (const auto& [kind, store] : stores)
-        for (auto& object : store->list_by_index(workload_label, workload)) out.push_back({kind, std::move(object)});
+    for (const ChildStores& cluster : stores) {
+        const std::pair<ChildKind, kube::Store*> kinds[] = {{ChildKind::ConfigMap, cluster.config_maps},
+                                                           {ChildKind::Deployment, cluster.deployments},
+                                                           {ChildKind::Service, cluster.services}};
+        for (const auto& [kind, store] : kinds)
+            for (auto& object : store->list_by_index(workload_label, workload))
+                out.push_back({kind, std::move(object), cluster.cluster});
+    }
     return out;
 }
 
@@ -77,13 +81,18 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     const auto policies = decode_policies(ctx_.caches.policies);
     WorkloadWorld world;
     const auto refusals = target_refusals(targets->items, ctx_.namespace_rules);
+    // Where each assigned target's children are written: its cluster's connection.
+    std::map<std::string, ClusterAccess> access;
     for (auto& target : targets_assigned_to(workload, targets->items, policies->items)) {
         if (refusals.contains(target.metadata.name)) continue;  // the target's status says why
+        ClusterAccess reach = access_for(ctx_, target);
+        if (!reach.writable()) world.unwritable_targets[target.metadata.name] = reach.message;
+        access.emplace(target.metadata.name, std::move(reach));
         world.assigned_targets.push_back(std::move(target));
     }
     for (const auto& target : world.assigned_targets)
         for (auto& lease : decode_leases_of(ctx_.caches, target.metadata.name)) world.leases.push_back(std::move(lease));
-    world.children = cached_children(ctx_.caches, key);
+    world.children = cached_children(all_child_stores(ctx_), key);
     world.unreadable_targets = {targets->rejected.begin(), targets->rejected.end()};
     for (const auto& target : targets->items)
         if (target.spec.paused) world.paused_targets.insert(target.metadata.name);
@@ -107,28 +116,38 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     // are written concurrently, a bounded number in flight, so that their round trips overlap
     // instead of adding up: the ConfigMaps first, then the Deployments and Services, so that a
     // Deployment never starts pods before the ConfigMap they mount is written.
-    std::set<std::string> namespaces_ready;
+    // Applies go only to writable targets (the plan blocks the others), so each has its access.
+    auto access_of = [&](const ChildApply& apply) -> const ClusterAccess& {
+        return access.at(kube::label_of(apply.object, target_label));
+    };
+    std::set<std::pair<std::string, std::string>> namespaces_ready;  // (cluster, namespace)
     for (const auto& apply : sync.applies) {
         const std::string ns = kube::rest::key_of(apply.object).ns;
-        if (namespaces_ready.contains(ns)) continue;
+        if (namespaces_ready.contains({apply.cluster, ns})) continue;
         // A child missing from the cache may have gone with its namespace:
         // read the namespace again rather than write into it blindly.
         const bool any_absent = std::ranges::any_of(sync.applies, [&](const ChildApply& other) {
-            return other.absent_from_cache && kube::rest::key_of(other.object).ns == ns;
+            return other.absent_from_cache && other.cluster == apply.cluster && kube::rest::key_of(other.object).ns == ns;
         });
-        if (any_absent) ctx_.namespaces->forget(ns);
-        auto [ns_state, ns_error] = co_await ctx_.namespaces->ensure(ctx_.client, ns);
+        const ClusterAccess& reach = access_of(apply);
+        if (any_absent) reach.namespaces->forget(ns);
+        auto [ns_state, ns_error] = co_await reach.namespaces->ensure(*reach.client, ns);
         if (ns_state == NamespaceState::Ready) {
-            namespaces_ready.insert(ns);
+            namespaces_ready.insert({apply.cluster, ns});
             continue;
         }
-        failures.push_back("namespace " + ns + (ns_error.empty() ? " is being deleted" : ": " + ns_error));
-        std::erase_if(sync.applies, [&](const ChildApply& other) { return kube::rest::key_of(other.object).ns == ns; });
+        failures.push_back("namespace " + ns + (apply.cluster.empty() ? "" : " of cluster " + apply.cluster) +
+                           (ns_error.empty() ? " is being deleted" : ": " + ns_error));
+        const std::string cluster = apply.cluster;
+        std::erase_if(sync.applies, [&](const ChildApply& other) {
+            return other.cluster == cluster && kube::rest::key_of(other.object).ns == ns;
+        });
     }
     auto write_child = [&](const ChildApply& apply) -> boost::asio::awaitable<void> {
         const kube::ObjectKey child = kube::rest::key_of(apply.object);
+        const ClusterAccess& reach = access_of(apply);
         if (apply.absent_from_cache) {
-            auto why = co_await foreign_object(apply.kind, child, workload, &failures);
+            auto why = co_await foreign_object(*reach.client, apply.kind, child, workload, &failures);
             if (!why) co_return;  // could not tell: failures says why
             if (!why->empty()) {
                 const std::string target = kube::label_of(apply.object, target_label);
@@ -142,9 +161,9 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
                                      {"object", child.str()}, {"difference", apply.first_difference}});
         const kube::ApplyOptions options;  // field manager labfleet, force
         auto applied =
-            co_await kube::rest::apply(ctx_.client, resource_type_of(apply.kind), apply.object, options);
+            co_await kube::rest::apply(*reach.client, resource_type_of(apply.kind), apply.object, options);
         if (applied.ok()) co_return;
-        if (namespace_missing(applied.error())) ctx_.namespaces->forget(child.ns);
+        if (namespace_missing(applied.error())) reach.namespaces->forget(child.ns);
         const std::string what = std::string("apply ") + kind_name(apply.kind) + " " + child.str() + ": " +
                                  applied.error().describe();
         failures.push_back(what);
@@ -173,7 +192,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_missing(std::string name) {
     forget_images(name);
     std::vector<std::string> failures;
-    co_await prune(children_of_missing_workload(cached_children(ctx_.caches, name)), &failures);
+    co_await prune(children_of_missing_workload(cached_children(all_child_stores(ctx_), name)), &failures);
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
     co_return ReconcileResult::done();
 }
@@ -198,20 +217,37 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_invalid(ku
 boost::asio::awaitable<void> WorkloadReconciler::prune(std::vector<ChildPrune> prunes,
                                                        std::vector<std::string>* errors) {
     for (const auto& child : prunes) {
+        const ClusterAccess reach = access_for_child(child.cluster, child.target);
+        if (!reach.writable()) {
+            log_.info("child left in place: its cluster cannot be written to now",
+                      {{"kind", kind_name(child.kind)}, {"object", child.key.str()}, {"cluster", child.cluster},
+                       {"reason", reach.message}});
+            continue;
+        }
         log_.info("pruning child", {{"kind", kind_name(child.kind)}, {"object", child.key.str()},
-                                    {"target", child.target}});
+                                    {"target", child.target}, {"cluster", child.cluster}});
         kube::DeleteOptions options;
         if (!child.uid.empty()) options.precondition_uid = child.uid;
-        auto removed = co_await kube::rest::remove(ctx_.client, resource_type_of(child.kind), child.key, options);
+        auto removed = co_await kube::rest::remove(*reach.client, resource_type_of(child.kind), child.key, options);
         if (!removed.ok() && removed.error().reason != kube::ErrorReason::NotFound)
             errors->push_back(std::string("delete ") + kind_name(child.kind) + " " + child.key.str() + ": " +
                               removed.error().describe());
     }
 }
 
+ClusterAccess WorkloadReconciler::access_for_child(const std::string& cluster, const std::string& target) const {
+    if (cluster.empty()) return cluster_access(ctx_, cluster, "");
+    // In another cluster, only through a target that still names it: its recorded identity guards the delete.
+    for (const auto& candidate : decode_targets(ctx_.caches.targets)->items)
+        if (candidate.metadata.name == target && candidate.cluster() == cluster) return access_for(ctx_, candidate);
+    ClusterAccess none;
+    none.message = "no target " + target + " names cluster " + cluster + " any more";
+    return none;
+}
+
 boost::asio::awaitable<std::optional<std::string>> WorkloadReconciler::foreign_object(
-    ChildKind kind, kube::ObjectKey key, Workload workload, std::vector<std::string>* errors) {
-    auto found = co_await kube::rest::get(ctx_.client, resource_type_of(kind), key);
+    kube::Client& client, ChildKind kind, kube::ObjectKey key, Workload workload, std::vector<std::string>* errors) {
+    auto found = co_await kube::rest::get(client, resource_type_of(kind), key);
     if (found.ok()) co_return not_ours(*found, workload).value_or("");
     if (found.error().reason == kube::ErrorReason::NotFound) co_return std::string{};
     errors->push_back("read " + child_name(kind, key) + " before its first apply: " + found.error().describe());

@@ -35,11 +35,17 @@ private:
     /// Reads the object at `key` before a first apply: "" when it is absent
     /// or Labfleet's (not_ours), why it is someone else's otherwise, nullopt
     /// when the read failed (appended to `errors`).
-    boost::asio::awaitable<std::optional<std::string>> foreign_object(ChildKind kind, kube::ObjectKey key,
+    boost::asio::awaitable<std::optional<std::string>> foreign_object(kube::Client& client, ChildKind kind,
+                                                                      kube::ObjectKey key,
                                                                       api::v1alpha1::Workload workload,
                                                                       std::vector<std::string>* errors);
-    /// Deletes each child with its uid as precondition; failures are appended to `errors`.
+    /// Deletes each child with its uid as precondition, in its cluster;
+    /// failures are appended to `errors`. A child in a cluster that cannot
+    /// be written to now (its target gone, the cluster down or changed) is
+    /// left where it is.
     boost::asio::awaitable<void> prune(std::vector<ChildPrune> prunes, std::vector<std::string>* errors);
+    /// Where a child of `cluster` labelled with target `target` is written or deleted.
+    ClusterAccess access_for_child(const std::string& cluster, const std::string& target) const;
     /// labfleet_workload_image_info of the workload's pairs (all of them: pairs gone are dropped).
     void publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets);
     void forget_images(const std::string& workload);
@@ -48,7 +54,8 @@ private:
     kube::Logger log_;
 };
 
-/// Every cached ConfigMap, Deployment and Service labelled labfleet.dev/workload=`workload`.
-std::vector<CachedChild> cached_children(const Caches& caches, const std::string& workload);
+/// Every cached ConfigMap, Deployment and Service labelled
+/// labfleet.dev/workload=`workload`, in every cluster of `stores`.
+std::vector<CachedChild> cached_children(const std::vector<ChildStores>& stores, const std::string& workload);
 
 } // namespace labfleet::controllers

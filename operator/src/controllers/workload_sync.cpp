@@ -35,9 +35,11 @@ kube::ResourceType resource_type_of(ChildKind kind) {
     return kube::resources::config_maps();
 }
 
-const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind kind, const kube::ObjectKey& key) {
+const kube::Json* find_child(const std::vector<CachedChild>& children, const std::string& cluster, ChildKind kind,
+                             const kube::ObjectKey& key) {
     for (const auto& child : children)
-        if (child.kind == kind && child.object && kube::Store::key_of(*child.object) == key) return child.object.get();
+        if (child.kind == kind && child.cluster == cluster && child.object && kube::Store::key_of(*child.object) == key)
+            return child.object.get();
     return nullptr;
 }
 
@@ -87,12 +89,12 @@ std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& childr
     for (const auto& child : children) {
         if (!child.object) continue;
         const kube::ObjectKey key = kube::Store::key_of(*child.object);
-        if (desired.contains({child.kind, key})) continue;
+        if (desired.contains({child.cluster, child.kind, key})) continue;
         const std::string target = label_of(*child.object, target_label);
         if (world.paused_targets.contains(target) || world.unreadable_targets.contains(target) ||
-            world.frozen_targets.contains(target))
+            world.frozen_targets.contains(target) || world.unwritable_targets.contains(target))
             continue;
-        out.push_back({child.kind, key, string_at(*child.object, "/metadata/uid"), target});
+        out.push_back({child.kind, key, string_at(*child.object, "/metadata/uid"), target, child.cluster});
     }
     return out;
 }
@@ -102,7 +104,7 @@ std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChi
     for (const auto& child : children) {
         if (!child.object) continue;
         out.push_back({child.kind, kube::Store::key_of(*child.object), string_at(*child.object, "/metadata/uid"),
-                       label_of(*child.object, target_label)});
+                       label_of(*child.object, target_label), child.cluster});
     }
     return out;
 }
@@ -121,7 +123,10 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         outcome.desired_replicas = integer_at(desired.deployment, "/spec/replicas");
         outcome.pod_settings_conflicts = desired.pod_settings_conflicts;
         outcome.unknown_placeholders = desired.unknown_placeholders;
-        const bool blocked = outcome.paused || !outcome.pod_settings_conflicts.empty();
+        const std::string& cluster = target.cluster();
+        if (const auto why = world.unwritable_targets.find(target.metadata.name); why != world.unwritable_targets.end())
+            outcome.unwritable = why->second;
+        const bool blocked = outcome.paused || !outcome.pod_settings_conflicts.empty() || !outcome.unwritable.empty();
 
         outcome.in_sync = true;
         const std::pair<ChildKind, const kube::Json*> objects[] = {{ChildKind::ConfigMap, &desired.config_map},
@@ -129,8 +134,8 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
                                                                    {ChildKind::Service, &desired.service}};
         for (const auto& [kind, object] : objects) {
             const kube::ObjectKey key = kube::Store::key_of(*object);
-            desired_ids.insert({kind, key});
-            const kube::Json* live = find_child(world.children, kind, key);
+            desired_ids.insert({cluster, kind, key});
+            const kube::Json* live = find_child(world.children, cluster, kind, key);
             std::optional<std::string> difference =
                 live ? first_difference(*object, *live) : std::optional<std::string>("absent");
             if (!difference) continue;
@@ -148,23 +153,23 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
                     live->at(selector) != object->at(selector)) {
                     const std::string previous = label_of(*live, target_label);
                     if (!world.frozen_targets.contains(previous))
-                        out.replaces.push_back({kind, key, string_at(*live, "/metadata/uid"), previous});
+                        out.replaces.push_back({kind, key, string_at(*live, "/metadata/uid"), previous, cluster});
                     continue;
                 }
             }
             // Nulls are "must be absent" for the comparison only: server-side
             // apply would store a null annotation as "", so they are left out.
-            out.applies.push_back({kind, without_absent(*object), *difference, live == nullptr});
+            out.applies.push_back({kind, without_absent(*object), *difference, live == nullptr, cluster});
         }
 
         const kube::Json* deployment =
-            find_child(world.children, ChildKind::Deployment, kube::Store::key_of(desired.deployment));
+            find_child(world.children, cluster, ChildKind::Deployment, kube::Store::key_of(desired.deployment));
         outcome.ready_replicas = deployment ? integer_at(*deployment, "/status/readyReplicas") : 0;
         if (deployment != nullptr) {
             const RolloutProgress rollout = rollout_progress(*deployment, outcome.desired_replicas);
             outcome.rollout_missing = rollout.missing;
             outcome.ready = (outcome.paused || outcome.in_sync) && outcome.pod_settings_conflicts.empty() &&
-                            rollout.complete();
+                            outcome.unwritable.empty() && rollout.complete();
         }
         out.targets.push_back(std::move(outcome));
     }
@@ -183,7 +188,8 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
         if (!target.ready)
             waiting.push_back(target.target + " (" + std::to_string(target.ready_replicas) + "/" +
                               std::to_string(target.desired_replicas) + " ready" +
-                              (target.rollout_missing.empty() ? "" : "; " + target.rollout_missing) + ")");
+                              (target.rollout_missing.empty() ? "" : "; " + target.rollout_missing) +
+                              (target.unwritable.empty() ? "" : "; " + target.unwritable) + ")");
     }
 
     cap_list(status.targets, api::v1alpha1::max_listed_targets);  // readyTargets counts them all

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -28,13 +30,14 @@ enum class ChildKind { ConfigMap, Deployment, Service };
 
 kube::ResourceType resource_type_of(ChildKind kind);
 
-/// Which child: its kind and namespace/name.
-using ChildId = std::pair<ChildKind, kube::ObjectKey>;
+/// Which child: its cluster ("" = the operator's own), kind and namespace/name.
+using ChildId = std::tuple<std::string, ChildKind, kube::ObjectKey>;
 
 /// A child object found in a cache, labelled with the workload.
 struct CachedChild {
     ChildKind kind;
     kube::ObjectPtr object;
+    std::string cluster;  // whose cache it is in; "" = the operator's own
 };
 
 /// What the reconciler knows about the world of one workload.
@@ -51,6 +54,10 @@ struct WorkloadWorld {
     /// unknown: targets_unreadable_policies_could_assign), and those refused
     /// by target_refusals (nothing is written for them).
     std::set<std::string> frozen_targets;
+    /// Assigned targets that cannot be written to now (their cluster does
+    /// not answer, or is not the one they recorded): why. Treated as paused
+    /// for writes and prunes; never ready.
+    std::map<std::string, std::string> unwritable_targets;
 };
 
 /// Condition on a Workload: False while the workshop definition uses an unknown ${NAME}.
@@ -64,6 +71,7 @@ struct ChildApply {
     /// an object of that name may still exist, so the writer reads it and
     /// applies only when it is absent or not_ours() finds it Labfleet's.
     bool absent_from_cache = false;
+    std::string cluster;  // the target's cluster; "" = the operator's own
 };
 
 struct ChildPrune {
@@ -71,6 +79,7 @@ struct ChildPrune {
     kube::ObjectKey key;
     std::string uid;     // delete precondition
     std::string target;  // its labfleet.dev/target label
+    std::string cluster;  // "" = the operator's own
 };
 
 /// One assigned target as the status and the metrics show it.
@@ -86,6 +95,7 @@ struct TargetOutcome {
     /// complete (rollout_progress): no old replica left, the updated ones available.
     bool ready = false;
     std::string rollout_missing;  // what the Deployment's rollout lacks (RolloutProgress::missing)
+    std::string unwritable;       // why nothing can be written to the target now (WorkloadWorld::unwritable_targets)
     /// The pair's pod settings cannot run together (DesiredObjects::pod_settings_conflicts):
     /// nothing is applied to this target and the children stay as they are.
     std::vector<std::string> pod_settings_conflicts;
@@ -119,8 +129,9 @@ std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1:
 /// "Deployment ns/name".
 std::string child_name(ChildKind kind, const kube::ObjectKey& key);
 
-/// The cached child of `kind` named `key`, or null.
-const kube::Json* find_child(const std::vector<CachedChild>& children, ChildKind kind, const kube::ObjectKey& key);
+/// The cached child of `kind` named `key` in `cluster`, or null.
+const kube::Json* find_child(const std::vector<CachedChild>& children, const std::string& cluster, ChildKind kind,
+                             const kube::ObjectKey& key);
 
 /// Children of the workload that no desired object names any more (target
 /// unassigned or moved to another namespace), except those of paused,

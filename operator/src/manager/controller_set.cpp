@@ -8,6 +8,7 @@
 #include "controllers/key_mappers.hpp"
 #include "controllers/scheduling_policy_reconciler.hpp"
 #include "controllers/workload_reconciler.hpp"
+#include "kube/json/json_fields.hpp"
 
 namespace labfleet::manager {
 
@@ -61,10 +62,15 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     // others only through its spec and phase (and, for the target's
     // activeLease, its expiresAt).
     const kube::UpdateFilter declared = kube::spec_or_labels_changed;
+    // A remote target's recorded cluster identity is what lets its workloads write there.
+    const kube::UpdateFilter declared_or_identity = [](const kube::Json& old_target, const kube::Json& new_target) {
+        const kube::Json::json_pointer identity("/status/clusterUID");
+        return kube::spec_or_labels_changed(old_target, new_target) ||
+               old_target.value(identity, kube::Json()) != new_target.value(identity, kube::Json());
+    };
     p.workloads.watch_primary(caches.workloads);
-    for (auto* children : {&caches.config_maps, &caches.deployments, &caches.services})
-        p.workloads.watch(*children, map_child_to_workload());
-    p.workloads.watch(caches.targets, map_target_to_workloads(caches), declared);
+    watch_children({"", &caches.config_maps, &caches.deployments, &caches.services});
+    p.workloads.watch(caches.targets, map_target_to_workloads(caches), declared_or_identity);
     p.workloads.watch(caches.policies, map_policy_to_workloads(caches), declared);
     p.workloads.watch(caches.leases, map_lease_to_workloads(caches), lease_holding_changed);
 
@@ -83,10 +89,6 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
     // Which workloads a target has decides whether a lease's overrides are valid.
     p.leases.watch(caches.workloads, map_to_targets_with_lease_overrides(caches.leases), declared);
     p.leases.watch(caches.policies, map_to_targets_with_lease_overrides(caches.leases), declared);
-    // A rollout (status included) may change the Active lease's Serving condition.
-    p.leases.watch(caches.deployments, map_deployment_to_lease_target(caches));
-    // So may a workshop ConfigMap's content (the mapper reads only the target label).
-    p.leases.watch(caches.config_maps, map_deployment_to_lease_target(caches));
     // A lease deleted outright is a release (the lease watch queues its
     // target). Only while the controllers run: a standby plans nothing, so
     // it keeps nothing.
@@ -98,6 +100,29 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
 }
 
 ControllerSet::~ControllerSet() = default;
+
+void ControllerSet::watch_children(const controllers::ChildStores& stores) {
+    auto& p = *parts_;
+    for (auto* children : {stores.config_maps, stores.deployments, stores.services})
+        p.workloads.watch(*children, map_child_to_workload());
+    // A rollout (status included) may change the Active lease's Serving condition.
+    p.leases.watch(*stores.deployments, map_deployment_to_lease_target(context_.caches));
+    // So may a workshop ConfigMap's content (the mapper reads only the target label).
+    p.leases.watch(*stores.config_maps, map_deployment_to_lease_target(context_.caches));
+}
+
+void ControllerSet::cluster_changed(const std::string& cluster) {
+    auto& p = *parts_;
+    const auto to_workloads = map_target_to_workloads(context_.caches);
+    for (const auto& object : context_.caches.targets.list()) {
+        const std::string named = kube::string_at(*object, "/spec/cluster/name");
+        if (named != cluster) continue;
+        const std::string key = kube::key_of_object(*object);
+        p.targets.enqueue(key);
+        p.leases.enqueue(key);
+        for (const auto& workload : to_workloads(*object)) p.workloads.enqueue(workload);
+    }
+}
 
 void ControllerSet::start() {
     // Everything a first sync's handlers would queue is queued here, so the

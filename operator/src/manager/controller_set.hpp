@@ -33,6 +33,13 @@ public:
     /// True until every worker has returned after stop().
     bool running() const { return running_ > 0; }
 
+    /// The caches of one namespace of a remote cluster opened: its changes
+    /// reach the controllers as the operator's own cluster's do.
+    void watch_children(const controllers::ChildStores& stores);
+    /// What reconcilers see of `cluster` changed: its targets, their leases
+    /// and their workloads are looked at again.
+    void cluster_changed(const std::string& cluster);
+
 private:
     struct Parts;
     boost::asio::any_io_executor executor_;

@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "api/v1alpha1/group_version.hpp"
+#include "clusters/cluster_registry.hpp"
 #include "controllers/context.hpp"
 #include "controllers/desired_objects.hpp"
 #include "controllers/domain_metrics.hpp"
@@ -102,14 +103,15 @@ kube::Logger make_logger(const RunOptions& options) {
 
 /// Every informer the controllers read, in one place.
 struct Informers {
-    Informers(kube::Client& client, const kube::Clock& clock)
+    Informers(kube::Client& client, const kube::Clock& clock, const std::string& operator_namespace)
         : workloads(client, clock, api::v1alpha1::workloads(), streaming(), packed),
           targets(client, clock, api::v1alpha1::deployment_targets(), streaming()),
           policies(client, clock, api::v1alpha1::scheduling_policies(), streaming()),
           leases(client, clock, api::v1alpha1::environment_leases(), streaming()),
           config_maps(client, clock, kube::resources::config_maps(), children(unread().config_map), packed),
           deployments(client, clock, kube::resources::deployments(), children(unread().deployment), packed),
-          services(client, clock, kube::resources::services(), children(unread().service), packed) {}
+          services(client, clock, kube::resources::services(), children(unread().service), packed),
+          cluster_secrets(client, clock, kube::resources::secrets(), registered_clusters(operator_namespace)) {}
 
     /// Every cache syncs with a streaming list, served from the API server's
     /// watch cache an object at a time (a restart at 31,011 objects: ready in
@@ -117,6 +119,13 @@ struct Informers {
     static kube::WatchLoopOptions streaming() {
         kube::WatchLoopOptions options;
         options.streaming_list = true;
+        return options;
+    }
+    /// The Secrets that register other clusters: in the operator's namespace, by label.
+    static kube::WatchLoopOptions registered_clusters(const std::string& ns) {
+        kube::WatchLoopOptions options = streaming();
+        options.ns = ns;
+        options.label_selector = clusters::cluster_secret_selector();
         return options;
     }
     static const controllers::UnreadChildFields& unread() { return controllers::unread_child_fields(); }
@@ -139,14 +148,14 @@ struct Informers {
     /// more (a sixth of a restart's CPU): ControllerSet::start queues those keys.
     static constexpr kube::StoreOptions packed{.packed = true, .silent_first_sync = true};
     std::vector<kube::Informer*> all() {
-        return {&workloads, &targets, &policies, &leases, &config_maps, &deployments, &services};
+        return {&workloads, &targets, &policies, &leases, &config_maps, &deployments, &services, &cluster_secrets};
     }
     controllers::Caches caches() {
         return {workloads.store(), targets.store(), policies.store(), leases.store(),
                 config_maps.store(), deployments.store(), services.store()};
     }
 
-    kube::Informer workloads, targets, policies, leases, config_maps, deployments, services;
+    kube::Informer workloads, targets, policies, leases, config_maps, deployments, services, cluster_secrets;
 };
 
 class Runtime {
@@ -159,12 +168,18 @@ public:
           transport_(config_, io_.get_executor()),
           clients_(transport_, metrics_, [this] { return may_write(); },
                    [this] { return transport_.reload_credentials(); }, {.dry_run = options.dry_run}),
-          informers_(clients_.reader(), clock_),
+          informers_(clients_.reader(), clock_, leader_namespace()),
           events_(io_.get_executor(), clients_.writer(), clock_, {.reporting_instance = identity_}),
           context_{clients_.writer(), clock_, informers_.caches(), events_, &domain_metrics_, namespace_rules()},
           crash_record_(make_crash_record(options, io_.get_executor())),
           controllers_(io_.get_executor(), context_, metrics_, options, crash_record_.get(), test_abort_in_reconcile()),
+          clusters_(io_.get_executor(), clock_, informers_.cluster_secrets.store(), informers_.targets.store(),
+                    leader_namespace(), [this] { return may_write(); }),
           log_(kube::default_logger().named("manager")) {
+        context_.remotes = &clusters_;
+        clusters_.set_hooks({[this](const controllers::ChildStores& stores) { controllers_.watch_children(stores); },
+                             [this](const std::string& cluster) { controllers_.cluster_changed(cluster); }});
+        clusters_.start();
         // Every replica exports the series from the start, a standby with 0, so
         // that max(leader_election_master_status) < 1 can tell "nobody leads".
         metrics_.set_leader(options.leader_election_id, false);
@@ -399,6 +414,7 @@ private:
             elector_->stop();
             co_await elector_->release();
         }
+        clusters_.stop();
         for (auto* informer : informers_.all()) informer->stop();
         for (auto& server : servers_) server->stop();
         // An orderly exit, even past the grace, is not a crash of what was in flight.
@@ -427,6 +443,7 @@ private:
     controllers::Context context_;
     std::unique_ptr<kube::CrashRecord> crash_record_;  // --crash-record-dir; null when off
     ControllerSet controllers_;
+    clusters::ClusterRegistry clusters_;  // the other clusters targets name (spec.cluster)
     std::unique_ptr<kube::LeaderElector> elector_;
     // /metrics reviews (with --metrics-secure): a client of their own, so a
     // scrape never queues behind the controllers' requests.

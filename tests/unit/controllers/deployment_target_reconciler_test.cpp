@@ -41,14 +41,23 @@ Json target_json(const std::string& name, const std::string& ns, const std::stri
 
 const char* not_found = R"({"kind":"Status","reason":"NotFound","code":404,"message":"not found"})";
 
+/// `context` with `remotes` as its registered clusters.
+Context with_remotes(Context context, RemoteClusters* remotes) {
+    context.remotes = remotes;
+    return context;
+}
+
 struct Fixture {
+    explicit Fixture(RemoteClusters* remotes = nullptr) : remotes(remotes) {}
+    RemoteClusters* remotes;
     boost::asio::io_context io;
     FakeClient client;
     kube::FakeClock clock;
     kube::Store workloads, targets, policies, leases, config_maps, deployments, services;
     RecordingSink events;
-    Context context{client, clock, Caches{workloads, targets, policies, leases, config_maps, deployments, services},
-                    events, nullptr};
+    Context context = with_remotes(
+        {client, clock, Caches{workloads, targets, policies, leases, config_maps, deployments, services}, events, nullptr},
+        remotes);
     DeploymentTargetReconciler reconciler{context};
 
     ReconcileResult run(const std::string& key) {
@@ -190,4 +199,107 @@ TEST_CASE("status writer: an invalid target is Stalled with one Warning Event, a
     CHECK(f.run("stg").kind == ReconcileResult::Kind::Done);
     CHECK(f.client.requests.size() == before);
     CHECK(f.events.events.size() == 1);
+}
+
+namespace {
+
+/// A RemoteClusters answering every question with one access.
+struct FixedClusters final : RemoteClusters {
+    ClusterAccess answer;
+    ClusterAccess access(const std::string&, const std::string&) override { return answer; }
+    std::vector<ChildStores> child_stores() const override { return {}; }
+};
+
+Json remote_target_json(const std::string& recorded_uid) {
+    Json target = target_json("stg-eu", "labs", "2026-01-01T00:00:00Z");
+    target["spec"]["cluster"] = {{"name", "eu"}};
+    if (!recorded_uid.empty()) target["status"] = {{"clusterUID", recorded_uid}};
+    return target;
+}
+
+struct RemoteFixture : Fixture {
+    FakeClient remote;
+    TargetNamespaces remote_namespaces;
+    FixedClusters clusters;
+    RemoteFixture() : Fixture(&clusters) {  // used only once constructed
+        clusters.answer.client = &remote;
+        clusters.answer.namespaces = &remote_namespaces;
+        clusters.answer.uid = "uid-of-eu";
+        clusters.answer.synced = true;
+    }
+    Json written_status() { return Json::parse(client.requests.back().body)["status"]; }
+};
+
+} // namespace
+
+TEST_CASE("target reconciler: a remote target records its cluster's identity and reads its namespace there",
+          "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    f.targets.apply(ptr(remote_target_json("")));
+    f.remote.push_response(200, R"({"metadata":{"name":"labs"}})");  // GET namespace, in the remote
+    f.client.push_response(200, "{}");                                // status, at home
+    f.run("stg-eu");
+    REQUIRE(f.remote.requests.size() == 1);
+    CHECK(f.remote.requests[0].target == "/api/v1/namespaces/labs");
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(f.written_status()["clusterUID"] == "uid-of-eu");
+    CHECK(f.written_ready()["reason"] == "NamespaceReady");
+    CHECK(f.remote_namespaces.known("labs"));
+    CHECK_FALSE(f.context.namespaces->known("labs"));  // the home cluster's namespaces are another set
+
+    SECTION("its workloads may now write there, and only there") {
+        auto decoded = api::v1alpha1::DeploymentTarget::from_json(remote_target_json("uid-of-eu"));
+        const ClusterAccess access = access_for(f.context, decoded.value());
+        CHECK(access.writable());
+        CHECK(access.client == &f.remote);
+    }
+    SECTION("until it has recorded the identity, nothing is written") {
+        auto decoded = api::v1alpha1::DeploymentTarget::from_json(remote_target_json(""));
+        const ClusterAccess access = access_for(f.context, decoded.value());
+        CHECK_FALSE(access.writable());
+        CHECK(access.reason == cluster_pending_reason);
+    }
+}
+
+TEST_CASE("target reconciler: a cluster that now leads elsewhere stalls the target and is not touched",
+          "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    f.targets.apply(ptr(remote_target_json("uid-recorded-first")));
+    f.client.push_response(200, "{}");  // status
+    f.run("stg-eu");
+    CHECK(f.remote.requests.empty());
+    CHECK(f.written_status()["clusterUID"] == "uid-recorded-first");  // the first cluster stays the target's
+    CHECK(f.written_ready()["reason"] == cluster_changed_reason);
+    CHECK(f.written_ready()["status"] == "False");
+    auto decoded = api::v1alpha1::DeploymentTarget::from_json(remote_target_json("uid-recorded-first"));
+    const ClusterAccess access = access_for(f.context, decoded.value());
+    CHECK_FALSE(access.writable());
+    CHECK(access.reason == cluster_changed_reason);
+}
+
+TEST_CASE("target reconciler: an unreachable cluster turns the target not ready and keeps what it recorded",
+          "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    f.clusters.answer = {};
+    f.clusters.answer.reason = cluster_unreachable_reason;
+    f.clusters.answer.message = "cluster eu does not answer: connect: timed out";
+    f.targets.apply(ptr(remote_target_json("uid-of-eu")));
+    f.client.push_response(200, "{}");  // status
+    f.run("stg-eu");
+    CHECK(f.remote.requests.empty());
+    CHECK(f.written_status()["clusterUID"] == "uid-of-eu");
+    const Json ready = f.written_ready();
+    CHECK(ready["status"] == "False");
+    CHECK(ready["reason"] == cluster_unreachable_reason);
+    CHECK(ready["message"] == "cluster eu does not answer: connect: timed out");
+}
+
+TEST_CASE("target reconciler: a target naming a cluster in a process without remotes is stalled",
+          "[controllers][target][io][clusters]") {
+    Fixture f;
+    f.targets.apply(ptr(remote_target_json("")));
+    f.client.push_response(200, "{}");  // status
+    f.run("stg-eu");
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(f.written_ready()["reason"] == cluster_invalid_reason);
 }

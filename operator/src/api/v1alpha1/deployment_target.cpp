@@ -23,6 +23,10 @@ kube::Result<DeploymentTarget> DeploymentTarget::from_json(const kube::Json& jso
     FieldReader spec(root.object("spec", true), "spec", state);
     out.spec.environment = spec.required_string("environment");
     out.spec.target_namespace = spec.required_string("namespace");
+    if (const kube::Json* cluster = spec.object("cluster")) {
+        FieldReader ref(cluster, "spec.cluster", state);
+        out.spec.cluster = ClusterRef{ref.required_string("name")};
+    }
     out.spec.registry = spec.string_or("registry", "");
     out.spec.channel = spec.string_or("channel", "prod");
     FieldReader leases(spec.object("leases"), "spec.leases", state);
@@ -43,6 +47,7 @@ kube::Result<DeploymentTarget> DeploymentTarget::from_json(const kube::Json& jso
                                                  lease.optional_time("expiresAt")};
     }
     out.status.pending_leases = status.integer_or("pendingLeases", 0, 0, max_int);
+    out.status.cluster_uid = status.string_or("clusterUID", "");
 
     if (state.failed()) return to_api_error(*state.error());
     return out;
@@ -53,6 +58,8 @@ std::vector<FieldError> validate(const DeploymentTarget& target) {
     const auto& spec = target.spec;
     if (!is_dns_label(spec.environment))
         errors.push_back({"spec.environment", "must be a DNS label (lowercase a-z, 0-9, '-', at most 63)"});
+    if (spec.cluster && !is_dns_subdomain(spec.cluster->name))
+        errors.push_back({"spec.cluster.name", "must be a Secret name (an RFC 1123 subdomain, at most 253)"});
     if (!is_dns_label(spec.target_namespace))
         errors.push_back({"spec.namespace", "must be a DNS label (lowercase a-z, 0-9, '-', at most 63)"});
     if (auto error = channel_error(spec.channel)) errors.push_back({"spec.channel", *error});
@@ -68,11 +75,17 @@ std::vector<FieldError> validate(const DeploymentTarget& target) {
     return errors;
 }
 
+const std::string& DeploymentTarget::cluster() const {
+    static const std::string home;
+    return spec.cluster ? spec.cluster->name : home;
+}
+
 kube::Json to_json(const DeploymentTargetStatus& status) {
     kube::Json out = {{"observedGeneration", status.observed_generation},
                       {"conditions", to_json(status.conditions)},
                       {"workloads", status.workloads},
                       {"pendingLeases", status.pending_leases}};
+    if (!status.cluster_uid.empty()) out["clusterUID"] = status.cluster_uid;
     if (status.active_lease) {
         kube::Json lease = {{"name", status.active_lease->name}, {"holder", status.active_lease->holder}};
         if (status.active_lease->expires_at) lease["expiresAt"] = kube::format_rfc3339(*status.active_lease->expires_at);

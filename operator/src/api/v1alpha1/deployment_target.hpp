@@ -23,9 +23,17 @@ struct LeaseSettings {
     std::chrono::milliseconds notify_before = std::chrono::minutes{5};
 };
 
+/// spec.cluster: the cluster the target's namespace is in, named by a Secret
+/// of the operator's namespace that holds its kubeconfig (clusters/).
+struct ClusterRef {
+    std::string name;
+    friend bool operator==(const ClusterRef&, const ClusterRef&) = default;
+};
+
 struct DeploymentTargetSpec {
     std::string environment;       // DNS label: dev, qa, stg, prod
     std::string target_namespace;  // spec.namespace
+    std::optional<ClusterRef> cluster;  // absent: the operator's own cluster
     std::string registry;          // REGISTRY_HOST; "" = none
     std::string channel = "prod";
     LeaseSettings leases;
@@ -46,6 +54,9 @@ struct DeploymentTargetStatus {
     std::int64_t workloads = 0;
     std::optional<ActiveLeaseRef> active_lease;
     std::int64_t pending_leases = 0;
+    /// The uid of the kube-system namespace of spec.cluster, as first seen:
+    /// a Secret that later leads elsewhere is refused (clusters/cluster_identity).
+    std::string cluster_uid;
     friend bool operator==(const DeploymentTargetStatus&, const DeploymentTargetStatus&) = default;
 };
 
@@ -53,6 +64,9 @@ struct DeploymentTarget {
     ObjectMeta metadata;
     DeploymentTargetSpec spec;
     DeploymentTargetStatus status;
+
+    /// spec.cluster.name; "" for the operator's own cluster.
+    const std::string& cluster() const;
 
     /// Decodes a whole object, applying the schema defaults; never throws.
     static kube::Result<DeploymentTarget> from_json(const kube::Json& json);

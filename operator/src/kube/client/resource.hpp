@@ -32,6 +32,7 @@ namespace resources {
 inline ResourceType config_maps() { return {"", "v1", "ConfigMap", "configmaps", true}; }
 inline ResourceType services() { return {"", "v1", "Service", "services", true}; }
 inline ResourceType namespaces() { return {"", "v1", "Namespace", "namespaces", false}; }
+inline ResourceType secrets() { return {"", "v1", "Secret", "secrets", true}; }
 inline ResourceType deployments() { return {"apps", "v1", "Deployment", "deployments", true}; }
 inline ResourceType leases() { return {"coordination.k8s.io", "v1", "Lease", "leases", true}; }
 inline ResourceType events() { return {"events.k8s.io", "v1", "Event", "events", true}; }

@@ -39,6 +39,7 @@ struct Entry {
     std::string file;
     std::string path;  // "clusters[0].cluster", for messages
     YAML::Node body;
+    bool inline_only = false;  // FileReferences::Refuse: a path field is an error, not a file read
 };
 
 struct MergedConfig {
@@ -132,6 +133,9 @@ Error material(const Entry& entry, const char* data_field, const char* path_fiel
         if (!decoded) return ConfigError{entry.file, entry.path + "." + data_field, "invalid base64"};
         out = std::move(*decoded);
     } else if (path && !path->empty()) {
+        if (entry.inline_only)
+            return ConfigError{entry.file, entry.path + "." + path_field,
+                               std::string("file references are not allowed here (use ") + data_field + ")"};
         const fs::path resolved = fs::path(*path).is_absolute() ? fs::path(*path)
                                                                  : fs::path(entry.file).parent_path() / *path;
         auto content = read_file(resolved.string());
@@ -186,6 +190,8 @@ Error apply_user(const Entry& user, ClusterConfig& config) {
     if (Error e = scalar(user.body, user.file, user.path, "tokenFile", token_file)) return e;
     config.token = token.value_or("");
     if (token_file && !token_file->empty()) {
+        if (user.inline_only)
+            return ConfigError{user.file, user.path + ".tokenFile", "file references are not allowed here (use token)"};
         const fs::path resolved = fs::path(*token_file).is_absolute()
                                       ? fs::path(*token_file)
                                       : fs::path(user.file).parent_path() / *token_file;
@@ -279,9 +285,13 @@ ConfigResult load_kubeconfig(const std::vector<std::string>& files, std::string_
     return resolve(merged, context);
 }
 
-ConfigResult load_kubeconfig_text(std::string_view text, const std::string& file, std::string_view context) {
+ConfigResult load_kubeconfig_text(std::string_view text, const std::string& file, std::string_view context,
+                                  FileReferences files) {
     MergedConfig merged;
     if (Error e = merge_text(text, file, merged)) return *e;
+    if (files == FileReferences::Refuse)
+        for (auto* entries : {&merged.clusters, &merged.users})
+            for (auto& [name, entry] : *entries) entry.inline_only = true;
     return resolve(merged, context);
 }
 

@@ -70,9 +70,15 @@ enum class MissingFile { Fail, Skip };
 ConfigResult load_kubeconfig(const std::vector<std::string>& files, std::string_view context = {},
                              MissingFile missing = MissingFile::Fail);
 
+/// Whether a kubeconfig may name files (client-certificate, tokenFile, ...).
+/// One that comes from an object rather than the operator's own disk may not:
+/// it would read the operator's files (its service account token, say).
+enum class FileReferences { Allow, Refuse };
+
 /// load_kubeconfig of one kubeconfig given as `text` rather than read from
 /// disk; `file` names it in messages and anchors the relative paths inside it.
-ConfigResult load_kubeconfig_text(std::string_view text, const std::string& file, std::string_view context = {});
+ConfigResult load_kubeconfig_text(std::string_view text, const std::string& file, std::string_view context = {},
+                                  FileReferences files = FileReferences::Allow);
 
 /// The in-cluster config: KUBERNETES_SERVICE_HOST/PORT and the service
 /// account's token (kept as token_file, so the transport re-reads rotated

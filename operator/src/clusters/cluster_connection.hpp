@@ -1,0 +1,107 @@
+#pragma once
+// ClusterConnection: everything Labfleet holds for one registered cluster —
+// its HTTPS client and client stack (own retries and rate of requests), a
+// probe that reads the cluster's identity and notices it going away, and the
+// caches of Labfleet's children in the namespaces that targets use there.
+// It is the unit of ownership: opened when the first target names the
+// cluster, closed when the last one goes or its credentials change, so that
+// a later step can hand whole connections to different replicas.
+//
+// Watches are narrow: one per kind and namespace, selected on the server by
+// app.kubernetes.io/managed-by=labfleet, so a Role per target namespace is
+// all the remote side grants.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "clusters/cluster_secret.hpp"
+#include "controllers/cluster_access.hpp"
+#include "controllers/context.hpp"
+#include "kube/cache/informer.hpp"
+#include "kube/client/client_stack.hpp"
+#include "kube/net/https_client.hpp"
+#include "kube/util/clock.hpp"
+#include "kube/util/logger.hpp"
+
+namespace labfleet::clusters {
+
+namespace asio = boost::asio;
+
+enum class ConnectionState { Connecting, Up, Down };
+
+class ClusterConnection : public std::enable_shared_from_this<ClusterConnection> {
+public:
+    /// `clock` must outlive the connection; `may_write` is the leader gate;
+    /// `changed` is called when the state or the identity changes.
+    ClusterConnection(std::string name, ClusterCredentials credentials, asio::any_io_executor executor,
+                      const kube::Clock& clock, std::function<bool()> may_write, std::function<void()> changed);
+    ~ClusterConnection();
+    ClusterConnection(const ClusterConnection&) = delete;
+    ClusterConnection& operator=(const ClusterConnection&) = delete;
+
+    /// Starts the probe. Called once.
+    void start();
+    /// Stops the probe and every watch; the object may go once finished().
+    void stop();
+    /// Stopped and nothing of it running any more.
+    bool finished() const;
+
+    const std::string& name() const { return name_; }
+    const std::string& fingerprint() const { return fingerprint_; }
+    ConnectionState state() const { return state_; }
+    /// Why the cluster is Down (or not up yet).
+    const std::string& problem() const { return problem_; }
+    /// The uid of its kube-system namespace; "" until read.
+    const std::string& uid() const { return uid_; }
+
+    /// Watches exactly the namespaces `wanted`: opens the new ones (calling
+    /// `opened` with their caches) and closes the others.
+    void watch_namespaces(const std::set<std::string>& wanted,
+                          const std::function<void(const controllers::ChildStores&)>& opened);
+    std::vector<controllers::ChildStores> child_stores() const;
+    /// The caches of `ns` are watched and have their first list.
+    bool synced(const std::string& ns) const;
+
+    kube::Client& writer() { return clients_.writer(); }
+    controllers::TargetNamespaces& namespaces() { return namespaces_; }
+
+private:
+    struct NamespaceCaches;
+    /// Counts nothing yet: per-cluster request metrics are a later step.
+    struct Unobserved final : kube::RequestObserver {
+        void on_request(std::string_view, std::string_view) override {}
+    };
+
+    asio::awaitable<void> probe();
+    void set_state(ConnectionState state, std::string problem, std::string uid);
+    void reap();
+
+    std::string name_;
+    std::string fingerprint_;
+    asio::any_io_executor executor_;
+    const kube::Clock& clock_;
+    std::function<void()> changed_;
+    Unobserved observer_;
+    kube::net::HttpsClient transport_;
+    kube::ClientStack clients_;
+    controllers::TargetNamespaces namespaces_;
+    std::map<std::string, std::unique_ptr<NamespaceCaches>> watched_;
+    std::vector<std::unique_ptr<NamespaceCaches>> closing_;  // stopped, loops not finished yet
+    asio::steady_timer timer_;
+    ConnectionState state_ = ConnectionState::Connecting;
+    std::string problem_ = "not contacted yet";
+    std::string uid_;
+    bool stopped_ = false;
+    bool probing_ = false;
+    kube::Logger log_;
+};
+
+} // namespace labfleet::clusters

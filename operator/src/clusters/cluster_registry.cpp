@@ -32,7 +32,10 @@ void ClusterRegistry::start() {
 void ClusterRegistry::stop() {
     if (stopped_) return;
     stopped_ = true;
-    for (auto& [name, connection] : connections_) connection->stop();
+    for (auto& [name, connection] : connections_) {
+        connection->stop();
+        closing_.push_back(std::move(connection));  // goes with the registry, after its loops were cancelled
+    }
     connections_.clear();
 }
 
@@ -58,6 +61,7 @@ void ClusterRegistry::resync() {
         std::string why;
         std::optional<ClusterCredentials> credentials;
         const kube::ObjectPtr secret = secrets_.get({secret_namespace_, name});
+        if (!secret && !secrets_.synced()) continue;  // refresh() looks again once synced
         if (!secret) {
             why = "Secret " + secret_namespace_ + "/" + name + " not found (a cluster is registered by a Secret labelled " +
                   cluster_secret_selector() + ")";

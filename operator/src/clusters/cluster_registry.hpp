@@ -43,6 +43,9 @@ public:
     void set_hooks(RegistryHooks hooks) { hooks_ = std::move(hooks); }
     /// Follows the two caches from now on.
     void start();
+    /// Looks at the caches again; called once they have synced (before,
+    /// a Secret not cached yet is not taken for a missing one).
+    void refresh() { resync(); }
     /// Closes every connection.
     void stop();
 

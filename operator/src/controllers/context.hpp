@@ -87,6 +87,9 @@ struct Context {
     /// The registered clusters that targets may name (spec.cluster); null:
     /// none, and a target naming one is never written to.
     RemoteClusters* remotes = nullptr;
+    /// How long a deleted target in another cluster waits for its objects
+    /// there to go (DeploymentTargetReconciler::finalize).
+    std::chrono::milliseconds remote_cleanup_grace{std::chrono::minutes{10}};
 };
 
 /// How to reach `target`'s namespace: the operator's own client, or the

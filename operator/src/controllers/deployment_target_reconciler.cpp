@@ -3,10 +3,13 @@
 #include "api/v1alpha1/group_version.hpp"
 #include "controllers/assignments.hpp"
 #include "controllers/conditions.hpp"
+#include "controllers/desired_objects.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/health.hpp"
 #include "controllers/status_patch.hpp"
 #include "controllers/status_writer.hpp"
+#include "kube/client/rest.hpp"
+#include "kube/json/json_fields.hpp"
 
 // GCC 12 reports asio's awaitable frame allocation (unsized new, sized
 // delete) as mismatched after inlining: a false positive (GCC PR 109224).
@@ -20,6 +23,24 @@ using api::v1alpha1::DeploymentTarget;
 using kube::ReconcileResult;
 
 namespace {
+
+bool has_finalizer(const kube::Json& target) {
+    const kube::Json::json_pointer pointer("/metadata/finalizers");
+    if (!target.contains(pointer) || !target.at(pointer).is_array()) return false;
+    for (const auto& finalizer : target.at(pointer))
+        if (finalizer == DeploymentTargetReconciler::remote_objects_finalizer) return true;
+    return false;
+}
+
+/// The target's finalizers but Labfleet's.
+kube::Json without_finalizer(const kube::Json& target) {
+    kube::Json out = kube::Json::array();
+    const kube::Json::json_pointer pointer("/metadata/finalizers");
+    if (target.contains(pointer) && target.at(pointer).is_array())
+        for (const auto& finalizer : target.at(pointer))
+            if (finalizer != DeploymentTargetReconciler::remote_objects_finalizer) out.push_back(finalizer);
+    return out;
+}
 
 /// Why the remote cluster of `target` cannot be written to now; nullopt when
 /// it can. Records the cluster's identity in `uid` on first contact.
@@ -39,15 +60,90 @@ std::optional<Health> cluster_problem(const DeploymentTarget& target, const Clus
 
 } // namespace
 
-DeploymentTargetReconciler::DeploymentTargetReconciler(Context context) : ctx_(context) {}
+DeploymentTargetReconciler::DeploymentTargetReconciler(Context context)
+    : ctx_(context), log_(kube::default_logger().named("deploymenttarget")) {}
+
+boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::finalize(kube::ObjectPtr object,
+                                                                             DeploymentTarget target) {
+    const std::string& name = target.metadata.name;
+    struct Left {
+        kube::ResourceType type;
+        kube::ObjectKey key;
+        std::string uid;
+    };
+    std::vector<Left> left;
+    for (const ChildStores& stores : all_child_stores(ctx_)) {
+        if (stores.cluster != target.cluster()) continue;
+        const std::pair<kube::ResourceType, kube::Store*> kinds[] = {{kube::resources::config_maps(), stores.config_maps},
+                                                                    {kube::resources::deployments(), stores.deployments},
+                                                                    {kube::resources::services(), stores.services}};
+        for (const auto& [type, store] : kinds)
+            for (const auto& child : store->list_by_index(target_label, name))
+                left.push_back({type, kube::Store::key_of(*child), kube::string_at(*child, "/metadata/uid")});
+    }
+    const ClusterAccess reach = access_for(ctx_, target);
+    if (reach.writable()) {
+        if (left.empty()) {
+            log_.info("objects in its cluster removed: letting the target go", {{"target", name}, {"cluster", target.cluster()}});
+            co_return co_await write_finalizers(*object, without_finalizer(*object));
+        }
+        std::vector<std::string> failures;
+        for (const Left& child : left) {
+            kube::DeleteOptions options;
+            if (!child.uid.empty()) options.precondition_uid = child.uid;
+            log_.info("deleting an object of a deleted target", {{"target", name}, {"cluster", target.cluster()},
+                                                                 {"kind", child.type.kind}, {"object", child.key.str()}});
+            auto removed = co_await kube::rest::remove(*reach.client, child.type, child.key, options);
+            if (!removed.ok() && removed.error().reason != kube::ErrorReason::NotFound)
+                failures.push_back("delete " + child.type.kind + " " + child.key.str() + ": " + removed.error().describe());
+        }
+        if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
+        // The caches show the deletes; the next look lets the target go.
+        co_return ReconcileResult::requeue_after(std::chrono::seconds{1});
+    }
+    const kube::WallTime deadline = *target.metadata.deletion_timestamp + ctx_.remote_cleanup_grace;
+    const kube::WallTime now = ctx_.clock.now();
+    if (now < deadline) {
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        co_return ReconcileResult::requeue_after(std::min<std::chrono::milliseconds>(wait, std::chrono::seconds{10}));
+    }
+    std::string what = left.empty() ? "its objects" : std::to_string(left.size()) + " objects";
+    const std::string note = "cluster " + target.cluster() + " could not be written to within the grace of " +
+                             std::to_string(ctx_.remote_cleanup_grace.count() / 1000) + "s (" + reach.message +
+                             "): " + what + " labelled " + std::string(target_label) + "=" + name + " in namespace " +
+                             target.spec.target_namespace + " are left there";
+    log_.warn("letting a deleted target go, leaving its objects", {{"target", name}, {"note", note}});
+    ctx_.events.record(*object, kube::EventType::Warning, "RemoteObjectsLeft", note, "Delete");
+    co_return co_await write_finalizers(*object, without_finalizer(*object));
+}
+
+boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::write_finalizers(const kube::Json& object,
+                                                                                     kube::Json finalizers) {
+    const kube::Json patch = {
+        {"metadata", {{"finalizers", std::move(finalizers)},
+                      {"resourceVersion", kube::string_at(object, "/metadata/resourceVersion")}}}};
+    const kube::ObjectKey key{"", kube::string_at(object, "/metadata/name")};
+    auto written = co_await kube::rest::patch(ctx_.client, api::v1alpha1::deployment_targets(), key,
+                                              kube::PatchType::Merge, patch);
+    if (written.ok() || written.error().reason == kube::ErrorReason::NotFound) co_return ReconcileResult::done();
+    if (written.error().reason == kube::ErrorReason::Conflict)
+        co_return ReconcileResult::requeue("finalizers: " + written.error().describe());
+    co_return ReconcileResult::failed("write finalizers: " + written.error().describe());
+}
 
 boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(std::string key) {
     const kube::ObjectPtr object = ctx_.caches.targets.get({"", key});
     if (!object) co_return ReconcileResult::done();
     const LenientHeader header = read_lenient_header(*object);
-    if (header.metadata.deletion_timestamp) co_return ReconcileResult::done();
-
     auto decoded = DeploymentTarget::from_json(*object);
+    if (header.metadata.deletion_timestamp) {
+        if (!has_finalizer(*object)) co_return ReconcileResult::done();
+        if (decoded.ok()) co_return co_await finalize(object, decoded.value());
+        // Its cluster cannot be told: nothing can be removed, and holding the object would not change that.
+        log_.warn("deleted target does not decode: its finalizer is removed, objects in its cluster are left",
+                  {{"target", key}, {"error", decoded.error().describe()}});
+        co_return co_await write_finalizers(*object, without_finalizer(*object));
+    }
     const kube::ResourceType type = api::v1alpha1::deployment_targets();
     if (const auto problem = spec_problem_of(decoded)) {
         api::v1alpha1::DeploymentTargetStatus current;
@@ -63,6 +159,12 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     }
 
     const DeploymentTarget& target = decoded.value();
+    if (!target.cluster().empty() && !has_finalizer(*object)) {
+        kube::Json finalizers = object->value(kube::Json::json_pointer("/metadata/finalizers"), kube::Json::array());
+        finalizers.push_back(remote_objects_finalizer);
+        // The update this brings queues the target again.
+        co_return co_await write_finalizers(*object, std::move(finalizers));
+    }
     TargetFacts facts;
     const auto workloads = decode_workloads(ctx_.caches.workloads);
     const std::vector<DeploymentTarget> one{target};

@@ -85,6 +85,8 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     std::map<std::string, ClusterAccess> access;
     for (auto& target : targets_assigned_to(workload, targets->items, policies->items)) {
         if (refusals.contains(target.metadata.name)) continue;  // the target's status says why
+        // A deleted target still cached is being finalized: its children are pruned, none written.
+        if (target.metadata.deletion_timestamp) continue;
         ClusterAccess reach = access_for(ctx_, target);
         if (!reach.writable()) world.unwritable_targets[target.metadata.name] = reach.message;
         access.emplace(target.metadata.name, std::move(reach));

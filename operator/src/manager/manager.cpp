@@ -170,20 +170,18 @@ public:
                    [this] { return transport_.reload_credentials(); }, {.dry_run = options.dry_run}),
           informers_(clients_.reader(), clock_, leader_namespace()),
           events_(io_.get_executor(), clients_.writer(), clock_, {.reporting_instance = identity_}),
-          context_{clients_.writer(), clock_, informers_.caches(), events_, &domain_metrics_, namespace_rules()},
-          crash_record_(make_crash_record(options, io_.get_executor())),
-          controllers_(io_.get_executor(), context_, metrics_, options, crash_record_.get(), test_abort_in_reconcile()),
           clusters_(io_.get_executor(), clock_, informers_.cluster_secrets.store(), informers_.targets.store(),
                     leader_namespace(), [this] { return may_write(); }),
+          context_(make_context()),
+          crash_record_(make_crash_record(options, io_.get_executor())),
+          controllers_(io_.get_executor(), context_, metrics_, options, crash_record_.get(), test_abort_in_reconcile()),
           log_(kube::default_logger().named("manager")) {
-        context_.remotes = &clusters_;
         clusters_.set_hooks({[this](const controllers::ChildStores& stores) { controllers_.watch_children(stores); },
                              [this](const std::string& cluster) { controllers_.cluster_changed(cluster); }});
         clusters_.start();
         // Every replica exports the series from the start, a standby with 0, so
         // that max(leader_election_master_status) < 1 can tell "nobody leads".
         metrics_.set_leader(options.leader_election_id, false);
-        context_.operator_namespace = leader_namespace();
         domain_metrics_.count_leases(informers_.leases.store());
         domain_metrics_.observe_queue_waits(informers_.leases.store(), [this] { return may_write(); });
         domain_metrics_.export_objects({informers_.workloads.store(), informers_.targets.store(),
@@ -217,6 +215,16 @@ public:
 
 private:
     bool may_write() const { return !elector_ || elector_->is_leader(); }
+
+    /// The context every reconciler copies: complete before the first copy.
+    controllers::Context make_context() {
+        controllers::Context context{clients_.writer(), clock_, informers_.caches(), events_, &domain_metrics_,
+                                     namespace_rules()};
+        context.operator_namespace = leader_namespace();
+        context.remotes = &clusters_;
+        context.remote_cleanup_grace = options_.remote_cleanup_grace;
+        return context;
+    }
 
     /// --denied-namespaces plus, in a cluster, the operator's own namespace.
     controllers::NamespaceRules namespace_rules() const {
@@ -372,6 +380,7 @@ private:
         }
         if (stopping_) co_return;
         log_.info("caches synced");
+        clusters_.refresh();
         if (elector_) {
             asio::co_spawn(io_, elector_->run([this](bool leading) { on_leadership(leading); }), asio::detached);
         } else {
@@ -440,10 +449,10 @@ private:
 
     Informers informers_;
     ApiEventSink events_;
+    clusters::ClusterRegistry clusters_;  // the other clusters targets name (spec.cluster)
     controllers::Context context_;
     std::unique_ptr<kube::CrashRecord> crash_record_;  // --crash-record-dir; null when off
     ControllerSet controllers_;
-    clusters::ClusterRegistry clusters_;  // the other clusters targets name (spec.cluster)
     std::unique_ptr<kube::LeaderElector> elector_;
     // /metrics reviews (with --metrics-secure): a client of their own, so a
     // scrape never queues behind the controllers' requests.

@@ -122,6 +122,7 @@ std::map<std::string, Flag> run_flags(RunOptions& o) {
         {"log-format", {log_format_flag(o.log_format), false, "json or text (default json)"}},
         {"log-level", {choice_flag(o.log_level, {"error", "warn", "info", "debug"}), false, "error|warn|info|debug (default info)"}},
         {"lease-history-retention", {seconds_flag(o.lease_history_retention), false, "delete finished EnvironmentLeases after this many seconds (default 86400s)"}},
+        {"remote-cleanup-grace", {seconds_flag(o.remote_cleanup_grace), false, "how long a deleted DeploymentTarget in another cluster waits for its objects there to be removed before it lets go, leaving them (default 600s)"}},
         {"cache-sync-timeout", {seconds_flag(o.cache_sync_timeout), false, "exit 1, naming the cause, when the caches have not synced within this at start (default 120s)"}},
         {"crash-record-dir", {string_flag(o.crash_record_dir), false, "directory kept across restarts (an emptyDir) recording the reconciles in flight; a key whose reconcile ended the process twice in a row is quarantined (default: none, off)"}},
         {"denied-namespaces", {pattern_list_flag(o.denied_namespaces), false, "comma-separated globs of namespaces no target may write to (default kube-*); the operator's own namespace is always denied"}},

@@ -36,6 +36,9 @@ struct RunOptions {
     LogFormat log_format = LogFormat::Json;
     std::string log_level = "info";
     std::chrono::seconds lease_history_retention{std::chrono::hours{24}};
+    /// How long a deleted target in another cluster waits for its objects
+    /// there to be removed before it lets go (leaving them, with an Event).
+    std::chrono::seconds remote_cleanup_grace{std::chrono::minutes{10}};
     /// Caches not synced within this at start end the process (exit 1, the
     /// cause in its last log line), as controller-runtime's CacheSyncTimeout.
     std::chrono::seconds cache_sync_timeout{std::chrono::minutes{2}};

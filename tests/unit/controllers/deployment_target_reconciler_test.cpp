@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "controllers/deployment_target_reconciler.hpp"
+#include "kube/meta/time_format.hpp"
 #include "unit/kube/fake_client.hpp"
 
 using namespace labfleet;
@@ -206,12 +207,16 @@ namespace {
 /// A RemoteClusters answering every question with one access.
 struct FixedClusters final : RemoteClusters {
     ClusterAccess answer;
+    std::vector<ChildStores> stores;
     ClusterAccess access(const std::string&, const std::string&) override { return answer; }
-    std::vector<ChildStores> child_stores() const override { return {}; }
+    std::vector<ChildStores> child_stores() const override { return stores; }
 };
+
+const char* finalizer = DeploymentTargetReconciler::remote_objects_finalizer;
 
 Json remote_target_json(const std::string& recorded_uid) {
     Json target = target_json("stg-eu", "labs", "2026-01-01T00:00:00Z");
+    target["metadata"]["finalizers"] = {"example.com/other", finalizer};
     target["spec"]["cluster"] = {{"name", "eu"}};
     if (!recorded_uid.empty()) target["status"] = {{"clusterUID", recorded_uid}};
     return target;
@@ -221,7 +226,10 @@ struct RemoteFixture : Fixture {
     FakeClient remote;
     TargetNamespaces remote_namespaces;
     FixedClusters clusters;
+    kube::Store remote_config_maps, remote_deployments, remote_services;
     RemoteFixture() : Fixture(&clusters) {  // used only once constructed
+        for (auto* store : {&remote_config_maps, &remote_deployments, &remote_services}) add_child_indexes(*store);
+        clusters.stores = {{"eu", &remote_config_maps, &remote_deployments, &remote_services}};
         clusters.answer.client = &remote;
         clusters.answer.namespaces = &remote_namespaces;
         clusters.answer.uid = "uid-of-eu";
@@ -302,4 +310,100 @@ TEST_CASE("target reconciler: a target naming a cluster in a process without rem
     f.run("stg-eu");
     REQUIRE(f.client.requests.size() == 1);
     CHECK(f.written_ready()["reason"] == cluster_invalid_reason);
+}
+
+TEST_CASE("target reconciler: a remote target gets the finalizer first, beside the others it has",
+          "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    Json target = remote_target_json("");
+    target["metadata"]["finalizers"] = {"example.com/other"};
+    f.targets.apply(ptr(target));
+    f.client.push_response(200, "{}");  // patch
+    CHECK(f.run("stg-eu").kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(f.client.requests[0].method == kube::Method::Patch);
+    CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/deploymenttargets/stg-eu");
+    const Json patch = Json::parse(f.client.requests[0].body);
+    CHECK(patch["metadata"]["finalizers"] == Json{"example.com/other", finalizer});
+    CHECK(patch["metadata"]["resourceVersion"] == "3");
+    CHECK(f.remote.requests.empty());
+}
+
+namespace {
+Json child(const std::string& kind, const std::string& name) {
+    return {{"kind", kind},
+            {"metadata", {{"name", name}, {"namespace", "labs"}, {"uid", "uid-" + name},
+                          {"labels", {{"labfleet.dev/target", "stg-eu"}, {"labfleet.dev/workload", "intro"}}}}}};
+}
+Json deleted_remote_target(kube::WallTime at = kube::WallTime{std::chrono::seconds{1'600'000'000}}) {
+    Json target = remote_target_json("uid-of-eu");
+    target["metadata"]["deletionTimestamp"] = kube::format_rfc3339(at);
+    return target;
+}
+} // namespace
+
+TEST_CASE("target reconciler: a deleted remote target removes its objects there, then lets go",
+          "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    f.targets.apply(ptr(deleted_remote_target()));
+    f.remote_config_maps.apply(ptr(child("ConfigMap", "intro-workshop")));
+    f.remote_deployments.apply(ptr(child("Deployment", "intro-files")));
+    f.config_maps.apply(ptr(child("ConfigMap", "intro-workshop")));  // the home cluster's namesake is not its
+    f.remote.push_response(200, "{}");
+    f.remote.push_response(404, not_found);  // gone already: fine
+    CHECK(f.run("stg-eu").kind == ReconcileResult::Kind::RequeueAfter);
+    REQUIRE(f.remote.requests.size() == 2);
+    for (const auto& request : f.remote.requests) {
+        CHECK(request.method == kube::Method::Delete);
+        CHECK(Json::parse(request.body)["preconditions"]["uid"].get<std::string>().starts_with("uid-intro-"));
+    }
+    CHECK(f.client.requests.empty());  // the finalizer stays while the cache still shows them
+
+    f.remote_config_maps.remove(f.remote_config_maps.get({"labs", "intro-workshop"}));
+    f.remote_deployments.remove(f.remote_deployments.get({"labs", "intro-files"}));
+    f.client.push_response(200, "{}");
+    CHECK(f.run("stg-eu").kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json{"example.com/other"});
+}
+
+TEST_CASE("target reconciler: a deleted target whose cluster does not answer waits the grace, then leaves its "
+          "objects with a Warning", "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    f.context.remote_cleanup_grace = std::chrono::minutes{10};
+    f.clusters.answer = {};
+    f.clusters.answer.reason = cluster_unreachable_reason;
+    f.clusters.answer.message = "cluster eu does not answer";
+    // The reconciler copied the context: rebuild it with the grace above.
+    DeploymentTargetReconciler reconciler{f.context};
+    auto run = [&] {
+        std::optional<ReconcileResult> out;
+        boost::asio::co_spawn(f.io, reconciler.reconcile("stg-eu"), [&](std::exception_ptr error, ReconcileResult result) {
+            if (error) std::rethrow_exception(error);
+            out = std::move(result);
+        });
+        f.io.restart();
+        f.io.run();
+        REQUIRE(out);
+        return *out;
+    };
+    f.targets.apply(ptr(deleted_remote_target(f.clock.now())));
+    f.remote_deployments.apply(ptr(child("Deployment", "intro-files")));
+    f.clock.advance(std::chrono::seconds{9 * 60 + 55});
+    const ReconcileResult waiting = run();
+    CHECK(waiting.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(waiting.after == std::chrono::seconds{5});
+    CHECK(f.client.requests.empty());
+    CHECK(f.remote.requests.empty());
+    CHECK(f.events.events.empty());
+
+    f.clock.advance(std::chrono::seconds{5});
+    f.client.push_response(200, "{}");
+    CHECK(run().kind == ReconcileResult::Kind::Done);
+    CHECK(f.remote.requests.empty());
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json{"example.com/other"});
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0].first == kube::EventType::Warning);
+    CHECK(f.events.events[0].second == "RemoteObjectsLeft");
 }

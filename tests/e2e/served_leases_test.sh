@@ -6,6 +6,8 @@
 # deletes a finished lease whose target does not exist, recording its name
 # first; and a restored lease with `release: true` stays AlreadyServed.
 set -uo pipefail
+# The operator's own namespace is not `default`: the records must land in it.
+export LABFLEET_LEADER_NAMESPACE=labfleet-e2e-served-home-$(date +%s)
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh"
 
 # Finished leases are deleted this long after they end.
@@ -16,13 +18,14 @@ record=labfleet-served-leases-$target
 cleanup() {
   kubectl delete environmentleases -l labfleet.dev/e2e=served-leases --wait=false >/dev/null 2>&1
   kubectl delete deploymenttarget "$target" --ignore-not-found --wait=false >/dev/null 2>&1
-  kubectl -n "$leader_namespace" delete configmap "$record" --ignore-not-found >/dev/null 2>&1
+  kubectl delete namespace "$leader_namespace" --ignore-not-found --wait=false >/dev/null 2>&1
   finish
 }
 trap cleanup EXIT
 
 kubectl apply -f "$root/crds/" >/dev/null
 kubectl wait --for condition=established --timeout=60s -f "$root/crds/" >/dev/null
+kubectl create namespace "$leader_namespace" >/dev/null 2>&1
 start_operator --lease-history-retention="$lease_retention" || exit 1
 pass "operator ready"
 

@@ -122,6 +122,12 @@ void ControllerSet::cluster_changed(const std::string& cluster) {
         p.leases.enqueue(key);
         for (const auto& workload : to_workloads(*object)) p.workloads.enqueue(workload);
     }
+    // And every workload with children there, deleted ones included: what could not be pruned
+    // while the cluster was away is pruned when it answers again.
+    for (const auto& stores : all_child_stores(context_))
+        if (stores.cluster == cluster)
+            for (const auto* children : {stores.config_maps, stores.deployments, stores.services})
+                for (const auto& workload : children->index_values(workload_label)) p.workloads.enqueue(workload);
 }
 
 void ControllerSet::start() {

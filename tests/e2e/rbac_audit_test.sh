@@ -3,7 +3,7 @@
 # log on (hack/local-cluster.sh, LABFLEET_AUDIT_LOG), the operator runs as the chart's service
 # account through the end-to-end scenario (scenario_test.sh) and a second round that covers the
 # rest (a target namespace that does not exist yet, a tag change, a lease deleted after its
-# retention, a stored lease the operator cannot decode, a HTTPS /metrics request reviewed with
+# retention, a target in another cluster added and deleted (its finalizer), a stored lease the operator cannot decode, a HTTPS /metrics request reviewed with
 # TokenReview and SubjectAccessReview, a graceful leader release), so that every status write runs
 # as that identity (Workload, DeploymentTarget and SchedulingPolicy status by merge patch; lease
 # status by update, from the plan and for a lease that does not decode; the target's record of
@@ -16,6 +16,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 unset LABFLEET_RBAC_AUDIT  # this test sets up the chart's identity and its check itself
 source "$here/lib/harness.sh"
 source "$here/lib/chart_identity.sh"
+source "$here/lib/remote_cluster.sh"
 release=rbac-audit
 # Fresh each run: a token of an account in a namespace still terminating from a previous run is refused.
 ns=labfleet-rbac-audit-$$
@@ -25,6 +26,10 @@ target_ns="labfleet-audit-$$"
 cleanup() {
   stop_operator
   kubectl delete workloads,deploymenttargets,schedulingpolicies,environmentleases -l labfleet.dev/test=rbac-audit --wait=false >/dev/null 2>&1
+  # A remote target left mid-run keeps its finalizer with no operator to remove it.
+  kubectl patch dt rbac-audit-remote --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+  unregister_clusters
+  remote_down_all
   kubectl apply -f "$root/crds/" >/dev/null 2>&1
   kubectl delete namespace "$target_ns" --wait=false >/dev/null 2>&1
   chart_identity_off
@@ -123,6 +128,22 @@ metadata: {name: rbac-audit, labels: {labfleet.dev/test: rbac-audit}}
 spec: {target: rbac-audit, holder: audit@example.com, duration: 2s}
 LEASE
 eventually "a finished lease is deleted after its retention" 30 bash -c "! kubectl get el rbac-audit >/dev/null 2>&1"
+# A target in another cluster: its finalizer is added, and removed once its objects there are gone.
+remote_up rbac-remote || fail "a remote cluster starts"
+remote_grant rbac-remote "$target_ns"
+register_cluster rbac-remote "$(remote_dir rbac-remote)" labfleet-token || fail "the remote cluster is registered"
+kubectl apply -f - >/dev/null <<TARGET
+apiVersion: labfleet.dev/v1alpha1
+kind: DeploymentTarget
+metadata: {name: rbac-audit-remote, labels: {labfleet.dev/test: rbac-audit}}
+spec: {environment: audit, namespace: $target_ns, cluster: {name: rbac-remote}}
+TARGET
+eventually "a remote target's children are written there" 60 \
+  rkubectl rbac-remote -n "$target_ns" get deploy rbac-audit-files
+kubectl delete dt rbac-audit-remote --wait=false >/dev/null
+eventually "a deleted remote target goes once its children there are removed" 60 \
+  bash -c "! kubectl get dt rbac-audit-remote >/dev/null 2>&1"
+check "its children there are gone" equals "" rkubectl rbac-remote -n "$target_ns" get deploy -o name
 # A lease stored before the CRDs refused its duration (an older CRD, or one applied after the lease):
 # the operator cannot decode it, leaves it out of the plan and says why in its status. That write,
 # of an object that does not decode, is a lease status write too: an update, as the chart grants.

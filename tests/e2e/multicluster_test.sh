@@ -51,6 +51,7 @@ cleanup() {
   finish
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT  # the cleanup runs on a timeout's kill too
 
 # ready_of TARGET: "STATUS REASON" of the target's Ready condition.
 ready_of() { echo "$(condition dt "$1" Ready status) $(condition dt "$1" Ready reason)"; }

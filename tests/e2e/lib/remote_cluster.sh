@@ -105,10 +105,10 @@ metadata: {name: labfleet-target, namespace: $ns}
 rules:
   - apiGroups: [""]
     resources: [configmaps, services]
-    verbs: [get, list, watch, create, update, patch, delete]
+    verbs: [get, list, watch, create, patch, delete]
   - apiGroups: [apps]
     resources: [deployments]
-    verbs: [get, list, watch, create, update, patch, delete]
+    verbs: [get, list, watch, create, patch, delete]
   - apiGroups: [""]
     resources: [namespaces]
     resourceNames: [$ns]

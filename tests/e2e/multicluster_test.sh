@@ -187,6 +187,21 @@ cluster_immutable() {
 check "spec.cluster cannot change" cluster_immutable
 
 echo "--- remote-b stops answering (its kube-apiserver frozen), then answers again"
+# A short lease on e2e-mc-b, Active before the freeze: its deadline is kept while remote-b is away.
+kubectl apply -f - >/dev/null <<LEASE
+apiVersion: labfleet.dev/v1alpha1
+kind: EnvironmentLease
+metadata: {name: $lease-b, labels: {labfleet.dev/e2e: mc}}
+spec:
+  target: e2e-mc-b
+  holder: ci@example.com
+  duration: 30s
+  overrides:
+    - workload: $wl
+      files: {tag: pr-9}
+LEASE
+eventually "short lease on e2e-mc-b: Active" 30 equals Active lease_phase "$lease-b"
+eventually "short lease on e2e-mc-b: remote-b's Deployment runs its tag" 30 has_tag remote-b pr-9
 a_since=$(condition dt e2e-mc-a Ready lastTransitionTime)
 remote_freeze remote-b
 eventually "frozen remote-b: e2e-mc-b turns Ready False, ClusterUnreachable" 45 \
@@ -201,9 +216,14 @@ a_steady() {
   [[ $now == "True NamespaceReady $a_since" ]] || { echo "Ready: $now (before the freeze: True NamespaceReady $a_since)"; return 1; }
 }
 check "frozen remote-b: e2e-mc-a stayed Ready True (no transition)" a_steady
+eventually "frozen remote-b: the short lease on e2e-mc-b expires on time all the same" 45 \
+  equals Expired lease_phase "$lease-b"
+check "frozen remote-b: e2e-mc-b still ClusterUnreachable when the lease expired" \
+  equals "False ClusterUnreachable" ready_of e2e-mc-b
 remote_thaw remote-b
 eventually "thawed remote-b: e2e-mc-b back to Ready True (NamespaceReady)" 45 equals "True NamespaceReady" ready_of e2e-mc-b
-eventually "thawed remote-b: its Deployment gets the change" 60 has_tag remote-b v2
+eventually "thawed remote-b: its Deployment gets the change (the expired lease's tag reverted)" 60 has_tag remote-b v2
+kubectl delete el "$lease-b" --ignore-not-found >/dev/null
 
 echo "--- remote-a's token rotated, the old one revoked"
 register_cluster remote-a "$(remote_dir remote-a)" labfleet-token-2 || fail "rotation: remote-a registered again"

@@ -216,6 +216,13 @@ a_steady() {
   [[ $now == "True NamespaceReady $a_since" ]] || { echo "Ready: $now (before the freeze: True NamespaceReady $a_since)"; return 1; }
 }
 check "frozen remote-b: e2e-mc-a stayed Ready True (no transition)" a_steady
+# cluster_metric NAME CLUSTER: the operator's NAME series of CLUSTER, summed.
+cluster_metric() { metric_sum "$(operator_scrape)" "$1" "cluster=\"$2\""; }
+eventually "frozen remote-b: labfleet_cluster_up is 0 for remote-b" 15 equals 0 cluster_metric labfleet_cluster_up remote-b
+check "frozen remote-b: labfleet_cluster_up is 1 for remote-a" equals 1 cluster_metric labfleet_cluster_up remote-a
+check "frozen remote-b: remote-a's requests are counted" test "$(cluster_metric labfleet_cluster_requests_total remote-a)" -gt 0
+check "frozen remote-b: remote-a's children are counted in its cache" \
+  test "$(cluster_metric labfleet_cluster_cached_objects remote-a)" -ge 3
 eventually "frozen remote-b: the short lease on e2e-mc-b expires on time all the same" 45 \
   equals Expired lease_phase "$lease-b"
 check "frozen remote-b: e2e-mc-b still ClusterUnreachable when the lease expired" \

@@ -6,6 +6,8 @@
 #   - expiry lag: 1,000 leases due in the same second (p99 ~4 s) and the late releases after a leader
 #     handover (10-30 s) fire nothing; releases 45 s late, minute after minute, fire after 5 minutes;
 #   - reconcile errors: a 2-minute burst fires nothing; errors that go on fire after 10 minutes;
+#   - clusters: a remote restarting for 3 minutes, or reachable from one replica only, fires nothing; one
+#     gone for good fires after 5 minutes, once;
 #   - fleet: a workload Degraded for 5 minutes, a lease queue with handovers fire nothing; a workload
 #     left Degraded, Pending leases with no Active one, a lease Pending 8 hours, and a workload still
 #     running an expired lease's images each fire theirs, once (not once per replica).
@@ -140,6 +142,10 @@ def fires(alert, minute, labels):
     return {"eval_time": f"{minute}m", "alertname": alert, "exp_alerts": [{"exp_labels": labels}]}
 
 LAG = "LabfleetLeaseExpiryLagHigh"
+CLUSTER = "LabfleetClusterUnreachable"
+
+def cluster_up(instance, values):
+    return [{"series": f'labfleet_cluster_up{{{sel},instance="{instance}",cluster="eu"}}', "values": values}]
 ERRORS = "LabfleetReconcileErrors"
 warning = {"severity": "warning"}
 mass_expiry = [[]] * 5 + [[(0.4, 100), (0.9, 150), (2.0, 350), (4.0, 400)]] + [[]] * 30
@@ -155,6 +161,14 @@ def errors(increments):
              "values": " ".join(values)}]
 
 tests = [
+    # A remote API server restarting (3 minutes away) fires nothing; one replica that cannot reach it
+    # while the other can fires nothing; a cluster gone for good fires after 5 minutes, once.
+    {"interval": "1m", "input_series": cluster_up("a", "1x5 0x3 1x30") + cluster_up("b", "1x5 0x3 1x30"),
+     "alert_rule_test": quiet(CLUSTER, 6, 8, 10, 20)},
+    {"interval": "1m", "input_series": cluster_up("a", "1x5 0x30") + cluster_up("b", "1x35"),
+     "alert_rule_test": quiet(CLUSTER, 10, 20, 30)},
+    {"interval": "1m", "input_series": cluster_up("a", "1x5 0x30") + cluster_up("b", "1x5 0x30"),
+     "alert_rule_test": quiet(CLUSTER, 6, 9) + [fires(CLUSTER, 12, {"severity": "warning", "cluster": "eu"})]},
     # 1,000 leases due in the same second, released within 4 s: a normal day.
     {"interval": "1m", "input_series": lag_histogram(mass_expiry),
      "alert_rule_test": quiet(LAG, 6, 7, 10, 15, 20)},

@@ -67,11 +67,13 @@ struct ClusterConnection::NamespaceCaches {
 
 ClusterConnection::ClusterConnection(std::string name, ClusterCredentials credentials,
                                      asio::any_io_executor executor, const kube::Clock& clock,
-                                     std::function<bool()> may_write, std::function<void()> changed)
+                                     ClusterMetrics* metrics, std::function<bool()> may_write,
+                                     std::function<void()> changed)
     : name_(std::move(name)),
       fingerprint_(std::move(credentials.fingerprint)),
       executor_(executor),
       clock_(clock),
+      metrics_(metrics),
       changed_(std::move(changed)),
       transport_(std::move(credentials.config), executor, transport_options(name_)),
       clients_(transport_, observer_, std::move(may_write), [this] { return transport_.reload_credentials(); }),
@@ -81,6 +83,7 @@ ClusterConnection::ClusterConnection(std::string name, ClusterCredentials creden
 ClusterConnection::~ClusterConnection() = default;
 
 void ClusterConnection::start() {
+    if (metrics_) metrics_->set_up(name_, false);
     probing_ = true;
     asio::co_spawn(executor_, [self = shared_from_this()]() { return self->probe(); }, asio::detached);
 }
@@ -89,6 +92,7 @@ void ClusterConnection::stop() {
     if (stopped_) return;
     stopped_ = true;
     timer_.cancel();
+    if (metrics_) metrics_->forget(name_);
     for (auto& [ns, caches] : watched_) {
         for (auto* informer : caches->all()) informer->stop();
         closing_.push_back(std::move(caches));
@@ -156,6 +160,12 @@ asio::awaitable<void> ClusterConnection::probe() {
             set_state(ConnectionState::Down, "reading namespace kube-system: " + read.error().describe(), uid_);
         }
         reap();
+        if (metrics_) {
+            std::size_t cached = 0;
+            for (const auto& stores : child_stores())
+                cached += stores.config_maps->size() + stores.deployments->size() + stores.services->size();
+            metrics_->set_cached_objects(name_, cached);
+        }
         timer_.expires_after(probe_period);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
@@ -169,6 +179,7 @@ void ClusterConnection::set_state(ConnectionState state, std::string problem, st
         else log_.warn("cluster unreachable", {{"error", problem}});
     }
     state_ = state;
+    if (metrics_) metrics_->set_up(name_, state == ConnectionState::Up);
     problem_ = std::move(problem);
     uid_ = std::move(uid);
     if (changed_) changed_();

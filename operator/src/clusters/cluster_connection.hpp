@@ -22,6 +22,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "clusters/cluster_metrics.hpp"
 #include "clusters/cluster_secret.hpp"
 #include "controllers/cluster_access.hpp"
 #include "controllers/context.hpp"
@@ -39,10 +40,11 @@ enum class ConnectionState { Connecting, Up, Down };
 
 class ClusterConnection : public std::enable_shared_from_this<ClusterConnection> {
 public:
-    /// `clock` must outlive the connection; `may_write` is the leader gate;
-    /// `changed` is called when the state or the identity changes.
+    /// `clock` and `metrics` (may be null) must outlive the connection; `may_write` is the
+    /// leader gate; `changed` is called when the state or the identity changes.
     ClusterConnection(std::string name, ClusterCredentials credentials, asio::any_io_executor executor,
-                      const kube::Clock& clock, std::function<bool()> may_write, std::function<void()> changed);
+                      const kube::Clock& clock, ClusterMetrics* metrics, std::function<bool()> may_write,
+                      std::function<void()> changed);
     ~ClusterConnection();
     ClusterConnection(const ClusterConnection&) = delete;
     ClusterConnection& operator=(const ClusterConnection&) = delete;
@@ -75,9 +77,13 @@ public:
 
 private:
     struct NamespaceCaches;
-    /// Counts nothing yet: per-cluster request metrics are a later step.
-    struct Unobserved final : kube::RequestObserver {
-        void on_request(std::string_view, std::string_view) override {}
+    /// Counts each attempt in labfleet_cluster_requests_total, until the connection stops.
+    struct Observer final : kube::RequestObserver {
+        ClusterConnection* owner;
+        explicit Observer(ClusterConnection* owner) : owner(owner) {}
+        void on_request(std::string_view method, std::string_view code) override {
+            if (owner->metrics_ && !owner->stopped_) owner->metrics_->request(owner->name_, method, code);
+        }
     };
 
     asio::awaitable<void> probe();
@@ -88,8 +94,9 @@ private:
     std::string fingerprint_;
     asio::any_io_executor executor_;
     const kube::Clock& clock_;
+    ClusterMetrics* metrics_;
     std::function<void()> changed_;
-    Unobserved observer_;
+    Observer observer_{this};
     kube::net::HttpsClient transport_;
     kube::ClientStack clients_;
     controllers::TargetNamespaces namespaces_;

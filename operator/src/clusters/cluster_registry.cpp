@@ -8,9 +8,10 @@
 namespace labfleet::clusters {
 
 ClusterRegistry::ClusterRegistry(asio::any_io_executor executor, const kube::Clock& clock, kube::Store& secrets,
-                                 kube::Store& targets, std::string secret_namespace, std::function<bool()> may_write)
+                                 kube::Store& targets, std::string secret_namespace, std::function<bool()> may_write,
+                                 ClusterMetrics* metrics)
     : executor_(executor), clock_(clock), secrets_(secrets), targets_(targets),
-      secret_namespace_(std::move(secret_namespace)), may_write_(std::move(may_write)),
+      secret_namespace_(std::move(secret_namespace)), may_write_(std::move(may_write)), metrics_(metrics),
       log_(kube::default_logger().named("clusters")) {}
 
 ClusterRegistry::~ClusterRegistry() { stop(); }
@@ -90,7 +91,7 @@ void ClusterRegistry::resync() {
             std::shared_ptr<ClusterConnection> connection;
             try {
                 connection = std::make_shared<ClusterConnection>(name, std::move(*credentials), executor_, clock_,
-                                                                 may_write_, [this, name] { changed(name); });
+                                                                 metrics_, may_write_, [this, name] { changed(name); });
             } catch (const std::exception& error) {  // a config the transport cannot use (bad URL, PEM)
                 unusable_[name] = "Secret " + secret_namespace_ + "/" + name + ": " + error.what();
                 changed(name);

@@ -34,9 +34,10 @@ struct RegistryHooks {
 class ClusterRegistry final : public controllers::RemoteClusters {
 public:
     /// `secrets` caches the registering Secrets of `secret_namespace`;
-    /// `targets` the DeploymentTargets. Both, and `clock`, must outlive it.
+    /// `targets` the DeploymentTargets. Both, `clock` and `metrics` (may be null) must outlive it.
     ClusterRegistry(asio::any_io_executor executor, const kube::Clock& clock, kube::Store& secrets,
-                    kube::Store& targets, std::string secret_namespace, std::function<bool()> may_write);
+                    kube::Store& targets, std::string secret_namespace, std::function<bool()> may_write,
+                    ClusterMetrics* metrics = nullptr);
     ~ClusterRegistry() override;
 
     /// Set before start().
@@ -67,6 +68,7 @@ private:
     kube::Store& targets_;
     std::string secret_namespace_;
     std::function<bool()> may_write_;
+    ClusterMetrics* metrics_;
     RegistryHooks hooks_;
     std::map<std::string, std::shared_ptr<ClusterConnection>> connections_;
     /// Clusters named by a target that cannot be connected: why.

@@ -170,8 +170,9 @@ public:
                    [this] { return transport_.reload_credentials(); }, {.dry_run = options.dry_run}),
           informers_(clients_.reader(), clock_, leader_namespace()),
           events_(io_.get_executor(), clients_.writer(), clock_, {.reporting_instance = identity_}),
+          cluster_metrics_(metrics_.registry()),
           clusters_(io_.get_executor(), clock_, informers_.cluster_secrets.store(), informers_.targets.store(),
-                    leader_namespace(), [this] { return may_write(); }),
+                    leader_namespace(), [this] { return may_write(); }, &cluster_metrics_),
           context_(make_context()),
           crash_record_(make_crash_record(options, io_.get_executor())),
           controllers_(io_.get_executor(), context_, metrics_, options, crash_record_.get(), test_abort_in_reconcile()),
@@ -449,6 +450,7 @@ private:
 
     Informers informers_;
     ApiEventSink events_;
+    clusters::ClusterMetrics cluster_metrics_;
     clusters::ClusterRegistry clusters_;  // the other clusters targets name (spec.cluster)
     controllers::Context context_;
     std::unique_ptr<kube::CrashRecord> crash_record_;  // --crash-record-dir; null when off

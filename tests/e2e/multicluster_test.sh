@@ -186,6 +186,30 @@ cluster_immutable() {
 }
 check "spec.cluster cannot change" cluster_immutable
 
+echo "--- a target in a namespace of remote-a where the identity has no Role"
+noperm=labfleet-e2e-mc-noperm
+rkubectl remote-a create namespace "$noperm" >/dev/null
+kubectl apply -f - >/dev/null <<TARGET
+apiVersion: labfleet.dev/v1alpha1
+kind: DeploymentTarget
+metadata: {name: e2e-mc-c, labels: {labfleet.dev/e2e: mc}}
+spec: {environment: qa, namespace: $noperm, cluster: {name: remote-a}, registry: "$registry"}
+TARGET
+eventually "no permissions: e2e-mc-c Stalled, ClusterPermissionsMissing" 45 \
+  equals "False ClusterPermissionsMissing" ready_of e2e-mc-c
+check "no permissions: the condition names what is missing" \
+  grep -q "may not get configmaps, list configmaps" <<<"$(condition dt e2e-mc-c Ready message)"
+check "no permissions: nothing written there" equals "" rkubectl remote-a -n "$noperm" get cm,deploy,svc -o name
+remote_grant remote-a "$noperm"
+eventually "no permissions, then the Role: e2e-mc-c Ready True" 45 equals "True NamespaceReady" ready_of e2e-mc-c
+noperm_children() { rkubectl remote-a -n "$noperm" get configmaps,deployments,services -o name | sort; }
+eventually "no permissions, then the Role: the children are written there" 30 equals "$expected_children" noperm_children
+kubectl delete dt e2e-mc-c --wait=false >/dev/null
+eventually "no permissions, then the Role: the target deleted, its children there removed" 45 \
+  bash -c "! kubectl get dt e2e-mc-c >/dev/null 2>&1"
+check "no permissions, then the Role: nothing left there" \
+  equals "" rkubectl remote-a -n "$noperm" get cm,deploy,svc -o name
+
 echo "--- remote-b stops answering (its kube-apiserver frozen), then answers again"
 # A short lease on e2e-mc-b, Active before the freeze: its deadline is kept while remote-b is away.
 kubectl apply -f - >/dev/null <<LEASE

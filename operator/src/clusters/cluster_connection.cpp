@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "clusters/remote_permissions.hpp"
 #include "controllers/desired_objects.hpp"
 #include "kube/client/rest.hpp"
 #include "kube/json/json_fields.hpp"
@@ -63,6 +64,9 @@ struct ClusterConnection::NamespaceCaches {
     bool running() { return config_maps.running() || deployments.running() || services.running(); }
 
     kube::Informer config_maps, deployments, services;
+    bool started = false;  // the watches start once the identity may list and watch there
+    bool reviewed = false;
+    std::vector<Permission> missing;  // of the last review
 };
 
 ClusterConnection::ClusterConnection(std::string name, ClusterCredentials credentials,
@@ -121,15 +125,18 @@ void ClusterConnection::watch_namespaces(const std::set<std::string>& wanted,
         closing_.push_back(std::move(it->second));
         it = watched_.erase(it);
     }
+    bool opened_any = false;
     for (const auto& ns : wanted) {
         if (watched_.contains(ns)) continue;
         log_.info("watching Labfleet's objects in a namespace", {{"namespace", ns}});
         auto caches = std::make_unique<NamespaceCaches>(clients_.reader(), clock_, ns);
         // Handlers first, so that the first list reaches the controllers.
         if (opened) opened({name_, &caches->config_maps.store(), &caches->deployments.store(), &caches->services.store()});
-        for (auto* informer : caches->all()) informer->start(executor_);
         watched_.emplace(ns, std::move(caches));
+        opened_any = true;
     }
+    // Its permissions are reviewed by the probe: wake it rather than wait a period.
+    if (opened_any && state_ == ConnectionState::Up) timer_.cancel();
 }
 
 std::vector<controllers::ChildStores> ClusterConnection::child_stores() const {
@@ -143,7 +150,49 @@ bool ClusterConnection::synced(const std::string& ns) const {
     const auto found = watched_.find(ns);
     if (found == watched_.end()) return false;
     auto& caches = *found->second;
-    return caches.config_maps.synced() && caches.deployments.synced() && caches.services.synced();
+    return caches.reviewed && caches.config_maps.synced() && caches.deployments.synced() && caches.services.synced();
+}
+
+std::string ClusterConnection::missing_permissions(const std::string& ns) const {
+    const auto found = watched_.find(ns);
+    if (found == watched_.end()) return "";
+    return describe_missing(found->second->missing);
+}
+
+asio::awaitable<void> ClusterConnection::review_permissions() {
+    const kube::ResourceType reviews{"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews",
+                                     false};
+    std::vector<std::string> namespaces;
+    for (const auto& [ns, caches] : watched_)
+        if (!caches->reviewed || !caches->missing.empty()) namespaces.push_back(ns);
+    for (const auto& ns : namespaces) {
+        std::vector<Permission> missing;
+        bool answered = true;
+        for (const Permission& permission : permissions_needed(ns)) {
+            // The reader: a review is a POST, but it writes nothing, and a standby reviews too.
+            auto answer = co_await kube::rest::create(clients_.reader(), reviews, "", access_review(permission, ns));
+            if (stopped_) co_return;
+            if (!answer.ok()) {
+                answered = false;
+                break;
+            }
+            const kube::Json::json_pointer allowed("/status/allowed");
+            if (!answer->contains(allowed) || answer->at(allowed) != true) missing.push_back(permission);
+        }
+        const auto found = watched_.find(ns);  // the namespace may have been closed meanwhile
+        if (!answered || found == watched_.end()) continue;
+        if (!missing.empty() && missing.size() != found->second->missing.size())
+            log_.warn("the identity lacks permissions Labfleet needs",
+                      {{"namespace", ns}, {"missing", describe_missing(missing)}});
+        const bool changed = !found->second->reviewed || missing.size() != found->second->missing.size();
+        found->second->reviewed = true;
+        found->second->missing = std::move(missing);
+        if (found->second->missing.empty() && !found->second->started) {
+            found->second->started = true;
+            for (auto* informer : found->second->all()) informer->start(executor_);
+        }
+        if (changed && changed_) changed_();
+    }
 }
 
 asio::awaitable<void> ClusterConnection::probe() {
@@ -156,6 +205,8 @@ asio::awaitable<void> ClusterConnection::probe() {
             const std::string uid = kube::string_at(*read, "/metadata/uid");
             if (uid.empty() || uid.size() > 64) set_state(ConnectionState::Down, "namespace kube-system has no usable uid", "");
             else set_state(ConnectionState::Up, "", uid);
+            if (state_ == ConnectionState::Up) co_await review_permissions();
+            if (stopped_) break;
         } else {
             set_state(ConnectionState::Down, "reading namespace kube-system: " + read.error().describe(), uid_);
         }

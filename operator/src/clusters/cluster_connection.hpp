@@ -9,7 +9,9 @@
 //
 // Watches are narrow: one per kind and namespace, selected on the server by
 // app.kubernetes.io/managed-by=labfleet, so a Role per target namespace is
-// all the remote side grants.
+// all the remote side grants. They start once the cluster has said
+// (SelfSubjectAccessReview) that the identity may do there all Labfleet
+// needs; until then the namespace's targets say what is missing.
 
 #include <functional>
 #include <map>
@@ -69,8 +71,12 @@ public:
     void watch_namespaces(const std::set<std::string>& wanted,
                           const std::function<void(const controllers::ChildStores&)>& opened);
     std::vector<controllers::ChildStores> child_stores() const;
-    /// The caches of `ns` are watched and have their first list.
+    /// The caches of `ns` are watched and have their first list, and the
+    /// identity's permissions there were reviewed.
     bool synced(const std::string& ns) const;
+    /// What the identity may not do in `ns` that Labfleet needs
+    /// (remote_permissions.hpp); empty when all is allowed or not reviewed yet.
+    std::string missing_permissions(const std::string& ns) const;
 
     kube::Client& writer() { return clients_.writer(); }
     controllers::TargetNamespaces& namespaces() { return namespaces_; }
@@ -87,6 +93,9 @@ private:
     };
 
     asio::awaitable<void> probe();
+    /// Asks the cluster what the identity may do in each watched namespace
+    /// not reviewed yet, or found lacking (so a fixed Role is seen within a probe period).
+    asio::awaitable<void> review_permissions();
     void set_state(ConnectionState state, std::string problem, std::string uid);
     void reap();
 

@@ -138,11 +138,18 @@ controllers::ClusterAccess ClusterRegistry::access(const std::string& cluster, c
     out.namespaces = &connection.namespaces();
     switch (connection.state()) {
     case ConnectionState::Up:
+        if (const std::string missing = connection.missing_permissions(ns); !missing.empty()) {
+            out.reason = controllers::cluster_forbidden_reason;
+            out.message = "cluster " + cluster + ": its identity may not " + missing + " in namespace " + ns +
+                          " (SelfSubjectAccessReview); nothing is written there until it may";
+            break;
+        }
         out.client = &connection.writer();
         out.synced = connection.synced(ns);
         if (!out.synced) {
             out.reason = controllers::cluster_pending_reason;
-            out.message = "cluster " + cluster + ": the objects in namespace " + ns + " are not listed yet";
+            out.message = "cluster " + cluster + ": the objects in namespace " + ns +
+                          " are not listed yet, or the identity's permissions there not reviewed yet";
         }
         break;
     case ConnectionState::Connecting:

@@ -8,6 +8,7 @@
 // (the uid of its kube-system namespace) equals the one the target recorded
 // (status.clusterUID). A Secret edited to lead elsewhere stops the writes.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ inline constexpr const char* cluster_unreachable_reason = "ClusterUnreachable";
 inline constexpr const char* cluster_invalid_reason = "ClusterCredentialsInvalid";
 inline constexpr const char* cluster_changed_reason = "ClusterChanged";
 inline constexpr const char* cluster_pending_reason = "ClusterConnecting";
+inline constexpr const char* cluster_forbidden_reason = "ClusterPermissionsMissing";
+/// How soon a reconciler looks again at a cluster that is connecting: the
+/// registry tells of state changes, but a cache's first list of an empty
+/// namespace changes nothing anyone hears of.
+inline constexpr std::chrono::seconds cluster_pending_recheck{2};
 
 struct ClusterAccess {
     /// Keeps the connection (and so `client`) alive while a reconcile uses it.

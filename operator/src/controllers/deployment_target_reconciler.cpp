@@ -46,9 +46,12 @@ kube::Json without_finalizer(const kube::Json& target) {
 /// it can. Records the cluster's identity in `uid` on first contact.
 std::optional<Health> cluster_problem(const DeploymentTarget& target, const ClusterAccess& reach, std::string& uid) {
     if (!reach.client) {
-        if (reach.reason == cluster_invalid_reason) return Health::stalled(reach.reason, reach.message);
+        if (reach.reason == cluster_invalid_reason || reach.reason == cluster_forbidden_reason)
+            return Health::stalled(reach.reason, reach.message);
         return Health::reconciling(reach.reason, reach.message);
     }
+    // Not listed, or the identity's permissions not reviewed yet: nothing is read or written there before.
+    if (!reach.synced) return Health::reconciling(cluster_pending_reason, reach.message);
     if (uid.empty()) uid = reach.uid;
     if (uid != reach.uid)
         return Health::stalled(cluster_changed_reason,
@@ -185,8 +188,12 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
             const auto desired = target_status(target, facts, ctx_.clock.now());
             StatusWrite write{type, object, target.status.conditions, desired.conditions,
                               target_status_changed(target.status, desired), target_status_merge_json(desired)};
-            // The registry queues the target again when its cluster changes.
-            co_return co_await write_status(ctx_, std::move(write));
+            // The registry queues the target again when its cluster changes; a cache still
+            // listing tells nobody when it is done, so that wait is polled.
+            const auto written = co_await write_status(ctx_, std::move(write));
+            if (written.kind == ReconcileResult::Kind::Done && facts.cluster_problem->reason == cluster_pending_reason)
+                co_return ReconcileResult::requeue_after(cluster_pending_recheck);
+            co_return written;
         }
         auto [state, error] = co_await reach.namespaces->ensure(*reach.client, target.spec.target_namespace);
         facts.namespace_state = state;

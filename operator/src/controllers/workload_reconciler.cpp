@@ -83,12 +83,14 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     const auto refusals = target_refusals(targets->items, ctx_.namespace_rules);
     // Where each assigned target's children are written: its cluster's connection.
     std::map<std::string, ClusterAccess> access;
+    bool connecting = false;  // a target waits for its cluster's caches: looked at again soon
     for (auto& target : targets_assigned_to(workload, targets->items, policies->items)) {
         if (refusals.contains(target.metadata.name)) continue;  // the target's status says why
         // A deleted target still cached is being finalized: its children are pruned, none written.
         if (target.metadata.deletion_timestamp) continue;
         ClusterAccess reach = access_for(ctx_, target);
         if (!reach.writable()) world.unwritable_targets[target.metadata.name] = reach.message;
+        if (!reach.writable() && reach.reason == cluster_pending_reason) connecting = true;
         access.emplace(target.metadata.name, std::move(reach));
         world.assigned_targets.push_back(std::move(target));
     }
@@ -188,6 +190,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     if (written.kind == ReconcileResult::Kind::Requeue) stale_status = written.error;
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
     if (!stale_status.empty()) co_return ReconcileResult::requeue(std::move(stale_status));
+    if (connecting) co_return ReconcileResult::requeue_after(cluster_pending_recheck);
     co_return ReconcileResult::done();
 }
 

@@ -407,3 +407,18 @@ TEST_CASE("target reconciler: a deleted target whose cluster does not answer wai
     CHECK(f.events.events[0].first == kube::EventType::Warning);
     CHECK(f.events.events[0].second == "RemoteObjectsLeft");
 }
+
+TEST_CASE("target reconciler: nothing is read in a remote namespace before its caches and permissions are ready",
+          "[controllers][target][io][clusters]") {
+    RemoteFixture f;
+    f.clusters.answer.synced = false;
+    f.clusters.answer.reason = cluster_pending_reason;
+    f.clusters.answer.message = "cluster eu: the objects in namespace labs are not listed yet";
+    f.targets.apply(ptr(remote_target_json("uid-of-eu")));
+    f.client.push_response(200, "{}");  // status
+    const ReconcileResult result = f.run("stg-eu");
+    CHECK(result.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(result.after == cluster_pending_recheck);
+    CHECK(f.remote.requests.empty());
+    CHECK(f.written_ready()["reason"] == cluster_pending_reason);
+}

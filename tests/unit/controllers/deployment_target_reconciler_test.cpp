@@ -61,9 +61,10 @@ struct Fixture {
         remotes);
     DeploymentTargetReconciler reconciler{context};
 
-    ReconcileResult run(const std::string& key) {
+    /// Runs `with` (default: the fixture's reconciler) on `key` to its end.
+    ReconcileResult run(const std::string& key, DeploymentTargetReconciler* with = nullptr) {
         std::optional<ReconcileResult> out;
-        boost::asio::co_spawn(io, reconciler.reconcile(key), [&](std::exception_ptr error, ReconcileResult result) {
+        boost::asio::co_spawn(io, (with ? *with : reconciler).reconcile(key), [&](std::exception_ptr error, ReconcileResult result) {
             if (error) std::rethrow_exception(error);
             out = std::move(result);
         });
@@ -374,19 +375,9 @@ TEST_CASE("target reconciler: a deleted target whose cluster does not answer wai
     f.clusters.answer = {};
     f.clusters.answer.reason = cluster_unreachable_reason;
     f.clusters.answer.message = "cluster eu does not answer";
-    // The reconciler copied the context: rebuild it with the grace above.
+    // The fixture's reconciler copied the context before the grace above was set.
     DeploymentTargetReconciler reconciler{f.context};
-    auto run = [&] {
-        std::optional<ReconcileResult> out;
-        boost::asio::co_spawn(f.io, reconciler.reconcile("stg-eu"), [&](std::exception_ptr error, ReconcileResult result) {
-            if (error) std::rethrow_exception(error);
-            out = std::move(result);
-        });
-        f.io.restart();
-        f.io.run();
-        REQUIRE(out);
-        return *out;
-    };
+    auto run = [&] { return f.run("stg-eu", &reconciler); };
     f.targets.apply(ptr(deleted_remote_target(f.clock.now())));
     f.remote_deployments.apply(ptr(child("Deployment", "intro-files")));
     f.clock.advance(std::chrono::seconds{9 * 60 + 55});

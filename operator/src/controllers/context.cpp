@@ -34,20 +34,23 @@ ClusterAccess cluster_access(const Context& ctx, const std::string& cluster, con
     return out;
 }
 
+void require_identity(ClusterAccess& access, const std::string& cluster, const std::string& recorded) {
+    if (!access.client) return;
+    if (recorded.empty() || access.uid.empty()) {
+        access.client = nullptr;
+        access.reason = cluster_pending_reason;
+        access.message = "cluster " + cluster + ": waiting for the target to record the cluster's identity";
+    } else if (recorded != access.uid) {
+        access.client = nullptr;
+        access.reason = cluster_changed_reason;
+        access.message = "cluster " + cluster + " now leads to another cluster (kube-system uid " + access.uid +
+                         ", recorded " + recorded + "): nothing is written or pruned there";
+    }
+}
+
 ClusterAccess access_for(const Context& ctx, const api::v1alpha1::DeploymentTarget& target) {
     ClusterAccess out = cluster_access(ctx, target.cluster(), target.spec.target_namespace);
-    if (target.cluster().empty() || !out.client) return out;
-    const std::string& recorded = target.status.cluster_uid;
-    if (recorded.empty() || out.uid.empty()) {
-        out.client = nullptr;
-        out.reason = cluster_pending_reason;
-        out.message = "cluster " + target.cluster() + ": waiting for the target to record the cluster's identity";
-    } else if (recorded != out.uid) {
-        out.client = nullptr;
-        out.reason = cluster_changed_reason;
-        out.message = "cluster " + target.cluster() + " now leads to another cluster (kube-system uid " + out.uid +
-                      ", recorded " + recorded + "): nothing is written or pruned there";
-    }
+    if (!target.cluster().empty()) require_identity(out, target.cluster(), target.status.cluster_uid);
     return out;
 }
 

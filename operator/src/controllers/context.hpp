@@ -97,6 +97,11 @@ struct Context {
 /// the target recorded (status.clusterUID, see cluster_access.hpp).
 ClusterAccess access_for(const Context& ctx, const api::v1alpha1::DeploymentTarget& target);
 
+/// The identity rule of cluster_access.hpp applied to `access`, a connection
+/// to remote `cluster` for a target that recorded `recorded`: no client
+/// unless the cluster's uid is known and equals it (reason and message say why).
+void require_identity(ClusterAccess& access, const std::string& cluster, const std::string& recorded);
+
 /// The connection to `cluster` without the identity check, for the target
 /// reconciler that records the identity ("" = the operator's own).
 ClusterAccess cluster_access(const Context& ctx, const std::string& cluster, const std::string& ns);

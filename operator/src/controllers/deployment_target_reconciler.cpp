@@ -53,12 +53,12 @@ std::optional<Health> cluster_problem(const DeploymentTarget& target, const Clus
     // Not listed, or the identity's permissions not reviewed yet: nothing is read or written there before.
     if (!reach.synced) return Health::reconciling(cluster_pending_reason, reach.message);
     if (uid.empty()) uid = reach.uid;
-    if (uid != reach.uid)
-        return Health::stalled(cluster_changed_reason,
-                               "cluster " + target.cluster() + " now leads to another cluster (kube-system uid " +
-                                   reach.uid + ", recorded " + uid +
-                                   "): nothing is written or pruned there; re-create the target to accept it");
-    return std::nullopt;
+    ClusterAccess guarded = reach;
+    require_identity(guarded, target.cluster(), uid);
+    if (guarded.client) return std::nullopt;
+    if (guarded.reason == cluster_changed_reason)
+        return Health::stalled(guarded.reason, guarded.message + "; re-create the target to accept it");
+    return Health::reconciling(guarded.reason, guarded.message);
 }
 
 } // namespace

@@ -36,10 +36,13 @@ kube::net::HttpsClientOptions transport_options(const std::string& name) {
     return options;
 }
 
-kube::WatchLoopOptions child_watch(const std::string& ns, const std::vector<std::string>& also_trimmed) {
+kube::WatchLoopOptions child_watch(const std::string& ns, const std::string& installation,
+                                   const std::vector<std::string>& also_trimmed) {
     kube::WatchLoopOptions options;
     options.ns = ns;
-    options.label_selector = std::string(controllers::managed_by_label) + "=" + controllers::managed_by_value;
+    // Only this installation's children: another's in the same namespace are never seen, so never pruned.
+    options.label_selector = std::string(controllers::managed_by_label) + "=" + controllers::managed_by_value + "," +
+                             controllers::installation_label + "=" + installation;
     options.streaming_list = true;
     options.initial_list_from_cache = false;
     options.trim_pointers.insert(options.trim_pointers.end(), also_trimmed.begin(), also_trimmed.end());
@@ -50,13 +53,14 @@ kube::WatchLoopOptions child_watch(const std::string& ns, const std::vector<std:
 
 /// The children's caches of one namespace of the cluster.
 struct ClusterConnection::NamespaceCaches {
-    NamespaceCaches(kube::Client& client, const kube::Clock& clock, const std::string& ns)
+    NamespaceCaches(kube::Client& client, const kube::Clock& clock, const std::string& ns,
+                    const std::string& installation)
         : config_maps(client, clock, kube::resources::config_maps(),
-                      child_watch(ns, controllers::unread_child_fields().config_map), packed),
+                      child_watch(ns, installation, controllers::unread_child_fields().config_map), packed),
           deployments(client, clock, kube::resources::deployments(),
-                       child_watch(ns, controllers::unread_child_fields().deployment), packed),
+                       child_watch(ns, installation, controllers::unread_child_fields().deployment), packed),
           services(client, clock, kube::resources::services(),
-                   child_watch(ns, controllers::unread_child_fields().service), packed) {
+                   child_watch(ns, installation, controllers::unread_child_fields().service), packed) {
         for (auto* informer : all()) controllers::add_child_indexes(informer->store());
     }
     static constexpr kube::StoreOptions packed{.packed = true};
@@ -69,11 +73,12 @@ struct ClusterConnection::NamespaceCaches {
     std::vector<Permission> missing;  // of the last review
 };
 
-ClusterConnection::ClusterConnection(std::string name, ClusterCredentials credentials,
+ClusterConnection::ClusterConnection(std::string name, std::string installation, ClusterCredentials credentials,
                                      asio::any_io_executor executor, const kube::Clock& clock,
                                      ClusterMetrics* metrics, std::function<bool()> may_write,
                                      std::function<void()> changed)
     : name_(std::move(name)),
+      installation_(std::move(installation)),
       fingerprint_(std::move(credentials.fingerprint)),
       executor_(executor),
       clock_(clock),
@@ -129,7 +134,7 @@ void ClusterConnection::watch_namespaces(const std::set<std::string>& wanted,
     for (const auto& ns : wanted) {
         if (watched_.contains(ns)) continue;
         log_.info("watching Labfleet's objects in a namespace", {{"namespace", ns}});
-        auto caches = std::make_unique<NamespaceCaches>(clients_.reader(), clock_, ns);
+        auto caches = std::make_unique<NamespaceCaches>(clients_.reader(), clock_, ns, installation_);
         // Handlers first, so that the first list reaches the controllers.
         if (opened) opened({name_, &caches->config_maps.store(), &caches->deployments.store(), &caches->services.store()});
         watched_.emplace(ns, std::move(caches));

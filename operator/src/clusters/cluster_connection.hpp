@@ -44,7 +44,9 @@ class ClusterConnection : public std::enable_shared_from_this<ClusterConnection>
 public:
     /// `clock` and `metrics` (may be null) must outlive the connection; `may_write` is the
     /// leader gate; `changed` is called when the state or the identity changes.
-    ClusterConnection(std::string name, ClusterCredentials credentials, asio::any_io_executor executor,
+    /// `installation`: the installation_label value its caches select.
+    ClusterConnection(std::string name, std::string installation, ClusterCredentials credentials,
+                      asio::any_io_executor executor,
                       const kube::Clock& clock, ClusterMetrics* metrics, std::function<bool()> may_write,
                       std::function<void()> changed);
     ~ClusterConnection();
@@ -100,6 +102,7 @@ private:
     void reap();
 
     std::string name_;
+    std::string installation_;
     std::string fingerprint_;
     asio::any_io_executor executor_;
     const kube::Clock& clock_;

@@ -81,6 +81,7 @@ void ClusterRegistry::resync() {
             continue;
         }
         if (unusable_.erase(name) > 0) changed(name);
+        if (installation_.empty()) continue;  // set_installation() looks again
         auto found = connections_.find(name);
         if (found != connections_.end() && found->second->fingerprint() != credentials->fingerprint) {
             log_.info("credentials changed: reconnecting", {{"cluster", name}});
@@ -90,7 +91,7 @@ void ClusterRegistry::resync() {
         if (found == connections_.end()) {
             std::shared_ptr<ClusterConnection> connection;
             try {
-                connection = std::make_shared<ClusterConnection>(name, std::move(*credentials), executor_, clock_,
+                connection = std::make_shared<ClusterConnection>(name, installation_, std::move(*credentials), executor_, clock_,
                                                                  metrics_, may_write_, [this, name] { changed(name); });
             } catch (const std::exception& error) {  // a config the transport cannot use (bad URL, PEM)
                 unusable_[name] = "Secret " + secret_namespace_ + "/" + name + ": " + error.what();
@@ -104,6 +105,13 @@ void ClusterRegistry::resync() {
         }
         found->second->watch_namespaces(namespaces, hooks_.stores_opened);
     }
+}
+
+void ClusterRegistry::set_installation(std::string installation) {
+    if (installation == installation_) return;
+    installation_ = std::move(installation);
+    log_.info("installation known", {{"installation", installation_}});
+    resync();
 }
 
 void ClusterRegistry::close(const std::string& cluster) {
@@ -129,7 +137,9 @@ controllers::ClusterAccess ClusterRegistry::access(const std::string& cluster, c
     const auto found = connections_.find(cluster);
     if (found == connections_.end()) {
         out.reason = controllers::cluster_pending_reason;
-        out.message = "cluster " + cluster + ": not connected yet";
+        out.message = "cluster " + cluster + (installation_.empty()
+                                                  ? ": waiting for the home cluster's identity (namespace kube-system)"
+                                                  : ": not connected yet");
         return out;
     }
     ClusterConnection& connection = *found->second;

@@ -50,8 +50,12 @@ public:
     /// Closes every connection.
     void stop();
 
+    /// Sets installation(), learnt once from the home cluster; no connection opens before.
+    void set_installation(std::string installation);
+
     controllers::ClusterAccess access(const std::string& cluster, const std::string& ns) override;
     std::vector<controllers::ChildStores> child_stores() const override;
+    std::string installation() const override { return installation_; }
 
     /// Open connections, for tests and metrics.
     std::size_t connections() const { return connections_.size(); }
@@ -70,6 +74,7 @@ private:
     std::function<bool()> may_write_;
     ClusterMetrics* metrics_;
     RegistryHooks hooks_;
+    std::string installation_;
     std::map<std::string, std::shared_ptr<ClusterConnection>> connections_;
     /// Clusters named by a target that cannot be connected: why.
     std::map<std::string, std::string> unusable_;

@@ -62,6 +62,10 @@ public:
     virtual ClusterAccess access(const std::string& cluster, const std::string& ns) = 0;
     /// The caches of every open remote namespace.
     virtual std::vector<ChildStores> child_stores() const = 0;
+    /// This installation's name on the children it writes into other clusters
+    /// (installation_label): the uid of the home cluster's kube-system namespace.
+    /// Empty until learnt; no connection opens before.
+    virtual std::string installation() const = 0;
 };
 
 } // namespace labfleet::controllers

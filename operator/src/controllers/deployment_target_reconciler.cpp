@@ -6,6 +6,7 @@
 #include "controllers/desired_objects.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/health.hpp"
+#include "controllers/remote_finalizer.hpp"
 #include "controllers/status_patch.hpp"
 #include "controllers/status_writer.hpp"
 #include "kube/client/rest.hpp"
@@ -23,24 +24,6 @@ using api::v1alpha1::DeploymentTarget;
 using kube::ReconcileResult;
 
 namespace {
-
-bool has_finalizer(const kube::Json& target) {
-    const kube::Json::json_pointer pointer("/metadata/finalizers");
-    if (!target.contains(pointer) || !target.at(pointer).is_array()) return false;
-    for (const auto& finalizer : target.at(pointer))
-        if (finalizer == DeploymentTargetReconciler::remote_objects_finalizer) return true;
-    return false;
-}
-
-/// The target's finalizers but Labfleet's.
-kube::Json without_finalizer(const kube::Json& target) {
-    kube::Json out = kube::Json::array();
-    const kube::Json::json_pointer pointer("/metadata/finalizers");
-    if (target.contains(pointer) && target.at(pointer).is_array())
-        for (const auto& finalizer : target.at(pointer))
-            if (finalizer != DeploymentTargetReconciler::remote_objects_finalizer) out.push_back(finalizer);
-    return out;
-}
 
 /// Why the remote cluster of `target` cannot be written to now; nullopt when
 /// it can. Records the cluster's identity in `uid` on first contact.
@@ -88,7 +71,7 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::finalize(kub
     if (reach.writable()) {
         if (left.empty()) {
             log_.info("objects in its cluster removed: letting the target go", {{"target", name}, {"cluster", target.cluster()}});
-            co_return co_await write_finalizers(*object, without_finalizer(*object));
+            co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::deployment_targets(), *object, false);
         }
         std::vector<std::string> failures;
         for (const Left& child : left) {
@@ -104,34 +87,16 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::finalize(kub
         // The caches show the deletes; the next look lets the target go.
         co_return ReconcileResult::requeue_after(std::chrono::seconds{1});
     }
-    const kube::WallTime deadline = *target.metadata.deletion_timestamp + ctx_.remote_cleanup_grace;
-    const kube::WallTime now = ctx_.clock.now();
-    if (now < deadline) {
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-        co_return ReconcileResult::requeue_after(std::min<std::chrono::milliseconds>(wait, std::chrono::seconds{10}));
-    }
+    if (const auto left_of_grace = remote_grace_left(ctx_, *target.metadata.deletion_timestamp))
+        co_return ReconcileResult::requeue_after(remote_grace_recheck(*left_of_grace));
     std::string what = left.empty() ? "its objects" : std::to_string(left.size()) + " objects";
     const std::string note = "cluster " + target.cluster() + " could not be written to within the grace of " +
                              std::to_string(ctx_.remote_cleanup_grace.count() / 1000) + "s (" + reach.message +
                              "): " + what + " labelled " + std::string(target_label) + "=" + name + " in namespace " +
                              target.spec.target_namespace + " are left there";
     log_.warn("letting a deleted target go, leaving its objects", {{"target", name}, {"note", note}});
-    ctx_.events.record(*object, kube::EventType::Warning, "RemoteObjectsLeft", note, "Delete");
-    co_return co_await write_finalizers(*object, without_finalizer(*object));
-}
-
-boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::write_finalizers(const kube::Json& object,
-                                                                                     kube::Json finalizers) {
-    const kube::Json patch = {
-        {"metadata", {{"finalizers", std::move(finalizers)},
-                      {"resourceVersion", kube::string_at(object, "/metadata/resourceVersion")}}}};
-    const kube::ObjectKey key{"", kube::string_at(object, "/metadata/name")};
-    auto written = co_await kube::rest::patch(ctx_.client, api::v1alpha1::deployment_targets(), key,
-                                              kube::PatchType::Merge, patch);
-    if (written.ok() || written.error().reason == kube::ErrorReason::NotFound) co_return ReconcileResult::done();
-    if (written.error().reason == kube::ErrorReason::Conflict)
-        co_return ReconcileResult::requeue("finalizers: " + written.error().describe());
-    co_return ReconcileResult::failed("write finalizers: " + written.error().describe());
+    ctx_.events.record(*object, kube::EventType::Warning, remote_objects_left_reason, note, "Delete");
+    co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::deployment_targets(), *object, false);
 }
 
 boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(std::string key) {
@@ -140,12 +105,12 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     const LenientHeader header = read_lenient_header(*object);
     auto decoded = DeploymentTarget::from_json(*object);
     if (header.metadata.deletion_timestamp) {
-        if (!has_finalizer(*object)) co_return ReconcileResult::done();
+        if (!has_remote_finalizer(*object)) co_return ReconcileResult::done();
         if (decoded.ok()) co_return co_await finalize(object, decoded.value());
         // Its cluster cannot be told: nothing can be removed, and holding the object would not change that.
         log_.warn("deleted target does not decode: its finalizer is removed, objects in its cluster are left",
                   {{"target", key}, {"error", decoded.error().describe()}});
-        co_return co_await write_finalizers(*object, without_finalizer(*object));
+        co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::deployment_targets(), *object, false);
     }
     const kube::ResourceType type = api::v1alpha1::deployment_targets();
     if (const auto problem = spec_problem_of(decoded)) {
@@ -162,12 +127,8 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
     }
 
     const DeploymentTarget& target = decoded.value();
-    if (!target.cluster().empty() && !has_finalizer(*object)) {
-        kube::Json finalizers = object->value(kube::Json::json_pointer("/metadata/finalizers"), kube::Json::array());
-        finalizers.push_back(remote_objects_finalizer);
-        // The update this brings queues the target again.
-        co_return co_await write_finalizers(*object, std::move(finalizers));
-    }
+    if (!target.cluster().empty() && !has_remote_finalizer(*object))
+        co_return co_await write_remote_finalizer(ctx_, type, *object, true);
     TargetFacts facts;
     const auto workloads = decode_workloads(ctx_.caches.workloads);
     const std::vector<DeploymentTarget> one{target};

@@ -9,12 +9,9 @@
 // when nothing changed.
 //
 // A target in another cluster (spec.cluster) carries the finalizer
-// labfleet.dev/remote-objects: no ownerReference there lets that cluster's
-// garbage collector remove the target's objects, so, once the target is
-// deleted, this reconciler deletes them (uid preconditions, only while the
-// cluster is the one the target recorded) and then lets go. A cluster that
-// does not answer within --remote-cleanup-grace is let go of anyway, leaving
-// its objects, with a Warning Event RemoteObjectsLeft that says which.
+// labfleet.dev/remote-objects (remote_finalizer.hpp): once the target is
+// deleted, this reconciler deletes its objects there (uid preconditions, only
+// while the cluster is the one the target recorded), then lets go.
 
 #include <set>
 #include <string>
@@ -44,14 +41,9 @@ public:
     /// (namespaces are not watched).
     static constexpr std::chrono::seconds terminating_namespace_recheck{5};
 
-    /// The finalizer of targets in another cluster.
-    static constexpr const char* remote_objects_finalizer = "labfleet.dev/remote-objects";
-
 private:
     /// A deleted target carrying the finalizer: removes its objects in its cluster, then the finalizer.
     boost::asio::awaitable<kube::ReconcileResult> finalize(kube::ObjectPtr object, api::v1alpha1::DeploymentTarget target);
-    /// Sets `finalizers` on the target (merge patch, guarded by its resourceVersion).
-    boost::asio::awaitable<kube::ReconcileResult> write_finalizers(const kube::Json& object, kube::Json finalizers);
 
     Context ctx_;
     kube::Logger log_;

@@ -22,7 +22,7 @@ Json string_map(const std::map<std::string, std::string>& map) {
 }
 
 Json metadata(const std::string& name, const api::v1alpha1::Workload& workload,
-              const api::v1alpha1::DeploymentTarget& target) {
+              const api::v1alpha1::DeploymentTarget& target, const std::string& installation) {
     Json owner = {{"apiVersion", api::v1alpha1::api_version},
                   {"kind", "Workload"},
                   {"name", workload.metadata.name},
@@ -32,9 +32,10 @@ Json metadata(const std::string& name, const api::v1alpha1::Workload& workload,
     Json out = {{"name", name}, {"namespace", target.spec.target_namespace}, {"labels", child_labels(workload, target)}};
     if (target.cluster().empty()) {
         out["ownerReferences"] = Json::array({owner});
-    } else if (!workload.metadata.uid.empty()) {
+    } else {
         // An ownerReference cannot cross clusters: the uid travels as a label.
-        out["labels"][workload_uid_label] = workload.metadata.uid;
+        if (!workload.metadata.uid.empty()) out["labels"][workload_uid_label] = workload.metadata.uid;
+        if (!installation.empty()) out["labels"][installation_label] = installation;
     }
     return out;
 }
@@ -86,7 +87,8 @@ RenderedWorkshop render_workshop_of(const api::v1alpha1::Workload& workload,
 }
 
 DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
-                                     const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images) {
+                                     const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images,
+                                     const std::string& installation) {
     const std::string& name = workload.metadata.name;
     const std::string files_name = name + "-files";
     const int port = workload.spec.images.files.port;
@@ -101,7 +103,7 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
 
     out.config_map = {{"apiVersion", "v1"},
                       {"kind", "ConfigMap"},
-                      {"metadata", metadata(name + "-workshop", workload, target)},
+                      {"metadata", metadata(name + "-workshop", workload, target, installation)},
                       {"data", {{workshop_config_key, rendered.yaml}}}};
 
     const api::v1alpha1::PodSettings settings = merge_pod_settings(target.spec.pod, workload.spec.pod);
@@ -137,7 +139,7 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
     for (const char* field : {"imagePullSecrets", "nodeSelector", "tolerations", "priorityClassName"})
         if (settings_json.contains(field)) pod_spec[field] = settings_json[field];
 
-    Json deployment_metadata = metadata(files_name, workload, target);
+    Json deployment_metadata = metadata(files_name, workload, target, installation);
     // Null when there are no settings: an absent live annotation is in sync
     // (no write for Deployments made before pod settings existed), a present
     // one is a change to apply, without it (nulls are never sent).
@@ -157,7 +159,7 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
     out.service = {
         {"apiVersion", "v1"},
         {"kind", "Service"},
-        {"metadata", metadata(files_name, workload, target)},
+        {"metadata", metadata(files_name, workload, target, installation)},
         {"spec",
          {{"selector", selector_labels(workload, target)},
           {"ports", Json::array({{{"name", "http"}, {"port", port}, {"targetPort", port}, {"protocol", "TCP"}}})}}}};

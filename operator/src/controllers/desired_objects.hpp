@@ -19,6 +19,10 @@ inline constexpr const char* managed_by_label = "app.kubernetes.io/managed-by";
 inline constexpr const char* managed_by_value = "labfleet";
 /// On children in another cluster, where no ownerReference can name the Workload: its uid.
 inline constexpr const char* workload_uid_label = "labfleet.dev/workload-uid";
+/// On children in another cluster: the installation that wrote them, the uid of its home
+/// cluster's kube-system namespace. A connection watches only its own installation's children,
+/// so two installations sharing a remote namespace never prune each other's.
+inline constexpr const char* installation_label = "labfleet.dev/installation";
 inline constexpr const char* workload_label = "labfleet.dev/workload";
 inline constexpr const char* target_label = "labfleet.dev/target";
 inline constexpr const char* name_label = "app.kubernetes.io/name";
@@ -70,13 +74,16 @@ RenderedWorkshop render_workshop_of(const api::v1alpha1::Workload& workload,
                                     const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images);
 
 /// Builds the three objects. The owner reference's uid is omitted when the
-/// workload has none (offline plan of files not yet applied). The files pod
+/// workload has none (offline plan of files not yet applied). A target in another
+/// cluster gets no ownerReference: its children carry workload_uid_label and, when
+/// `installation` is known (not in an offline plan), installation_label. The files pod
 /// carries the pair's merged pod settings (controllers/pod_settings_merge.hpp)
 /// under a fixed restricted security context: runAsNonRoot, seccomp
 /// RuntimeDefault, no privilege escalation, no capabilities, read-only root
 /// filesystem, no service account token; the settings may only choose the
 /// user and group IDs.
 DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
-                                     const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images);
+                                     const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images,
+                                     const std::string& installation = "");
 
 } // namespace labfleet::controllers

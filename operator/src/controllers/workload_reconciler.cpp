@@ -8,6 +8,8 @@
 #include "controllers/assignments.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "controllers/fleet_view.hpp"
+#include "controllers/remote_finalizer.hpp"
+#include "controllers/status_bounds.hpp"
 #include "controllers/status_patch.hpp"
 #include "controllers/status_writer.hpp"
 #include "kube/client/rest.hpp"
@@ -68,13 +70,17 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     if (!object) co_return co_await reconcile_missing(key);
 
     auto decoded = Workload::from_json(*object);
+    if (const LenientHeader header = read_lenient_header(*object); header.metadata.deletion_timestamp) {
+        // Garbage collection removes the children at home through their ownerReferences.
+        forget_images(key);
+        if (!has_remote_finalizer(*object)) co_return ReconcileResult::done();
+        // GCC 12 destroys a temporary passed to a coroutine parameter twice: pass named values.
+        std::optional<Workload> workload;
+        if (decoded.ok()) workload = decoded.value();
+        co_return co_await finalize(object, header.metadata, std::move(workload));
+    }
     if (!decoded.ok()) co_return co_await reconcile_invalid(object, *spec_problem_of(decoded));
     const Workload& workload = decoded.value();
-    if (workload.metadata.deletion_timestamp) {
-        // Garbage collection removes the children through their ownerReferences.
-        forget_images(key);
-        co_return ReconcileResult::done();
-    }
     if (const auto problem = spec_problem_of(decoded)) co_return co_await reconcile_invalid(object, *problem);
 
     const auto targets = decode_targets(ctx_.caches.targets);
@@ -97,6 +103,14 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     for (const auto& target : world.assigned_targets)
         for (auto& lease : decode_leases_of(ctx_.caches, target.metadata.name)) world.leases.push_back(std::move(lease));
     world.children = cached_children(all_child_stores(ctx_), key);
+    world.installation = ctx_.remotes ? ctx_.remotes->installation() : "";
+    // The finalizer is on before anything is written into another cluster, and
+    // goes once nothing of the workload is there any more.
+    const bool elsewhere =
+        std::ranges::any_of(world.assigned_targets, [](const auto& target) { return !target.cluster().empty(); }) ||
+        std::ranges::any_of(world.children, [](const CachedChild& child) { return !child.cluster.empty(); });
+    if (elsewhere != has_remote_finalizer(*object))
+        co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::workloads(), *object, elsewhere);
     world.unreadable_targets = {targets->rejected.begin(), targets->rejected.end()};
     for (const auto& target : targets->items)
         if (target.spec.paused) world.paused_targets.insert(target.metadata.name);
@@ -200,6 +214,51 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_missing(st
     co_await prune(children_of_missing_workload(cached_children(all_child_stores(ctx_), name)), &failures);
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
     co_return ReconcileResult::done();
+}
+
+boost::asio::awaitable<ReconcileResult> WorkloadReconciler::finalize(kube::ObjectPtr object,
+                                                                      api::v1alpha1::ObjectMeta metadata,
+                                                                      std::optional<Workload> workload) {
+    const std::string& name = metadata.name;
+    std::vector<ChildPrune> writable;  // deleted now
+    std::set<std::string> away;        // "cluster c (why)": what is there can be neither known nor deleted now
+    for (auto& child : children_of_missing_workload(cached_children(all_child_stores(ctx_), name))) {
+        if (child.cluster.empty()) continue;  // the garbage collector's
+        const ClusterAccess reach = access_for_child(child.cluster, child.target);
+        if (reach.writable()) writable.push_back(std::move(child));
+        else away.insert("cluster " + child.cluster + " (" + reach.message + ")");
+    }
+    // A cluster not listed yet may hold children the caches do not show.
+    if (workload) {
+        const auto targets = decode_targets(ctx_.caches.targets);
+        for (const auto& target :
+             targets_assigned_to(*workload, targets->items, decode_policies(ctx_.caches.policies)->items)) {
+            if (target.cluster().empty()) continue;
+            if (const ClusterAccess reach = access_for(ctx_, target); !reach.writable())
+                away.insert("cluster " + target.cluster() + " (" + reach.message + ")");
+        }
+    }
+    if (!writable.empty()) {
+        std::vector<std::string> failures;
+        co_await prune(std::move(writable), &failures);
+        if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
+        // The caches show the deletes; the next look lets the workload go.
+        co_return ReconcileResult::requeue_after(std::chrono::seconds{1});
+    }
+    if (away.empty()) {
+        log_.info("objects in other clusters removed: letting the workload go", {{"workload", name}});
+        co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::workloads(), *object, false);
+    }
+    if (const auto left_of_grace = remote_grace_left(ctx_, *metadata.deletion_timestamp))
+        co_return ReconcileResult::requeue_after(remote_grace_recheck(*left_of_grace));
+    const std::string note = "not written to within the grace of " +
+                             std::to_string(ctx_.remote_cleanup_grace.count() / 1000) + "s: " +
+                             summarise({away.begin(), away.end()}) +
+                             "; the objects labelled " + workload_uid_label + "=" + metadata.uid +
+                             " there are left, and deleted when the cluster answers while a target names it";
+    log_.warn("letting a deleted workload go, leaving objects in other clusters", {{"workload", name}, {"note", note}});
+    ctx_.events.record(*object, kube::EventType::Warning, remote_objects_left_reason, note, "Delete");
+    co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::workloads(), *object, false);
 }
 
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_invalid(kube::ObjectPtr object,

@@ -4,6 +4,13 @@
 // and reports per-target images and readiness in the Workload's status.
 // Reads only the caches; writes nothing when the world is already as desired.
 // The decisions live in workload_sync (pure); this class performs them.
+//
+// A workload with children in other clusters carries the finalizer
+// labfleet.dev/remote-objects (remote_finalizer.hpp): once it is deleted, its
+// children there are deleted before it goes. Those left behind in a cluster
+// that did not answer within the grace are pruned when the cluster answers
+// again (cluster_changed queues every workload with children cached there,
+// and a missing workload's children are pruned).
 
 #include <optional>
 #include <string>
@@ -31,6 +38,10 @@ public:
 
 private:
     boost::asio::awaitable<kube::ReconcileResult> reconcile_missing(std::string name);
+    /// A deleted workload carrying the finalizer: deletes its children in other
+    /// clusters, then lets go. `workload` is absent when the object does not decode.
+    boost::asio::awaitable<kube::ReconcileResult> finalize(kube::ObjectPtr object, api::v1alpha1::ObjectMeta metadata,
+                                                           std::optional<api::v1alpha1::Workload> workload);
     boost::asio::awaitable<kube::ReconcileResult> reconcile_invalid(kube::ObjectPtr object, SpecProblem problem);
     /// Reads the object at `key` before a first apply: "" when it is absent
     /// or Labfleet's (not_ours), why it is someone else's otherwise, nullopt

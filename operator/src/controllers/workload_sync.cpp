@@ -52,12 +52,21 @@ std::string child_name(ChildKind kind, const kube::ObjectKey& key) {
     return key.str();
 }
 
-std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1::Workload& workload) {
+std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1::Workload& workload,
+                                    const std::string& installation) {
     if (label_of(live, managed_by_label) != managed_by_value)
         return std::string("not labelled ") + managed_by_label + "=" + managed_by_value;
     if (label_of(live, workload_label) != workload.metadata.name)
         return std::string("labelled ") + workload_label + "=" + label_of(live, workload_label) + ", not " +
                workload.metadata.name;
+    if (!installation.empty()) {
+        if (const std::string other = label_of(live, installation_label); other != installation)
+            return other.empty() ? std::string("not labelled ") + installation_label + "=" + installation
+                                 : std::string("labelled ") + installation_label + "=" + other +
+                                       " (another Labfleet installation)";
+        // A workload_uid_label of an earlier Workload of that name is this installation's
+        // leftover (its cluster was away when that Workload went): taken over, not refused.
+    }
     const kube::Json::json_pointer owners_ptr("/metadata/ownerReferences");
     if (live.contains(owners_ptr) && live.at(owners_ptr).is_array()) {
         for (const auto& owner : live.at(owners_ptr)) {
@@ -119,7 +128,7 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         outcome.environment = target.spec.environment;
         outcome.images = resolve_images(workload, target, lease);
         outcome.paused = target.spec.paused || world.paused_targets.contains(target.metadata.name);
-        const DesiredObjects desired = build_desired_objects(workload, target, outcome.images);
+        const DesiredObjects desired = build_desired_objects(workload, target, outcome.images, world.installation);
         outcome.desired_replicas = integer_at(desired.deployment, "/spec/replicas");
         outcome.pod_settings_conflicts = desired.pod_settings_conflicts;
         outcome.unknown_placeholders = desired.unknown_placeholders;
@@ -142,7 +151,7 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
             outcome.in_sync = false;
             if (blocked) continue;
             if (live) {
-                if (auto why = not_ours(*live, workload)) {
+                if (auto why = not_ours(*live, workload, cluster.empty() ? "" : world.installation)) {
                     outcome.not_owned.push_back(child_name(kind, key) + ": " + *why);
                     continue;
                 }

@@ -58,6 +58,8 @@ struct WorkloadWorld {
     /// not answer, or is not the one they recorded): why. Treated as paused
     /// for writes and prunes; never ready.
     std::map<std::string, std::string> unwritable_targets;
+    /// The installation_label value of children in other clusters.
+    std::string installation;
 };
 
 /// Condition on a Workload: False while the workshop definition uses an unknown ${NAME}.
@@ -123,8 +125,11 @@ struct WorkloadSync {
 /// app.kubernetes.io/managed-by=labfleet and labfleet.dev/workload=<name>,
 /// no controller ownerReference but this Workload (uid compared when both
 /// are known), and, when managedFields are present, an entry of field manager
-/// labfleet. Anything else was made by someone else and is never adopted.
-std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1::Workload& workload);
+/// labfleet. In another cluster (`installation` not empty) it must also carry
+/// installation_label=`installation`. Anything else was made by someone else
+/// and is never adopted.
+std::optional<std::string> not_ours(const kube::Json& live, const api::v1alpha1::Workload& workload,
+                                    const std::string& installation = "");
 
 /// "Deployment ns/name".
 std::string child_name(ChildKind kind, const kube::ObjectKey& key);

@@ -20,7 +20,9 @@
 #include "controllers/context.hpp"
 #include "controllers/desired_objects.hpp"
 #include "controllers/domain_metrics.hpp"
+#include "kube/client/rest.hpp"
 #include "kube/config/config_loader.hpp"
+#include "kube/json/json_fields.hpp"
 #include "kube/client/client_stack.hpp"
 #include "kube/controller/crash_record.hpp"
 #include "kube/cache/informer.hpp"
@@ -210,6 +212,7 @@ public:
             if (!error) shutdown(0, "signal " + std::to_string(signal));
         });
         asio::co_spawn(io_, lead(), asio::detached);
+        asio::co_spawn(io_, learn_installation(), asio::detached);
         io_.run();
         return exit_code_;
     }
@@ -357,6 +360,30 @@ private:
             log_.debug("metrics: caller refused", {{"user", decision.user}, {"status", decision.http_status()},
                                                    {"reason", decision.detail}});
         return {decision.http_status(), decision.message};
+    }
+
+    /// Reads this installation's name, the uid of the home cluster's kube-system
+    /// namespace, for the children it writes into other clusters; until it is
+    /// read, no remote cluster is connected. Retried every 10 s.
+    asio::awaitable<void> learn_installation() {
+        asio::steady_timer timer(io_);
+        std::string last_error;
+        while (!stopping_) {
+            auto read = co_await kube::rest::get(clients_.reader(), kube::resources::namespaces(), {"", "kube-system"});
+            if (stopping_) co_return;
+            if (read.ok()) {
+                const std::string uid = kube::string_at(*read, "/metadata/uid");
+                if (!uid.empty() && uid.size() <= 63) {
+                    clusters_.set_installation(uid);
+                    co_return;
+                }
+            }
+            const std::string error = read.ok() ? "namespace kube-system has no usable uid" : read.error().describe();
+            if (error != last_error) log_.warn("cannot read the home cluster's identity: other clusters wait", {{"error", error}});
+            last_error = error;
+            timer.expires_after(10s);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
     }
 
     /// Waits for the caches (exits after --cache-sync-timeout), then for

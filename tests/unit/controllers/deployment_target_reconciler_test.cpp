@@ -11,6 +11,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "controllers/deployment_target_reconciler.hpp"
+#include "controllers/remote_finalizer.hpp"
+#include "unit/controllers/fixed_clusters.hpp"
 #include "kube/meta/time_format.hpp"
 #include "unit/kube/fake_client.hpp"
 
@@ -205,15 +207,9 @@ TEST_CASE("status writer: an invalid target is Stalled with one Warning Event, a
 
 namespace {
 
-/// A RemoteClusters answering every question with one access.
-struct FixedClusters final : RemoteClusters {
-    ClusterAccess answer;
-    std::vector<ChildStores> stores;
-    ClusterAccess access(const std::string&, const std::string&) override { return answer; }
-    std::vector<ChildStores> child_stores() const override { return stores; }
-};
+using testing::FixedClusters;
 
-const char* finalizer = DeploymentTargetReconciler::remote_objects_finalizer;
+const char* finalizer = remote_objects_finalizer;
 
 Json remote_target_json(const std::string& recorded_uid) {
     Json target = target_json("stg-eu", "labs", "2026-01-01T00:00:00Z");

@@ -12,7 +12,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "controllers/remote_finalizer.hpp"
 #include "controllers/workload_reconciler.hpp"
+#include "kube/meta/time_format.hpp"
+#include "unit/controllers/fixed_clusters.hpp"
 #include "unit/kube/fake_client.hpp"
 
 using namespace labfleet;
@@ -106,9 +109,9 @@ struct BasicFixture {
         services.apply(ptr(desired.service));
     }
 
-    ReconcileResult run(const std::string& key = "intro") {
+    ReconcileResult run(const std::string& key = "intro", WorkloadReconciler* with = nullptr) {
         std::optional<ReconcileResult> out;
-        boost::asio::co_spawn(io, reconciler.reconcile(key), [&](std::exception_ptr error, ReconcileResult result) {
+        boost::asio::co_spawn(io, (with ? *with : reconciler).reconcile(key), [&](std::exception_ptr error, ReconcileResult result) {
             if (error) std::rethrow_exception(error);
             out = std::move(result);
         });
@@ -423,4 +426,182 @@ TEST_CASE("workload reconciler: the children of several targets are written side
         CHECK((applied[i].find("/configmaps/") != std::string::npos) == (i < 4));
     // Side by side: the four ConfigMaps' reads are in flight together, and more than that after.
     CHECK(client.most_in_flight >= 4);
+}
+
+namespace {
+
+/// The basic fixture plus a target stg-eu (namespace labs) in cluster eu, which the policy
+/// assigns too, reached through `clusters`; its reconciler is `remote_reconciler`.
+struct RemoteFixture : Fixture {
+    FakeClient remote;
+    TargetNamespaces remote_namespaces;
+    testing::FixedClusters clusters;
+    kube::Store remote_config_maps, remote_deployments, remote_services;
+    Context remote_context = [this] {
+        Context with = context;
+        with.remotes = &clusters;
+        return with;
+    }();
+    WorkloadReconciler remote_reconciler{remote_context};
+
+    RemoteFixture() {
+        for (auto* store : {&remote_config_maps, &remote_deployments, &remote_services}) add_child_indexes(*store);
+        clusters.stores = {{"eu", &remote_config_maps, &remote_deployments, &remote_services}};
+        clusters.answer.client = &remote;
+        clusters.answer.namespaces = &remote_namespaces;
+        clusters.answer.uid = "uid-of-eu";
+        clusters.answer.synced = true;
+        targets.apply(ptr({{"metadata", {{"name", "stg-eu"}, {"labels", {{"env", "qa"}}}}},
+                           {"spec", {{"environment", "stg"}, {"namespace", "labs"}, {"cluster", {{"name", "eu"}}}}},
+                           {"status", {{"clusterUID", "uid-of-eu"}}}}));
+    }
+
+    ReconcileResult run_remote() { return run("intro", &remote_reconciler); }
+
+    /// The workload, deleted now, still holding `finalizers`.
+    void workload_deleted(Json finalizers) {
+        Json w = workload_json();
+        w["metadata"]["deletionTimestamp"] = kube::format_rfc3339(clock.now());
+        w["metadata"]["finalizers"] = std::move(finalizers);
+        workloads.apply(ptr(w));
+    }
+
+    /// A child of the workload in cluster eu, as the remote watch caches it.
+    void remote_child(const std::string& name, const std::string& uid) {
+        remote_config_maps.apply(ptr({{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                      {"metadata", {{"name", name}, {"namespace", "labs"}, {"uid", uid},
+                                                    {"labels", {{"app.kubernetes.io/managed-by", "labfleet"},
+                                                                {"labfleet.dev/workload", "intro"},
+                                                                {"labfleet.dev/target", "stg-eu"},
+                                                                {"labfleet.dev/workload-uid", "uid-intro"},
+                                                                {"labfleet.dev/installation", "home-uid"}}}}}}));
+    }
+};
+
+} // namespace
+
+TEST_CASE("workload reconciler: a workload assigned to another cluster gets the finalizer before anything is written there",
+          "[controllers][workload][io][clusters]") {
+    RemoteFixture f;
+    f.client.push_response(200, "{}");  // the finalizer patch
+    CHECK(f.run_remote().kind == ReconcileResult::Kind::Done);
+    CHECK(f.remote.requests.empty());
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(f.client.requests[0].method == kube::Method::Patch);
+    CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/workloads/intro");
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json{remote_objects_finalizer});
+
+    SECTION("its children there carry the workload's uid and the installation, and no ownerReference") {
+        const auto w = api::v1alpha1::Workload::from_json(workload_json()).value();
+        const auto t = api::v1alpha1::DeploymentTarget::from_json(*f.targets.get({"", "stg-eu"})).value();
+        const auto desired = build_desired_objects(w, t, resolve_images(w, t), f.clusters.installation());
+        for (const Json& object : desired.all()) {
+            CHECK(object["metadata"]["labels"]["labfleet.dev/workload-uid"] == "uid-intro");
+            CHECK(object["metadata"]["labels"]["labfleet.dev/installation"] == "home-uid");
+            CHECK_FALSE(object["metadata"].contains("ownerReferences"));
+        }
+    }
+}
+
+TEST_CASE("workload reconciler: a workload no longer in another cluster lets its finalizer go",
+          "[controllers][workload][io][clusters]") {
+    RemoteFixture f;
+    f.targets.remove(f.targets.get({"", "stg-eu"}));
+    Json w = workload_json();
+    w["metadata"]["finalizers"] = {"example.com/other", remote_objects_finalizer};
+    f.workloads.apply(ptr(w));
+    f.client.push_response(200, "{}");  // the finalizer patch
+    f.run_remote();
+    REQUIRE_FALSE(f.client.requests.empty());
+    CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/workloads/intro");
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json{"example.com/other"});
+}
+
+TEST_CASE("workload reconciler: a deleted workload's children in another cluster are deleted before it goes",
+          "[controllers][workload][io][clusters]") {
+    RemoteFixture f;
+    f.workload_deleted({remote_objects_finalizer});
+    f.remote_child("intro-workshop", "uid-cm");
+    f.remote.push_response(200, "{}");  // the delete
+    const auto first = f.run_remote();
+    CHECK(first.kind == ReconcileResult::Kind::RequeueAfter);
+    REQUIRE(f.remote.requests.size() == 1);
+    CHECK(f.remote.requests[0].method == kube::Method::Delete);
+    CHECK(f.remote.requests[0].target == "/api/v1/namespaces/labs/configmaps/intro-workshop");
+    CHECK(Json::parse(f.remote.requests[0].body)["preconditions"]["uid"] == "uid-cm");
+    CHECK(f.client.requests.empty());  // still held
+
+    f.remote_config_maps.remove(f.remote_config_maps.get({"labs", "intro-workshop"}));  // the watch shows the delete
+    f.client.push_response(200, "{}");                         // the finalizer patch
+    CHECK(f.run_remote().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json::array());
+    CHECK(f.events.events.empty());
+}
+
+TEST_CASE("workload reconciler: a deleted workload waits for a cluster that does not answer, then lets go saying so",
+          "[controllers][workload][io][clusters]") {
+    RemoteFixture f;
+    f.clusters.answer = {};
+    f.clusters.answer.reason = cluster_unreachable_reason;
+    f.clusters.answer.message = "cluster eu does not answer: connect: timed out";
+    f.workload_deleted({remote_objects_finalizer});
+    f.remote_child("intro-workshop", "uid-cm");
+
+    const auto waiting = f.run_remote();
+    CHECK(waiting.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(waiting.after <= std::chrono::seconds{10});
+    CHECK(f.client.requests.empty());
+    CHECK(f.remote.requests.empty());
+
+    f.clock.advance(f.remote_context.remote_cleanup_grace - std::chrono::seconds{5});
+    CHECK(f.run_remote().after == std::chrono::seconds{5});  // the wait ends with the grace
+    CHECK(f.client.requests.empty());
+
+    f.clock.advance(std::chrono::seconds{5});
+    f.client.push_response(200, "{}");  // the finalizer patch
+    CHECK(f.run_remote().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json::array());
+    REQUIRE(f.events.events.size() == 1);
+    CHECK(f.events.events[0] == std::pair{kube::EventType::Warning, std::string(remote_objects_left_reason)});
+    CHECK(f.remote.requests.empty());
+
+    SECTION("once the cluster answers, the workload gone, its leftovers there are deleted") {
+        f.workloads.remove(f.workloads.get({"", "intro"}));
+        f.clusters.answer.client = &f.remote;
+        f.clusters.answer.namespaces = &f.remote_namespaces;
+        f.clusters.answer.uid = "uid-of-eu";
+        f.clusters.answer.synced = true;
+        f.clusters.answer.reason.clear();
+        f.remote.push_response(200, "{}");  // the delete
+        f.run_remote();
+        REQUIRE(f.remote.requests.size() == 1);
+        CHECK(f.remote.requests[0].method == kube::Method::Delete);
+        CHECK(Json::parse(f.remote.requests[0].body)["preconditions"]["uid"] == "uid-cm");
+    }
+}
+
+TEST_CASE("workload reconciler: a deleted workload waits for a cluster not listed yet, even with nothing cached",
+          "[controllers][workload][io][clusters]") {
+    RemoteFixture f;
+    f.clusters.answer.synced = false;
+    f.clusters.answer.reason = cluster_pending_reason;
+    f.workload_deleted({remote_objects_finalizer});
+    CHECK(f.run_remote().kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(f.client.requests.empty());
+}
+
+TEST_CASE("workload reconciler: a deleted workload that does not decode still goes once its remote children are",
+          "[controllers][workload][io][clusters]") {
+    RemoteFixture f;
+    Json w = workload_json();
+    w["spec"]["images"] = "not an object";
+    w["metadata"]["deletionTimestamp"] = kube::format_rfc3339(f.clock.now());
+    w["metadata"]["finalizers"] = {remote_objects_finalizer};
+    f.workloads.apply(ptr(w));
+    f.client.push_response(200, "{}");  // the finalizer patch
+    CHECK(f.run_remote().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 1);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["finalizers"] == Json::array());
 }

@@ -637,3 +637,16 @@ TEST_CASE("workload health: every condition describes the generation read, also 
     CHECK(find_condition(invalid.conditions, "PlaceholdersResolved")->observed_generation == 5);
     CHECK(kstatus(5, invalid.observed_generation, invalid.conditions) == "Failed");
 }
+
+TEST_CASE("not_ours: a child in another cluster must carry this installation's label", "[controllers][workload][clusters]") {
+    const Workload w = workload("x");
+    Json live = {{"metadata", {{"labels", {{"app.kubernetes.io/managed-by", "labfleet"},
+                                          {"labfleet.dev/workload", w.metadata.name},
+                                          {"labfleet.dev/installation", "home-uid"}}}}}};
+    CHECK_FALSE(not_ours(live, w, "home-uid"));
+    CHECK(not_ours(live, w, "other-home") ==
+          "labelled labfleet.dev/installation=home-uid (another Labfleet installation)");
+    live["metadata"]["labels"].erase("labfleet.dev/installation");
+    CHECK(not_ours(live, w, "home-uid") == "not labelled labfleet.dev/installation=home-uid");
+    CHECK_FALSE(not_ours(live, w));  // at home no installation label is asked for
+}

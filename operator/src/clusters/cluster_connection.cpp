@@ -1,10 +1,13 @@
 #include "clusters/cluster_connection.hpp"
 
+#include "clusters/credential_expiry.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "clusters/credential_expiry.hpp"
 #include "clusters/remote_permissions.hpp"
 #include "controllers/desired_objects.hpp"
 #include "kube/client/rest.hpp"
@@ -69,6 +72,7 @@ struct ClusterConnection::NamespaceCaches {
 
     kube::Informer config_maps, deployments, services;
     bool started = false;  // the watches start once the identity may list and watch there
+    std::uint64_t restarts_reported = 0;  // to labfleet_cluster_watch_restarts_total
     bool reviewed = false;
     std::vector<Permission> missing;  // of the last review
 };
@@ -84,6 +88,7 @@ ClusterConnection::ClusterConnection(std::string name, std::string installation,
       clock_(clock),
       metrics_(metrics),
       changed_(std::move(changed)),
+      expiry_(credential_expiry(credentials.config)),
       transport_(std::move(credentials.config), executor, transport_options(name_)),
       clients_(transport_, observer_, std::move(may_write), [this] { return transport_.reload_credentials(); }),
       timer_(executor),
@@ -92,7 +97,10 @@ ClusterConnection::ClusterConnection(std::string name, std::string installation,
 ClusterConnection::~ClusterConnection() = default;
 
 void ClusterConnection::start() {
-    if (metrics_) metrics_->set_up(name_, false);
+    if (metrics_) {
+        metrics_->set_up(name_, false);
+        metrics_->set_credential_expiry(name_, expiry_);
+    }
     probing_ = true;
     asio::co_spawn(executor_, [self = shared_from_this()]() { return self->probe(); }, asio::detached);
 }
@@ -200,6 +208,22 @@ asio::awaitable<void> ClusterConnection::review_permissions() {
     }
 }
 
+void ClusterConnection::report_caches() {
+    std::size_t cached = 0;
+    std::uint64_t restarts = 0;
+    for (auto& [ns, caches] : watched_) {
+        for (auto* informer : caches->all()) {
+            cached += informer->store().size();
+            const std::uint64_t opened = informer->status().watches_opened;
+            restarts += opened > 0 ? opened - 1 : 0;
+        }
+        metrics_->add_watch_restarts(name_, restarts - caches->restarts_reported);
+        caches->restarts_reported = restarts;
+        restarts = 0;
+    }
+    metrics_->set_cached_objects(name_, cached);
+}
+
 asio::awaitable<void> ClusterConnection::probe() {
     const kube::ObjectKey kube_system{"", "kube-system"};
     while (!stopped_) {
@@ -216,12 +240,7 @@ asio::awaitable<void> ClusterConnection::probe() {
             set_state(ConnectionState::Down, "reading namespace kube-system: " + read.error().describe(), uid_);
         }
         reap();
-        if (metrics_) {
-            std::size_t cached = 0;
-            for (const auto& stores : child_stores())
-                cached += stores.config_maps->size() + stores.deployments->size() + stores.services->size();
-            metrics_->set_cached_objects(name_, cached);
-        }
+        if (metrics_) report_caches();
         timer_.expires_after(probe_period);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -100,6 +101,8 @@ private:
     asio::awaitable<void> review_permissions();
     void set_state(ConnectionState state, std::string problem, std::string uid);
     void reap();
+    /// labfleet_cluster_cached_objects and the watch restarts since the last report.
+    void report_caches();
 
     std::string name_;
     std::string installation_;
@@ -108,6 +111,8 @@ private:
     const kube::Clock& clock_;
     ClusterMetrics* metrics_;
     std::function<void()> changed_;
+    /// When the credential stops working, where it says so (read before the transport takes it).
+    std::optional<kube::WallTime> expiry_;
     Observer observer_{this};
     kube::net::HttpsClient transport_;
     kube::ClientStack clients_;

@@ -37,13 +37,22 @@ TEST_CASE("cluster metrics: per cluster, and gone with the cluster", "[clusters]
     metrics.request("eu", "GET", "200");
     metrics.request("eu", "PATCH", "<error>");
     metrics.set_cached_objects("eu", 6);
+    metrics.add_watch_restarts("eu", 2);
+    metrics.add_watch_restarts("eu", 1);
+    metrics.set_credential_expiry("eu", std::chrono::system_clock::time_point{std::chrono::seconds{1'800'000'000}});
+    metrics.set_credential_expiry("us", std::nullopt);
     CHECK(value_of(registry, "labfleet_cluster_up", "eu") == 1);
     CHECK(value_of(registry, "labfleet_cluster_up", "us") == 0);
     CHECK(value_of(registry, "labfleet_cluster_requests_total", "eu", "200") == 2);
     CHECK(value_of(registry, "labfleet_cluster_requests_total", "eu", "<error>") == 1);
     CHECK(value_of(registry, "labfleet_cluster_cached_objects", "eu") == 6);
+    CHECK(value_of(registry, "labfleet_cluster_watch_restarts_total", "eu") == 3);
+    CHECK(value_of(registry, "labfleet_cluster_credential_expiry_timestamp_seconds", "eu") == 1'800'000'000);
+    CHECK(value_of(registry, "labfleet_cluster_credential_expiry_timestamp_seconds", "us") == -1);  // states none
 
     metrics.forget("eu");
+    CHECK(value_of(registry, "labfleet_cluster_watch_restarts_total", "eu") == -1);
+    CHECK(value_of(registry, "labfleet_cluster_credential_expiry_timestamp_seconds", "eu") == -1);
     CHECK(value_of(registry, "labfleet_cluster_up", "eu") == -1);
     CHECK(value_of(registry, "labfleet_cluster_requests_total", "eu") == -1);
     CHECK(value_of(registry, "labfleet_cluster_cached_objects", "eu") == -1);

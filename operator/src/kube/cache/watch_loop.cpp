@@ -124,6 +124,7 @@ asio::awaitable<void> run_watch_loop(Client& client, ResourceType type, Store& s
                 input = watcher::WatchFailed{opened.error()};
             } else {
                 stream = std::move(opened).value();
+                ++status->watches_opened;
                 watch_opened_at = clock.steady_now();
                 events_since_open = false;
                 input = watcher::WatchOpened{};

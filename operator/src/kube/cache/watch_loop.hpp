@@ -71,6 +71,9 @@ struct WatchStatus {
     std::optional<std::string> failure;
     /// Failures in a row, ended by an answer from the server.
     std::size_t consecutive_failures = 0;
+    /// Watch streams opened so far; each after the first is a restart (the
+    /// server ends one every server_timeout, a failure ends it sooner).
+    std::uint64_t watches_opened = 0;
 
     std::string state = "Empty";
     std::chrono::milliseconds current_backoff{0};

@@ -1,7 +1,5 @@
 #include "clusters/cluster_connection.hpp"
 
-#include "clusters/credential_expiry.hpp"
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -1,7 +1,8 @@
 #pragma once
 // ClusterMetrics: the series of the registered clusters, labelled by cluster
 // (docs/metrics.md): whether each answers, its requests by method and code,
-// the objects cached from it, its watch restarts and its credential's expiry. A cluster's series go when its connection does.
+// the objects cached from it, its watch restarts and its credential's
+// expiry. A cluster's series go when its connection does.
 
 #include <chrono>
 #include <cstdint>

@@ -1,5 +1,7 @@
 #include "clusters/credential_expiry.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -16,6 +18,14 @@
 namespace labfleet::clusters {
 
 namespace {
+
+/// The time `seconds` after the epoch; nullopt for none before it, the latest
+/// time the clock holds for any after that (a certificate "valid until 9999").
+std::optional<kube::WallTime> at_epoch_seconds(std::int64_t seconds) {
+    if (seconds <= 0) return std::nullopt;
+    const auto latest = std::chrono::duration_cast<std::chrono::seconds>(kube::WallTime::duration::max()).count();
+    return kube::WallTime{std::chrono::seconds{std::min<std::int64_t>(seconds, latest)}};
+}
 
 /// A JWT's payload is its second dot-separated part, base64url without padding.
 std::optional<kube::WallTime> token_expiry(const std::string& token) {
@@ -34,8 +44,9 @@ std::optional<kube::WallTime> token_expiry(const std::string& token) {
     const kube::Json claims = kube::Json::parse(*decoded, nullptr, false);
     if (!claims.is_object()) return std::nullopt;
     const auto exp = claims.find("exp");
-    if (exp == claims.end() || !exp->is_number_integer() || exp->get<std::int64_t>() <= 0) return std::nullopt;
-    return kube::WallTime{std::chrono::seconds{exp->get<std::int64_t>()}};
+    if (exp == claims.end() || !exp->is_number_integer()) return std::nullopt;
+    if (exp->is_number_unsigned() && exp->get<std::uint64_t>() > std::uint64_t{INT64_MAX}) return at_epoch_seconds(INT64_MAX);
+    return at_epoch_seconds(exp->get<std::int64_t>());
 }
 
 std::optional<kube::WallTime> certificate_expiry(const std::string& pem) {
@@ -48,7 +59,7 @@ std::optional<kube::WallTime> certificate_expiry(const std::string& pem) {
     if (!cert) return std::nullopt;
     std::tm when{};
     if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &when) != 1) return std::nullopt;
-    return std::chrono::system_clock::from_time_t(timegm(&when));
+    return at_epoch_seconds(static_cast<std::int64_t>(timegm(&when)));
 }
 
 } // namespace

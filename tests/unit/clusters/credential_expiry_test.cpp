@@ -49,6 +49,17 @@ TEST_CASE("credential expiry: a service account token states its exp claim", "[c
     }
 }
 
+TEST_CASE("credential expiry: an exp beyond what the clock holds is its latest time, not an overflow", "[clusters]") {
+    kube::ClusterConfig config;
+    const auto latest = std::chrono::duration_cast<seconds>(kube::WallTime::duration::max()).count();
+    for (const std::string exp : {"253402300799", "9223372036854775807", "18446744073709551615"}) {
+        config.token = jwt(R"({"exp":)" + exp + "}");
+        const auto expiry = clusters::credential_expiry(config);
+        REQUIRE(expiry);
+        CHECK(std::chrono::duration_cast<seconds>(expiry->time_since_epoch()).count() == latest);
+    }
+}
+
 TEST_CASE("credential expiry: an opaque or malformed token states none", "[clusters]") {
     kube::ClusterConfig config;
     const std::vector<std::string> tokens = {"",       "opaque-token",         "a.b",

@@ -92,7 +92,9 @@ eventually "setup: no e2e-mc objects or home namespace $ns left from an earlier 
 echo "--- setup: two remote clusters, each with the target namespace and the least Roles"
 for remote in remote-a remote-b; do
   remote_up "$remote" || { fail "setup: $remote up"; exit 1; }
-  remote_grant "$remote" "$ns" || { fail "setup: $remote: namespace, service account and Roles"; exit 1; }
+  # remote-b gets them from `kubectl labfleet cluster add` below.
+  [[ $remote == remote-b ]] || remote_grant "$remote" "$ns" ||
+    { fail "setup: $remote: namespace, service account and Roles"; exit 1; }
 done
 uid_a=$(remote_uid remote-a)
 uid_b=$(remote_uid remote-b)
@@ -100,7 +102,26 @@ check "setup: the remotes are two clusters (kube-system uids differ)" \
   bash -c "[[ -n '$uid_a' && -n '$uid_b' && '$uid_a' != '$uid_b' ]]"
 register_cluster remote-a "$(remote_dir remote-a)" labfleet-token-1 || { fail "setup: remote-a registered"; exit 1; }
 token_a1=$registered_token
-register_cluster remote-b "$(remote_dir remote-b)" labfleet-token-1 || { fail "setup: remote-b registered"; exit 1; }
+# remote-b: its target namespace, identity, Roles, token and home Secret from `kubectl labfleet cluster
+# add`, run twice (the second run changes no Role); the Secret labelled for unregister_clusters.
+cluster_add_b() {
+  "${LABFLEET_PLUGIN:?path of kubectl-labfleet}" cluster add remote-b --namespaces "$ns" \
+    --remote-kubeconfig "$(remote_dir remote-b)/kubeconfig" --operator-namespace "$leader_namespace" "$@" \
+    >"$work/cluster-add-b.out" 2>&1 || { cat "$work/cluster-add-b.out"; return 1; }
+}
+cluster_add_b --create-namespaces && cluster_add_b &&
+  kubectl -n "$leader_namespace" label secret remote-b "${cluster_secret_labels[1]}" --overwrite >/dev/null ||
+  { fail "setup: remote-b registered (kubectl labfleet cluster add)"; exit 1; }
+check "setup: cluster add run again changes no Role in remote-b" \
+  grep -q "^remote: Role $ns/labfleet-target unchanged" "$work/cluster-add-b.out"
+check "setup: cluster add gave remote-b the Role remote_grant gave remote-a" \
+  equals "$(rkubectl remote-a -n "$ns" get role labfleet-target -o jsonpath='{.rules}')" \
+  rkubectl remote-b -n "$ns" get role labfleet-target -o jsonpath='{.rules}'
+kubectl -n "$leader_namespace" get secret remote-b -o jsonpath='{.data.kubeconfig}' | base64 -d >"$work/cluster-b.kubeconfig"
+check "setup: cluster add's identity reads kube-system in remote-b" \
+  kubectl --kubeconfig "$work/cluster-b.kubeconfig" --request-timeout=10s get namespace kube-system -o name
+check "setup: cluster add's identity cannot read another namespace in remote-b (Forbidden)" bash -c \
+  "out=\$(kubectl --kubeconfig '$work/cluster-b.kubeconfig' --request-timeout=10s get namespace default 2>&1) && exit 1; [[ \$out == *Forbidden* ]]"
 # The identity reads its namespace and kube-system, and no other namespace.
 check "setup: the remote identity reads its target namespace" token_answers "$(remote_dir remote-a)" "$token_a1" "$ns"
 check "setup: the remote identity reads kube-system" token_answers "$(remote_dir remote-a)" "$token_a1" kube-system

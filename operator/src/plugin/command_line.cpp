@@ -21,10 +21,13 @@ struct Split {
 };
 
 /// Flags that take a value; every other flag is a switch.
-constexpr std::string_view valued_flags[] = {"--kubeconfig", "--context", "-o",         "--output",
-                                             "--for",        "--reason",  "--timeout",  "-f",
-                                             "--filename",   "--target",  "--base"};
-constexpr std::string_view switch_flags[] = {"--no-wait", "-h", "--help"};
+constexpr std::string_view valued_flags[] = {"--kubeconfig",         "--context",        "-o",
+                                             "--output",             "--for",            "--reason",
+                                             "--timeout",            "-f",               "--filename",
+                                             "--target",             "--base",           "--remote-kubeconfig",
+                                             "--remote-context",     "--namespaces",     "--operator-namespace",
+                                             "--service-account",    "--token-duration"};
+constexpr std::string_view switch_flags[] = {"--no-wait", "--create-namespaces", "-h", "--help"};
 
 bool takes_value(std::string_view flag) {
     return std::ranges::find(valued_flags, flag) != std::end(valued_flags);
@@ -229,6 +232,73 @@ std::variant<std::vector<std::string>, UsageError> paths_of(const Split& s, cons
     return paths;
 }
 
+std::optional<UsageError> check_namespace(const std::string& flag, const std::string& name) {
+    if (v1::is_dns_label(name)) return std::nullopt;
+    return UsageError{flag + " " + name + ": not a valid namespace name (lowercase letters, digits and '-')"};
+}
+
+/// The TokenRequest API refuses expirations under 10 minutes.
+constexpr std::chrono::seconds shortest_token{600};
+
+std::variant<Command, UsageError> parse_cluster(const Split& s) {
+    if (s.operands.size() < 2 || s.operands[1] != "add")
+        return UsageError{"cluster needs a subcommand: add (kubectl labfleet cluster add NAME --remote-kubeconfig FILE "
+                          "--namespaces NS)"};
+    if (auto error = only_flags(s, "cluster add",
+                                {"--remote-kubeconfig", "--remote-context", "--namespaces", "--create-namespaces",
+                                 "--operator-namespace", "--service-account", "--token-duration"}))
+        return *error;
+    if (s.operands.size() != 3) return UsageError{"cluster add needs exactly one NAME: the cluster's name in targets"};
+    ClusterAddCommand add;
+    add.name = s.operands[2];
+    if (auto error = check_name("cluster", add.name)) return *error;
+    // The remote Secret that revokes the token is named after the cluster (cluster_registration.hpp).
+    if (add.name.size() > 200) return UsageError{"cluster \"" + add.name + "\": at most 200 characters"};
+    auto kubeconfig = last(s, "--remote-kubeconfig");
+    if (!kubeconfig || kubeconfig->empty())
+        return UsageError{"cluster add needs --remote-kubeconfig FILE: an admin's kubeconfig of the cluster to add "
+                          "(--kubeconfig and --context name the cluster the operator runs in)"};
+    add.remote_kubeconfig = *kubeconfig;
+    add.remote_context = last(s, "--remote-context").value_or("");
+    for (const auto& list : all(s, "--namespaces", "--namespaces")) {
+        std::size_t start = 0;
+        while (start <= list.size()) {
+            const auto comma = std::min(list.find(',', start), list.size());
+            const std::string ns = list.substr(start, comma - start);
+            start = comma + 1;
+            if (ns.empty()) return UsageError{"--namespaces " + list + ": an empty namespace name"};
+            if (auto error = check_namespace("--namespaces", ns)) return *error;
+            if (std::ranges::find(add.namespaces, ns) == add.namespaces.end()) add.namespaces.push_back(ns);
+        }
+    }
+    if (add.namespaces.empty())
+        return UsageError{"cluster add needs --namespaces NS[,NS...]: the namespaces targets use in that cluster"};
+    add.create_namespaces = has_switch(s, "--create-namespaces");
+    if (auto ns = last(s, "--operator-namespace")) {
+        if (auto error = check_namespace("--operator-namespace", *ns)) return *error;
+        add.operator_namespace = *ns;
+    }
+    if (auto account = last(s, "--service-account")) {
+        const auto slash = account->find('/');
+        if (slash == std::string::npos)
+            return UsageError{"--service-account " + *account + ": expected NAMESPACE/NAME"};
+        add.service_account_namespace = account->substr(0, slash);
+        add.service_account = account->substr(slash + 1);
+        if (auto error = check_namespace("--service-account", add.service_account_namespace)) return *error;
+        if (!v1::is_dns_subdomain(add.service_account))
+            return UsageError{"--service-account " + *account + ": \"" + add.service_account +
+                              "\" is not a valid object name"};
+    }
+    if (auto text = last(s, "--token-duration")) {
+        auto parsed = duration_flag("--token-duration", *text);
+        if (auto* error = std::get_if<UsageError>(&parsed)) return *error;
+        add.token_duration = std::chrono::duration_cast<std::chrono::seconds>(std::get<std::chrono::milliseconds>(parsed));
+        if (add.token_duration < shortest_token)
+            return UsageError{"--token-duration " + *text + ": at least 10m (the API server's minimum)"};
+    }
+    return add;
+}
+
 } // namespace
 
 std::string usage_text() {
@@ -248,6 +318,19 @@ Commands:
   status [WORKLOAD]                 per target: images, where each tag came from, ready replicas
   plan -f PATH...                   render the objects for these files, offline
   diff -f PATH...                   compare them with the cluster; exit 1 when they differ
+  cluster add NAME --remote-kubeconfig FILE --namespaces NS[,NS...]
+                                    register another cluster for DeploymentTargets (spec.cluster.name NAME):
+                                    in it, the service account, its Roles in each namespace and in kube-system,
+                                    and a token bound to a Secret there (delete it to revoke); here, the Secret
+                                    NAME holding a kubeconfig with that token. Safe to run again.
+      --remote-kubeconfig FILE   an admin's kubeconfig of the other cluster (--kubeconfig/--context stay
+                                 the operator's cluster)
+      --remote-context NAME      its context (default: its current context)
+      --namespaces NS[,NS...]    the target namespaces there; each must exist, unless
+      --create-namespaces        creates the missing ones
+      --operator-namespace NS    where the operator reads cluster Secrets (default labfleet-system)
+      --service-account NS/NAME  the operator's identity there (default labfleet-system/labfleet)
+      --token-duration DURATION  the token's lifetime asked for (default 8760h; the server may grant less)
   version
 
 Flags: --kubeconfig FILE, --context NAME, -o table|wide|json|yaml
@@ -275,7 +358,7 @@ std::variant<Invocation, UsageError> parse_command_line(const std::vector<std::s
 
     const std::string& name = s.operands.front();
     std::variant<Command, UsageError> command = UsageError{
-        "unknown command \"" + name + "\" (borrow, extend, release, leases, status, plan, diff, version)"};
+        "unknown command \"" + name + "\" (borrow, extend, release, leases, status, plan, diff, cluster, version)"};
     if (name == "borrow") command = parse_borrow(s);
     else if (name == "extend") command = parse_extend(s);
     else if (name == "release") command = parse_release(s);
@@ -286,6 +369,8 @@ std::variant<Invocation, UsageError> parse_command_line(const std::vector<std::s
         if (auto* error = std::get_if<UsageError>(&paths)) return *error;
         auto& list = std::get<std::vector<std::string>>(paths);
         command = name == "plan" ? Command{PlanCommand{list}} : Command{DiffCommand{list}};
+    } else if (name == "cluster") {
+        command = parse_cluster(s);
     } else if (name == "version") {
         if (auto error = only_flags(s, "version", {})) return *error;
         command = VersionCommand{};

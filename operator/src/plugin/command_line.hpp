@@ -9,6 +9,9 @@
 //   extend LEASE --for DURATION       release [LEASE | --target TARGET]
 //   leases [TARGET]                   status [WORKLOAD]
 //   plan -f PATH...                   diff -f PATH...        version
+//   cluster add NAME --remote-kubeconfig FILE [--remote-context C] --namespaces NS[,NS...]
+//          [--create-namespaces] [--operator-namespace NS] [--service-account NS/NAME]
+//          [--token-duration DURATION]
 
 #include <chrono>
 #include <optional>
@@ -70,6 +73,20 @@ struct DiffCommand {
     std::vector<std::string> paths;
 };
 
+/// `cluster add`: registers another cluster for DeploymentTargets (see
+/// plugin/cluster_registration.hpp for what it creates there and here).
+struct ClusterAddCommand {
+    std::string name;               // the cluster's name: the home Secret's, spec.cluster.name in targets
+    std::string remote_kubeconfig;  // --remote-kubeconfig: an admin's kubeconfig of the other cluster
+    std::string remote_context;     // --remote-context; empty: that kubeconfig's current context
+    std::vector<std::string> namespaces;  // --namespaces: the target namespaces there, no duplicates
+    bool create_namespaces = false;       // --create-namespaces: create missing ones (else: an error)
+    std::string operator_namespace = "labfleet-system";  // where the home Secret goes
+    std::string service_account_namespace = "labfleet-system";  // the identity in the other cluster
+    std::string service_account = "labfleet";
+    std::chrono::seconds token_duration = std::chrono::hours(24 * 365);  // asked for; the server may grant less
+};
+
 struct VersionCommand {};
 
 struct HelpCommand {
@@ -77,7 +94,7 @@ struct HelpCommand {
 };
 
 using Command = std::variant<BorrowCommand, ExtendCommand, ReleaseCommand, LeasesCommand, StatusCommand,
-                             PlanCommand, DiffCommand, VersionCommand, HelpCommand>;
+                             PlanCommand, DiffCommand, ClusterAddCommand, VersionCommand, HelpCommand>;
 
 struct Invocation {
     GlobalOptions global;

@@ -26,6 +26,9 @@ int release(Session& session, const GlobalOptions& global, const ReleaseCommand&
 int leases(Session& session, const GlobalOptions& global, const LeasesCommand& command, Terminal& terminal);
 int status(Session& session, const GlobalOptions& global, const StatusCommand& command, Terminal& terminal);
 int diff(Session& session, const DiffCommand& command, Terminal& terminal);
+/// Registers the cluster `remote` reaches in the cluster `home` reaches (plugin/cluster_registration.hpp).
+int cluster_add(Session& home, Session& remote, const GlobalOptions& global, const ClusterAddCommand& command,
+                Terminal& terminal);
 
 /// Offline: renders the objects for the files, as `labfleet-operator plan`.
 int plan(const PlanCommand& command, Terminal& terminal);

@@ -34,6 +34,19 @@ struct Dispatch {
         return 0;
     }
     int operator()(const PlanCommand& command) const { return plan(command, terminal); }
+    int operator()(const ClusterAddCommand& command) const {
+        auto home = Session::open(global);
+        if (!home) {
+            terminal.err << "error: " << home.error().message << "\n";
+            return failure_code;
+        }
+        auto remote = Session::open({command.remote_kubeconfig, command.remote_context, global.output});
+        if (!remote) {
+            terminal.err << "error: --remote-kubeconfig: " << remote.error().message << "\n";
+            return failure_code;
+        }
+        return cluster_add(**home, **remote, global, command, terminal);
+    }
     template <typename Command>
     int operator()(const Command& command) const {
         auto session = Session::open(global);

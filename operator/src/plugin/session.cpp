@@ -107,6 +107,35 @@ kube::Status Session::remove(const kube::ResourceType& type, const std::string& 
     return impl_->run(kube::rest::remove(impl_->client, type, {"", name}, {}));
 }
 
+kube::Result<kube::Json> Session::apply(const kube::ResourceType& type, kube::Json object,
+                                       const std::string& field_manager, bool dry_run) {
+    kube::ApplyOptions options;
+    options.field_manager = field_manager;
+    options.force = true;
+    options.dry_run = dry_run;
+    return impl_->run(kube::rest::apply(impl_->client, type, std::move(object), options));
+}
+
+kube::Result<kube::Json> Session::request_token(const std::string& ns, const std::string& service_account,
+                                                kube::Json token_request) {
+    const kube::ResourceType service_accounts{"", "v1", "ServiceAccount", "serviceaccounts", true};
+    auto request = kube::requests::create(service_accounts, ns, token_request);
+    request.target = kube::requests::object_path(service_accounts, {ns, service_account}) + "/token";
+    auto response = impl_->run(impl_->client.send(std::move(request)));
+    if (!response) return response.error();
+    auto json = kube::Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_object()) {
+        kube::ApiError error;
+        error.reason = kube::ErrorReason::Decode;
+        error.message = "the answer to the TokenRequest of serviceaccount " + ns + "/" + service_account +
+                        " is not a JSON object";
+        return error;
+    }
+    return json;
+}
+
+const kube::ClusterConfig& Session::config() const { return impl_->config; }
+
 kube::Result<std::string> Session::whoami() {
     auto review = create(self_subject_reviews(),
                          {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}});

@@ -13,6 +13,7 @@
 
 #include "kube/client/resource.hpp"
 #include "kube/client/result.hpp"
+#include "kube/config/cluster_config.hpp"
 #include "kube/json/json.hpp"
 #include "plugin/command_line.hpp"
 
@@ -38,6 +39,13 @@ public:
     kube::Result<kube::Json> create(const kube::ResourceType& type, kube::Json object);
     kube::Result<kube::Json> merge_patch(const kube::ResourceType& type, const std::string& name, kube::Json patch);
     kube::Status remove(const kube::ResourceType& type, const std::string& name);
+    /// Server-side apply of `object` (namespace and name from its metadata), taking
+    /// over fields other managers set; `dry_run` checks it without persisting.
+    kube::Result<kube::Json> apply(const kube::ResourceType& type, kube::Json object, const std::string& field_manager,
+                                   bool dry_run = false);
+    /// POST serviceaccounts/NAME/token: a TokenRequest answered with a token.
+    kube::Result<kube::Json> request_token(const std::string& ns, const std::string& service_account,
+                                           kube::Json token_request);
 
     /// The caller's user name, as the API server authenticated it.
     kube::Result<std::string> whoami();
@@ -46,6 +54,8 @@ public:
 
     /// Where the session's config came from, for messages.
     const std::string& source() const;
+    /// The server and credentials the session uses.
+    const kube::ClusterConfig& config() const;
 
 private:
     struct Impl;

@@ -105,3 +105,70 @@ TEST_CASE("a failed diff exits 2, since 1 means differences found") {
     CHECK(failure_exit_code({"plan", "-f", "diff"}) == 1);
     CHECK(failure_exit_code({}) == 1);
 }
+
+TEST_CASE("cluster add reads the other cluster's kubeconfig apart from the global one") {
+    auto invocation = parsed({"--kubeconfig", "/home.kubeconfig", "cluster", "add", "prod-eu", "--remote-kubeconfig",
+                              "/remote.kubeconfig", "--remote-context=admin", "--namespaces", "workshops,labs",
+                              "--namespaces=labs,extra", "--create-namespaces", "-o", "json"});
+    CHECK(invocation.global.kubeconfig == "/home.kubeconfig");
+    CHECK(invocation.global.output == OutputFormat::Json);
+    const auto& add = std::get<ClusterAddCommand>(invocation.command);
+    CHECK(add.name == "prod-eu");
+    CHECK(add.remote_kubeconfig == "/remote.kubeconfig");
+    CHECK(add.remote_context == "admin");
+    CHECK(add.namespaces == std::vector<std::string>{"workshops", "labs", "extra"});
+    CHECK(add.create_namespaces);
+    CHECK(add.operator_namespace == "labfleet-system");
+    CHECK(add.service_account_namespace == "labfleet-system");
+    CHECK(add.service_account == "labfleet");
+    CHECK(add.token_duration == std::chrono::seconds(365 * 24h));
+}
+
+TEST_CASE("cluster add takes the operator's namespace, the identity and the token's lifetime") {
+    auto invocation = parsed({"cluster", "add", "prod-eu", "--remote-kubeconfig", "/r", "--namespaces", "w",
+                              "--operator-namespace", "ops", "--service-account", "fleet-system/fleet",
+                              "--token-duration", "720h"});
+    const auto& add = std::get<ClusterAddCommand>(invocation.command);
+    CHECK_FALSE(add.create_namespaces);
+    CHECK(add.operator_namespace == "ops");
+    CHECK(add.service_account_namespace == "fleet-system");
+    CHECK(add.service_account == "fleet");
+    CHECK(add.token_duration == std::chrono::seconds(720h));
+}
+
+TEST_CASE("cluster add refuses bad input naming the flag") {
+    const std::vector<std::string> base{"cluster", "add", "prod-eu", "--remote-kubeconfig", "/r"};
+    auto with = [&](std::vector<std::string> more) {
+        auto args = base;
+        args.insert(args.end(), more.begin(), more.end());
+        return error_of(args);
+    };
+    CHECK_THAT(error_of({"cluster"}), Catch::Contains("cluster needs a subcommand: add"));
+    CHECK_THAT(error_of({"cluster", "remove", "x"}), Catch::Contains("cluster needs a subcommand: add"));
+    CHECK_THAT(error_of({"cluster", "add", "--remote-kubeconfig", "/r", "--namespaces", "w"}),
+               Catch::Contains("exactly one NAME"));
+    CHECK_THAT(error_of({"cluster", "add", "Prod", "--remote-kubeconfig", "/r", "--namespaces", "w"}),
+               Catch::Contains("cluster \"Prod\""));
+    CHECK_THAT(error_of({"cluster", "add", "prod-eu", "--namespaces", "w"}), Catch::Contains("--remote-kubeconfig FILE"));
+    CHECK_THAT(with({}), Catch::Contains("needs --namespaces"));
+    CHECK_THAT(with({"--namespaces", "w,,x"}), Catch::Contains("--namespaces w,,x: an empty namespace name"));
+    CHECK_THAT(with({"--namespaces", "Work"}), Catch::Contains("--namespaces Work: not a valid namespace name"));
+    CHECK_THAT(with({"--namespaces", "w", "--operator-namespace", "a.b"}),
+               Catch::Contains("--operator-namespace a.b: not a valid namespace name"));
+    CHECK_THAT(with({"--namespaces", "w", "--service-account", "labfleet"}),
+               Catch::Contains("--service-account labfleet: expected NAMESPACE/NAME"));
+    CHECK_THAT(with({"--namespaces", "w", "--service-account", "ns/Bad"}),
+               Catch::Contains("--service-account ns/Bad: \"Bad\" is not a valid object name"));
+    CHECK_THAT(with({"--namespaces", "w", "--token-duration", "5m"}),
+               Catch::Contains("--token-duration 5m: at least 10m"));
+    CHECK_THAT(with({"--namespaces", "w", "--token-duration", "a year"}), Catch::Contains("--token-duration a year"));
+    CHECK_THAT(with({"--namespaces", "w", "--for", "1h"}), Catch::Contains("--for does not apply to cluster add"));
+    CHECK_THAT(error_of({"borrow", "stg", "web=v1", "--create-namespaces"}),
+               Catch::Contains("--create-namespaces does not apply to borrow"));
+    CHECK_THAT(with({"--namespaces"}), Catch::Contains("flag --namespaces needs a value"));
+}
+
+TEST_CASE("cluster add fails with exit code 1 and is in the usage text") {
+    CHECK(failure_exit_code({"--remote-kubeconfig", "diff", "cluster", "add"}) == 1);
+    CHECK_THAT(usage_text(), Catch::Contains("cluster add NAME --remote-kubeconfig FILE --namespaces NS[,NS...]"));
+}

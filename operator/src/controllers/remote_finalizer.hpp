@@ -7,6 +7,7 @@
 // be written to is waited for --remote-cleanup-grace from the deletion, then
 // let go of with a Warning Event RemoteObjectsLeft saying what stays there.
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 

@@ -368,8 +368,10 @@ private:
     asio::awaitable<void> learn_installation() {
         asio::steady_timer timer(io_);
         std::string last_error;
+        // GCC 12 destroys a braced temporary passed to a coroutine parameter twice: pass named values.
+        const kube::ObjectKey kube_system{"", "kube-system"};
         while (!stopping_) {
-            auto read = co_await kube::rest::get(clients_.reader(), kube::resources::namespaces(), {"", "kube-system"});
+            auto read = co_await kube::rest::get(clients_.reader(), kube::resources::namespaces(), kube_system);
             if (stopping_) co_return;
             if (read.ok()) {
                 const std::string uid = kube::string_at(*read, "/metadata/uid");

@@ -10,11 +10,11 @@
 # answers again. A rotated token (the old one revoked) is picked up, a lease
 # swaps a remote's image and gives it back, and a registration that suddenly
 # leads to another cluster stalls its target (ClusterChanged) with nothing
-# written there. Deletions: a Workload deleted while a remote is away is gone at
-# once and its children there are swept when the remote answers again; a
-# deleted target removes its children in its cluster before it goes, and one
-# whose cluster cannot be written to lets go after the grace, leaving them,
-# with a Warning Event.
+# written there. Deletions: a Workload deleted while a remote is away waits the
+# grace, then goes with a Warning Event, and its children there are swept when
+# the remote answers again; a deleted target removes its children in its
+# cluster before it goes, and one whose cluster cannot be written to lets go
+# after the grace, leaving them, with a Warning Event.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh"
 source "$root/tests/e2e/lib/remote_cluster.sh"
@@ -69,10 +69,10 @@ children() {
     -o name | sort
 }
 expected_children=$(printf '%s\n' "configmap/$wl-workshop" "deployment.apps/$wl-files" "service/$wl-files")
-# marks REMOTE TARGET: per child "KIND/NAME managed-by=… workload-uid=… owners=…".
+# marks REMOTE TARGET: per child "KIND/NAME managed-by=… workload-uid=… installation=… owners=…".
 marks() {
   rkubectl "$1" -n "$ns" get configmaps,deployments,services -l "labfleet.dev/workload=$wl,labfleet.dev/target=$2" \
-    -o jsonpath='{range .items[*]}{.kind}/{.metadata.name} managed-by={.metadata.labels.app\.kubernetes\.io/managed-by} workload-uid={.metadata.labels.labfleet\.dev/workload-uid} owners={.metadata.ownerReferences}{"\n"}{end}' |
+    -o jsonpath='{range .items[*]}{.kind}/{.metadata.name} managed-by={.metadata.labels.app\.kubernetes\.io/managed-by} workload-uid={.metadata.labels.labfleet\.dev/workload-uid} installation={.metadata.labels.labfleet\.dev/installation} owners={.metadata.ownerReferences}{"\n"}{end}' |
     sort
 }
 # patch_tags TAG: pins both images of the workload to TAG.
@@ -140,7 +140,7 @@ rkubectl remote-a -n "$ns" create deployment foreign-web --image=nginx:1.25 >/de
 foreign_uid=$(rkubectl remote-a -n "$ns" get deploy foreign-web -o jsonpath='{.metadata.uid}')
 foreign_generation=$(rkubectl remote-a -n "$ns" get deploy foreign-web -o jsonpath='{.metadata.generation}')
 
-# A deleted target waits this long for an unreachable or changed cluster before it lets go.
+# A deleted target or workload waits this long for an unreachable or changed cluster before it lets go.
 start_operator --remote-cleanup-grace=15s || exit 1
 pass "operator ready"
 
@@ -188,13 +188,18 @@ eventually "remote-a: the Deployment runs the stg channel" 30 has_tag remote-a s
 eventually "remote-b: the Deployment runs the prod channel" 30 has_tag remote-b prod
 eventually "remote-a: the ConfigMap is rendered with the workshop image" 30 workshop_has_tag remote-a stg
 expected_marks() {
-  printf "%s managed-by=labfleet workload-uid=$wl_uid owners=\n" "ConfigMap/$wl-workshop" "Deployment/$wl-files" "Service/$wl-files"
+  printf "%s managed-by=labfleet workload-uid=$wl_uid installation=$home_uid owners=\n" \
+    "ConfigMap/$wl-workshop" "Deployment/$wl-files" "Service/$wl-files"
 }
+# This installation's name: the home cluster's kube-system uid.
+home_uid=$(kubectl get namespace kube-system -o jsonpath='{.metadata.uid}')
 for remote in remote-a remote-b; do
   target=e2e-mc-${remote#remote-}
-  check "$remote: the children carry the workload's uid as a label and no ownerReferences" \
+  check "$remote: the children carry the workload's uid and the installation as labels, no ownerReferences" \
     equals "$(expected_marks)" marks "$remote" "$target"
 done
+check "home: the workload carries the finalizer for its objects in other clusters" \
+  equals "labfleet.dev/remote-objects" kubectl get wl "$wl" -o jsonpath='{.metadata.finalizers[*]}'
 check "home: nothing of the workload in any namespace" \
   equals "" kubectl get configmaps,deployments,services -A -l "labfleet.dev/workload=$wl" -o name
 check "home: no namespace $ns made" bash -c "! kubectl get namespace $ns"
@@ -268,6 +273,14 @@ check "frozen remote-b: labfleet_cluster_up is 1 for remote-a" equals 1 cluster_
 check "frozen remote-b: remote-a's requests are counted" test "$(cluster_metric labfleet_cluster_requests_total remote-a)" -gt 0
 check "frozen remote-b: remote-a's children are counted in its cache" \
   test "$(cluster_metric labfleet_cluster_cached_objects remote-a)" -ge 3
+# expiry_ahead CLUSTER: its credential's expiry (the token's exp claim) is exported, and lies ahead.
+expiry_ahead() {
+  local expiry
+  expiry=$(cluster_metric labfleet_cluster_credential_expiry_timestamp_seconds "$1")
+  expiry=${expiry%.*}
+  [[ -n $expiry && $expiry -gt $(date +%s) ]] || { echo "expiry: '$expiry'"; return 1; }
+}
+check "frozen remote-b: remote-a's token expiry is exported" expiry_ahead remote-a
 eventually "frozen remote-b: the short lease on e2e-mc-b expires on time all the same" 45 \
   equals Expired lease_phase "$lease-b"
 check "frozen remote-b: e2e-mc-b still ClusterUnreachable when the lease expired" \
@@ -371,8 +384,11 @@ remote_freeze remote-b
 eventually "workload deleted while remote-b is away: e2e-mc-b ClusterUnreachable first" 45 \
   equals "False ClusterUnreachable" ready_of e2e-mc-b
 kubectl delete wl "$wl" --wait=false >/dev/null
-eventually "workload deleted while remote-b is away: gone at once" 30 bash -c "! kubectl get wl $wl >/dev/null 2>&1"
-sleep 2
+sleep 5
+check "workload deleted while remote-b is away: it waits its grace" kubectl get wl "$wl" -o name
+eventually "workload deleted while remote-b is away: gone after the grace" 45 bash -c "! kubectl get wl $wl >/dev/null 2>&1"
+check "workload deleted while remote-b is away: a Warning Event RemoteObjectsLeft says what was left" \
+  test -n "$(kubectl get events -A --field-selector reason=RemoteObjectsLeft,involvedObject.name=$wl -o name)"
 remote_thaw remote-b
 eventually "workload deleted while remote-b was away: its children there swept once it answers" 60 \
   equals "" children remote-b e2e-mc-b

@@ -145,7 +145,8 @@ start_operator --remote-cleanup-grace=15s || exit 1
 pass "operator ready"
 
 echo "--- one workload on two targets, each in its own remote cluster"
-kubectl apply -f - >/dev/null <<OBJECTS
+mkdir -p "$work/plan"
+cat >"$work/plan/objects.yaml" <<OBJECTS
 apiVersion: labfleet.dev/v1alpha1
 kind: DeploymentTarget
 metadata: {name: e2e-mc-a, labels: {labfleet.dev/e2e: mc}}
@@ -175,6 +176,7 @@ spec:
   workloadSelector: {matchLabels: {labfleet.dev/e2e: mc}}
   targetSelector: {matchLabels: {labfleet.dev/e2e: mc}}
 OBJECTS
+kubectl apply -f "$work/plan/objects.yaml" >/dev/null
 wl_uid=$(kubectl get wl "$wl" -o jsonpath='{.metadata.uid}')
 eventually "e2e-mc-a: Ready True (NamespaceReady)" 60 equals "True NamespaceReady" ready_of e2e-mc-a
 eventually "e2e-mc-b: Ready True (NamespaceReady)" 60 equals "True NamespaceReady" ready_of e2e-mc-b
@@ -187,6 +189,19 @@ eventually "remote-b: the ConfigMap, Deployment and Service of the workload" 60 
 eventually "remote-a: the Deployment runs the stg channel" 30 has_tag remote-a stg
 eventually "remote-b: the Deployment runs the prod channel" 30 has_tag remote-b prod
 eventually "remote-a: the ConfigMap is rendered with the workshop image" 30 workshop_has_tag remote-a stg
+# plugin_diff DIR: `kubectl labfleet diff` of the files in DIR, its output and exit status.
+plugin_diff() { "$LABFLEET_PLUGIN" diff -f "$1" --operator-namespace "$leader_namespace" 2>&1; echo "exit $?"; }
+check "diff: the applied files match what both remotes hold" equals $'no differences\nexit 0' plugin_diff "$work/plan"
+mkdir -p "$work/plan-prod"
+sed 's/channel: stg}/channel: prod}/' "$work/plan/objects.yaml" >"$work/plan-prod/objects.yaml"
+# differs_in_remote_a: a channel changed in the files shows as remote-a's Deployment differing, read there.
+differs_in_remote_a() {
+  local out
+  out=$(plugin_diff "$work/plan-prod")
+  [[ $out == *"~ Deployment $ns/$wl-files (cluster remote-a)"* && $out == *"exit 1" &&
+     $out != *"(cluster remote-b)"* && $out != *"missing"* ]] || { echo "$out"; return 1; }
+}
+check "diff: a changed file is compared with the remote it targets" differs_in_remote_a
 expected_marks() {
   printf "%s managed-by=labfleet workload-uid=$wl_uid installation=$home_uid owners=\n" \
     "ConfigMap/$wl-workshop" "Deployment/$wl-files" "Service/$wl-files"

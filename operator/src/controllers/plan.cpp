@@ -163,7 +163,7 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
         out.warnings.push_back("target " + name + ": " + refusal.message);
     }
 
-    using Key = std::tuple<std::string, std::string, std::string>;  // namespace, kind, name
+    using Key = std::tuple<std::string, std::string, std::string, std::string>;  // cluster, namespace, kind, name
     std::map<Key, kube::Json> objects;
     for (const auto& pair : assignments.pairs) {
         const auto& workload = *workload_by_name.at(pair.workload);
@@ -175,11 +175,16 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
         for (const auto& placeholder : desired.unknown_placeholders)
             out.warnings.push_back("workload " + pair.workload + " on target " + pair.target +
                                    ": unknown placeholder " + placeholder + ", left as is");
-        // Unique keys: a namespace has one target and names are per workload.
+        // Unique keys: a namespace has one target per cluster and names are per workload.
         for (const auto& object : desired.all())
-            objects.emplace(Key{object["metadata"]["namespace"], object["kind"], object["metadata"]["name"]}, object);
+            objects.emplace(Key{target.cluster(), object["metadata"]["namespace"], object["kind"], object["metadata"]["name"]},
+                            object);
     }
-    for (const auto& [key, object] : objects) out.yaml += "---\n" + json_to_yaml(without_absent(object));
+    for (auto& [key, object] : objects) {
+        const std::string& cluster = std::get<0>(key);
+        out.yaml += "---\n" + (cluster.empty() ? "" : "# cluster: " + cluster + "\n") + json_to_yaml(without_absent(object));
+        out.objects.push_back({cluster, without_absent(object)});
+    }
     return out;
 }
 

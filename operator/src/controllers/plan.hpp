@@ -1,7 +1,9 @@
 #pragma once
 // Plan: the offline renderer behind `labfleet-operator plan -f DIR`. From the
 // custom resources in a directory it renders every object the operator would
-// apply, as one YAML stream for review in a pull request.
+// apply, as one YAML stream for review in a pull request. Objects for targets
+// in other clusters carry no installation label (the home cluster is not known
+// offline) and are marked with their cluster.
 //
 // Leases are not applied: a plan shows the base tags a target returns to,
 // since a lease is a temporary borrow, not desired state kept in git (each
@@ -24,9 +26,18 @@ struct PlanDocument {
     kube::Json object;
 };
 
+/// One rendered object and the cluster it goes to ("" = the operator's own).
+struct PlannedObject {
+    std::string cluster;
+    kube::Json object;
+};
+
 struct PlanOutput {
-    std::string yaml;                   // "---"-separated, sorted by (namespace, kind, name)
-    std::vector<std::string> warnings;  // skipped documents, unknown placeholders, ignored leases
+    /// "---"-separated, sorted by (cluster, namespace, kind, name); an object for
+    /// another cluster is headed by the comment "# cluster: NAME".
+    std::string yaml;
+    std::vector<PlannedObject> objects;  // the same objects, in the same order
+    std::vector<std::string> warnings;   // skipped documents, unknown placeholders, ignored leases
 };
 
 /// Reads every *.yaml, *.yml and *.json file directly in `dir`, by file name;

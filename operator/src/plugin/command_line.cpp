@@ -225,7 +225,9 @@ std::variant<Command, UsageError> parse_optional_name(const Split& s, const std:
 }
 
 std::variant<std::vector<std::string>, UsageError> paths_of(const Split& s, const std::string& command) {
-    if (auto error = only_flags(s, command, {"-f", "--filename"})) return *error;
+    auto error = command == "diff" ? only_flags(s, command, {"-f", "--filename", "--operator-namespace"})
+                                   : only_flags(s, command, {"-f", "--filename"});
+    if (error) return *error;
     if (s.operands.size() > 1) return UsageError{command + " takes files with -f, not operands"};
     auto paths = all(s, "-f", "--filename");
     if (paths.empty()) return UsageError{command + " needs -f DIR (a directory of Labfleet objects, or a file)"};
@@ -318,6 +320,8 @@ Commands:
   status [WORKLOAD]                 per target: images, where each tag came from, ready replicas
   plan -f PATH...                   render the objects for these files, offline
   diff -f PATH...                   compare them with the cluster; exit 1 when they differ
+      --operator-namespace NS    objects for targets in other clusters are compared there, reached through
+                                 the cluster Secrets in NS (default labfleet-system)
   cluster add NAME --remote-kubeconfig FILE --namespaces NS[,NS...]
                                     register another cluster for DeploymentTargets (spec.cluster.name NAME):
                                     in it, the service account, its Roles in each namespace and in kube-system,
@@ -368,7 +372,16 @@ std::variant<Invocation, UsageError> parse_command_line(const std::vector<std::s
         auto paths = paths_of(s, name);
         if (auto* error = std::get_if<UsageError>(&paths)) return *error;
         auto& list = std::get<std::vector<std::string>>(paths);
-        command = name == "plan" ? Command{PlanCommand{list}} : Command{DiffCommand{list}};
+        if (name == "plan") {
+            command = PlanCommand{list};
+        } else {
+            DiffCommand diff{list};
+            if (auto ns = last(s, "--operator-namespace")) {
+                if (auto error = check_namespace("--operator-namespace", *ns)) return *error;
+                diff.operator_namespace = *ns;
+            }
+            command = diff;
+        }
     } else if (name == "cluster") {
         command = parse_cluster(s);
     } else if (name == "version") {

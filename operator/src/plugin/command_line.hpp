@@ -69,8 +69,11 @@ struct PlanCommand {
     std::vector<std::string> paths;
 };
 
+/// `diff`: objects for targets in other clusters are compared with those
+/// clusters, reached through their registration Secrets in operator_namespace.
 struct DiffCommand {
     std::vector<std::string> paths;
+    std::string operator_namespace = "labfleet-system";
 };
 
 /// `cluster add`: registers another cluster for DeploymentTargets (see

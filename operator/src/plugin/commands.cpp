@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "api/v1alpha1/deployment_target.hpp"
 #include "api/v1alpha1/duration.hpp"
 #include "api/v1alpha1/group_version.hpp"
-#include "controllers/object_diff.hpp"
+#include "clusters/cluster_secret.hpp"
 #include "controllers/plan.hpp"
 #include "controllers/yaml_convert.hpp"
 #include "kube/json/json_fields.hpp"
@@ -421,19 +424,63 @@ int plan(const PlanCommand& command, Terminal& terminal) {
     return 0;
 }
 
+namespace {
+
+/// Sessions with the clusters a diff compares with, opened once each: "" is the
+/// caller's own; another is reached through its registration Secret, as the
+/// operator reaches it (so the caller must be allowed to read that Secret).
+class ClusterSessions {
+public:
+    ClusterSessions(Session& home, std::string operator_namespace)
+        : home_(home), operator_namespace_(std::move(operator_namespace)) {}
+
+    /// The session for `cluster`, or why there is none.
+    std::variant<Session*, std::string> get(const std::string& cluster) {
+        if (cluster.empty()) return &home_;
+        auto found = opened_.find(cluster);
+        if (found == opened_.end()) found = opened_.emplace(cluster, open(cluster)).first;
+        if (auto* session = std::get_if<std::unique_ptr<Session>>(&found->second)) return session->get();
+        return std::get<std::string>(found->second);
+    }
+
+private:
+    std::variant<std::unique_ptr<Session>, std::string> open(const std::string& cluster) {
+        const std::string where = "Secret " + operator_namespace_ + "/" + cluster;
+        auto secret = home_.get(kube::resources::secrets(), cluster, operator_namespace_);
+        if (!secret) return "reading " + where + ": " + describe(secret.error());
+        auto credentials = clusters::credentials_from_secret(*secret);
+        if (auto* error = std::get_if<std::string>(&credentials)) return where + ": " + *error;
+        auto session = Session::connect(std::move(std::get<clusters::ClusterCredentials>(credentials).config));
+        if (!session) return where + ": " + describe(session.error());
+        return std::move(*session);
+    }
+
+    Session& home_;
+    std::string operator_namespace_;
+    std::map<std::string, std::variant<std::unique_ptr<Session>, std::string>> opened_;
+};
+
+} // namespace
+
 int diff(Session& session, const DiffCommand& command, Terminal& terminal) {
     auto output = render(command.paths);
     if (!output) return fail(terminal, describe(output.error())) + 1;
-    auto desired = controllers::parse_yaml_stream(output->yaml);
-    if (!desired) return fail(terminal, "reading the rendered plan: " + describe(desired.error())) + 1;
-    int differences = 0;
-    for (auto& object : *desired) {
+    ClusterSessions clusters(session, command.operator_namespace);
+    int differences = 0, unknown = 0;
+    for (auto& [cluster, object] : output->objects) {
         auto type = type_of(object);
         if (!type) continue;
         const std::string name = kube::string_at(object, "/metadata/name");
         const std::string ns = type->namespaced ? kube::string_at(object, "/metadata/namespace") : "";
-        const std::string shown = type->kind + " " + (ns.empty() ? "" : ns + "/") + name;
-        auto live = session.get(*type, name, ns);
+        const std::string shown = type->kind + " " + (ns.empty() ? "" : ns + "/") + name +
+                                  (cluster.empty() ? "" : " (cluster " + cluster + ")");
+        auto reach = clusters.get(cluster);
+        if (auto* why = std::get_if<std::string>(&reach)) {
+            terminal.out << "? " << shown << ": cannot compare: " << *why << "\n";
+            ++unknown;
+            continue;
+        }
+        auto live = std::get<Session*>(reach)->get(*type, name, ns);
         if (!live && live.error().reason == kube::ErrorReason::NotFound) {
             terminal.out << "+ " << shown << ": missing from the cluster\n";
             ++differences;
@@ -442,12 +489,13 @@ int diff(Session& session, const DiffCommand& command, Terminal& terminal) {
         if (!live) return fail(terminal, "reading " + shown + ": " + describe(live.error())) + 1;
         // The owner's uid is the cluster's, never in files: compare the rest.
         if (object.contains("metadata")) object["metadata"].erase("ownerReferences");
-        const auto changes = field_changes(controllers::without_absent(object), *live);
+        const auto changes = field_changes(object, *live);
         if (changes.empty()) continue;
         terminal.out << "~ " << shown << "\n";
         for (const auto& change : changes) terminal.out << "    " << format_change(change) << "\n";
         ++differences;
     }
+    if (unknown > 0) return fail(terminal, std::to_string(unknown) + " objects could not be compared") + 1;
     if (differences == 0) terminal.err << "no differences\n";
     return differences == 0 ? 0 : 1;
 }

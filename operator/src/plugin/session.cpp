@@ -68,8 +68,12 @@ kube::Result<std::unique_ptr<Session>> Session::open(const GlobalOptions& option
     env.service_account_dir = "/nonexistent";
     auto config = kube::load_cluster_config({options.kubeconfig, options.context}, env);
     if (!config) return config_error(config.error());
+    return connect(std::move(config).value());
+}
+
+kube::Result<std::unique_ptr<Session>> Session::connect(kube::ClusterConfig config) {
     try {
-        return std::unique_ptr<Session>(new Session(std::make_unique<Impl>(std::move(config).value())));
+        return std::unique_ptr<Session>(new Session(std::make_unique<Impl>(std::move(config))));
     } catch (const std::invalid_argument& error) {
         kube::ApiError out;
         out.reason = kube::ErrorReason::Invalid;

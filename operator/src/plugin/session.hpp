@@ -31,6 +31,8 @@ class Session {
 public:
     /// Loads the cluster config; the error names the kubeconfig and key at fault.
     static kube::Result<std::unique_ptr<Session>> open(const GlobalOptions& options);
+    /// A session with `config` as it is (a registered cluster's, say).
+    static kube::Result<std::unique_ptr<Session>> connect(kube::ClusterConfig config);
     ~Session();
 
     /// `ns` is empty for cluster-scoped kinds.

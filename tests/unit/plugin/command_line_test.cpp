@@ -84,6 +84,15 @@ TEST_CASE("the other commands") {
     CHECK(std::holds_alternative<HelpCommand>(parsed({"borrow", "--help"}).command));
 }
 
+TEST_CASE("diff --operator-namespace: where the Secrets of other clusters are read") {
+    CHECK(std::get<DiffCommand>(parsed({"diff", "-f", "a"}).command).operator_namespace == "labfleet-system");
+    CHECK(std::get<DiffCommand>(parsed({"diff", "-f", "a", "--operator-namespace", "ops"}).command).operator_namespace ==
+          "ops");
+    CHECK_THAT(error_of({"diff", "-f", "a", "--operator-namespace", "Not_A_Namespace"}),
+               Catch::Contains("--operator-namespace Not_A_Namespace: not a valid namespace name"));
+    CHECK_THAT(error_of({"plan", "-f", "a", "--operator-namespace", "ops"}), Catch::Contains("--operator-namespace"));
+}
+
 TEST_CASE("borrow --base: the channel of every image given no tag, with or without overrides") {
     const auto alone = std::get<BorrowCommand>(parsed({"borrow", "stg", "--base", "prod"}).command);
     CHECK(alone.base == "prod");

@@ -202,6 +202,9 @@ differs_in_remote_a() {
      $out != *"(cluster remote-b)"* && $out != *"missing"* ]] || { echo "$out"; return 1; }
 }
 check "diff: a changed file is compared with the remote it targets" differs_in_remote_a
+# status_clusters: the CLUSTER column of `status -o wide`, per target.
+status_clusters() { "$LABFLEET_PLUGIN" -o wide status "$wl" | awk 'NR > 1 { print $2, $NF }' | sort; }
+check "status -o wide: each target's cluster" equals $'e2e-mc-a remote-a\ne2e-mc-b remote-b' status_clusters
 expected_marks() {
   printf "%s managed-by=labfleet workload-uid=$wl_uid installation=$home_uid owners=\n" \
     "ConfigMap/$wl-workshop" "Deployment/$wl-files" "Service/$wl-files"

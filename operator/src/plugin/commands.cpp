@@ -392,8 +392,19 @@ int status(Session& session, const GlobalOptions& global, const StatusCommand& c
         if (!all) return fail(terminal, "listing workloads: " + describe(all.error()));
         workloads = std::move(*all);
     }
-    if (structured(global.output)) print_objects(terminal, global.output, std::move(workloads), !command.workload);
-    else terminal.out << render_table(status_table(workloads, global.output == OutputFormat::Wide));
+    if (structured(global.output)) {
+        print_objects(terminal, global.output, std::move(workloads), !command.workload);
+        return 0;
+    }
+    const bool wide = global.output == OutputFormat::Wide;
+    std::map<std::string, std::string> cluster_of_target;
+    if (wide) {
+        auto targets = session.list(v1::deployment_targets());
+        if (!targets) return fail(terminal, "listing deploymenttargets: " + describe(targets.error()));
+        for (const auto& target : *targets)
+            cluster_of_target[kube::string_at(target, "/metadata/name")] = kube::string_at(target, "/spec/cluster/name");
+    }
+    terminal.out << render_table(status_table(workloads, wide, cluster_of_target));
     return 0;
 }
 

@@ -123,9 +123,10 @@ std::optional<std::vector<std::string>> placed_targets(const kube::Json& workloa
     return placed;
 }
 
-Table status_table(const std::vector<kube::Json>& workloads, bool wide) {
+Table status_table(const std::vector<kube::Json>& workloads, bool wide,
+                   const std::map<std::string, std::string>& cluster_of_target) {
     Table table{{"WORKLOAD", "TARGET", "WORKSHOP-IMAGE", "FILES-IMAGE", "SOURCE", "READY"}, {}};
-    if (wide) table.header.push_back("ENVIRONMENT");
+    if (wide) table.header.insert(table.header.end(), {"ENVIRONMENT", "CLUSTER"});
     for (const auto& workload : workloads) {
         const std::string name = kube::string_at(workload, "/metadata/name");
         const auto* targets = workload.contains("status") && workload["status"].contains("targets")
@@ -135,7 +136,7 @@ Table status_table(const std::vector<kube::Json>& workloads, bool wide) {
                                   ? workload["spec"]["replicas"].get<std::int64_t>() : 1;
         if (!targets || !targets->is_array() || targets->empty()) {
             std::vector<std::string> row{name, "<none>", "-", "-", "-", "-"};
-            if (wide) row.push_back("-");
+            if (wide) row.insert(row.end(), {"-", "-"});
             table.rows.push_back(std::move(row));
             continue;
         }
@@ -147,7 +148,11 @@ Table status_table(const std::vector<kube::Json>& workloads, bool wide) {
                                          or_dash(kube::string_field(target, "filesImage")),
                                          or_dash(kube::string_field(target, "source")),
                                          std::to_string(ready) + "/" + std::to_string(replicas)};
-            if (wide) row.push_back(or_dash(kube::string_field(target, "environment")));
+            if (wide) {
+                row.push_back(or_dash(kube::string_field(target, "environment")));
+                const auto cluster = cluster_of_target.find(kube::string_field(target, "name"));
+                row.push_back(cluster == cluster_of_target.end() ? "?" : or_dash(cluster->second));
+            }
             table.rows.push_back(std::move(row));
         }
     }

@@ -4,6 +4,7 @@
 // without a cluster. Tables follow kubectl's look: upper-case headers, columns
 // left-aligned and separated by three spaces, "<none>"/"-" for empty cells.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,8 +30,10 @@ Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bo
 
 /// One row per (workload, target) from each Workload's status.targets.
 /// Columns: WORKLOAD TARGET WORKSHOP-IMAGE FILES-IMAGE SOURCE READY; `wide`
-/// adds ENVIRONMENT.
-Table status_table(const std::vector<kube::Json>& workloads, bool wide);
+/// adds ENVIRONMENT and CLUSTER: the target's spec.cluster.name from
+/// `cluster_of_target`, "-" for the operator's own, "?" for a target not in it.
+Table status_table(const std::vector<kube::Json>& workloads, bool wide,
+                   const std::map<std::string, std::string>& cluster_of_target = {});
 
 /// The targets a Workload's status.targets names, when it names every target
 /// the workload is placed on; nullopt when the list is capped (it holds at

@@ -51,10 +51,16 @@ TEST_CASE("status: one row per target with the tag's source and ready replicas")
                                                   {"filesImage", "r/f:pr-1"}, {"source", "lease/stg-x"},
                                                   {"readyReplicas", 1}}}}}}};
     kube::Json unplaced{{"metadata", {{"name", "idle"}}}};
-    const auto table = status_table({workload, unplaced}, true);
+    const auto table = status_table({workload, unplaced}, true, {{"stg", ""}});
     REQUIRE(table.rows.size() == 2);
-    CHECK(table.rows[0] == std::vector<std::string>{"web", "stg", "r/w:prod", "r/f:pr-1", "lease/stg-x", "1/2", "stg"});
+    CHECK(table.header.back() == "CLUSTER");
+    CHECK(table.rows[0] ==
+          std::vector<std::string>{"web", "stg", "r/w:prod", "r/f:pr-1", "lease/stg-x", "1/2", "stg", "-"});
     CHECK(table.rows[1][1] == "<none>");
+    CHECK(table.rows[1].size() == table.header.size());
+    CHECK(status_table({workload}, true, {{"stg", "eu"}}).rows[0].back() == "eu");  // a target in another cluster
+    CHECK(status_table({workload}, true, {}).rows[0].back() == "?");             // a target not listed
+    CHECK(status_table({workload}, false).rows[0].size() == 6);
 }
 
 TEST_CASE("the caller's open leases and the queue line") {

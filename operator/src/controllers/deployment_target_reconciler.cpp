@@ -9,6 +9,7 @@
 #include "controllers/remote_finalizer.hpp"
 #include "controllers/status_patch.hpp"
 #include "controllers/status_writer.hpp"
+#include "controllers/workload_sync.hpp"
 #include "kube/client/rest.hpp"
 #include "kube/json/json_fields.hpp"
 
@@ -52,21 +53,9 @@ DeploymentTargetReconciler::DeploymentTargetReconciler(Context context)
 boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::finalize(kube::ObjectPtr object,
                                                                              DeploymentTarget target) {
     const std::string& name = target.metadata.name;
-    struct Left {
-        kube::ResourceType type;
-        kube::ObjectKey key;
-        std::string uid;
-    };
-    std::vector<Left> left;
-    for (const ChildStores& stores : all_child_stores(ctx_)) {
-        if (stores.cluster != target.cluster()) continue;
-        const std::pair<kube::ResourceType, kube::Store*> kinds[] = {{kube::resources::config_maps(), stores.config_maps},
-                                                                    {kube::resources::deployments(), stores.deployments},
-                                                                    {kube::resources::services(), stores.services}};
-        for (const auto& [type, store] : kinds)
-            for (const auto& child : store->list_by_index(target_label, name))
-                left.push_back({type, kube::Store::key_of(*child), kube::string_at(*child, "/metadata/uid")});
-    }
+    // Its objects in its cluster, as cached (a namespace of the same name elsewhere is another target's).
+    std::vector<CachedChild> left = cached_children(all_child_stores(ctx_), target_label, name);
+    std::erase_if(left, [&](const CachedChild& child) { return child.cluster != target.cluster(); });
     const ClusterAccess reach = access_for(ctx_, target);
     if (reach.writable()) {
         if (left.empty()) {
@@ -74,14 +63,17 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::finalize(kub
             co_return co_await write_remote_finalizer(ctx_, api::v1alpha1::deployment_targets(), *object, false);
         }
         std::vector<std::string> failures;
-        for (const Left& child : left) {
+        for (const CachedChild& child : left) {
+            const kube::ResourceType type = resource_type_of(child.kind);
+            const kube::ObjectKey key = kube::Store::key_of(*child.object);
             kube::DeleteOptions options;
-            if (!child.uid.empty()) options.precondition_uid = child.uid;
+            if (const std::string uid = kube::string_at(*child.object, "/metadata/uid"); !uid.empty())
+                options.precondition_uid = uid;
             log_.info("deleting an object of a deleted target", {{"target", name}, {"cluster", target.cluster()},
-                                                                 {"kind", child.type.kind}, {"object", child.key.str()}});
-            auto removed = co_await kube::rest::remove(*reach.client, child.type, child.key, options);
+                                                                 {"kind", type.kind}, {"object", key.str()}});
+            auto removed = co_await kube::rest::remove(*reach.client, type, key, options);
             if (!removed.ok() && removed.error().reason != kube::ErrorReason::NotFound)
-                failures.push_back("delete " + child.type.kind + " " + child.key.str() + ": " + removed.error().describe());
+                failures.push_back("delete " + type.kind + " " + key.str() + ": " + removed.error().describe());
         }
         if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
         // The caches show the deletes; the next look lets the target go.

@@ -49,19 +49,6 @@ bool is_terminal(const kube::ApiError& error) {
 }
 } // namespace
 
-std::vector<CachedChild> cached_children(const std::vector<ChildStores>& stores, const std::string& workload) {
-    std::vector<CachedChild> out;
-    for (const ChildStores& cluster : stores) {
-        const std::pair<ChildKind, kube::Store*> kinds[] = {{ChildKind::ConfigMap, cluster.config_maps},
-                                                           {ChildKind::Deployment, cluster.deployments},
-                                                           {ChildKind::Service, cluster.services}};
-        for (const auto& [kind, store] : kinds)
-            for (auto& object : store->list_by_index(workload_label, workload))
-                out.push_back({kind, std::move(object), cluster.cluster});
-    }
-    return out;
-}
-
 WorkloadReconciler::WorkloadReconciler(Context context)
     : ctx_(context), log_(kube::default_logger().named("workload")) {}
 
@@ -102,7 +89,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     }
     for (const auto& target : world.assigned_targets)
         for (auto& lease : decode_leases_of(ctx_.caches, target.metadata.name)) world.leases.push_back(std::move(lease));
-    world.children = cached_children(all_child_stores(ctx_), key);
+    world.children = cached_children(all_child_stores(ctx_), workload_label, key);
     world.installation = ctx_.remotes ? ctx_.remotes->installation() : "";
     // The finalizer is on before anything is written into another cluster, and
     // goes once nothing of the workload is there any more.
@@ -211,7 +198,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_missing(std::string name) {
     forget_images(name);
     std::vector<std::string> failures;
-    co_await prune(children_of_missing_workload(cached_children(all_child_stores(ctx_), name)), &failures);
+    co_await prune(children_of_missing_workload(cached_children(all_child_stores(ctx_), workload_label, name)), &failures);
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
     co_return ReconcileResult::done();
 }
@@ -222,7 +209,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::finalize(kube::Objec
     const std::string& name = metadata.name;
     std::vector<ChildPrune> writable;  // deleted now
     std::set<std::string> away;        // "cluster c (why)": what is there can be neither known nor deleted now
-    for (auto& child : children_of_missing_workload(cached_children(all_child_stores(ctx_), name))) {
+    for (auto& child : children_of_missing_workload(cached_children(all_child_stores(ctx_), workload_label, name))) {
         if (child.cluster.empty()) continue;  // the garbage collector's
         const ClusterAccess reach = access_for_child(child.cluster, child.target);
         if (reach.writable()) writable.push_back(std::move(child));

@@ -65,8 +65,4 @@ private:
     kube::Logger log_;
 };
 
-/// Every cached ConfigMap, Deployment and Service labelled
-/// labfleet.dev/workload=`workload`, in every cluster of `stores`.
-std::vector<CachedChild> cached_children(const std::vector<ChildStores>& stores, const std::string& workload);
-
 } // namespace labfleet::controllers

@@ -108,6 +108,19 @@ std::vector<ChildPrune> children_to_prune(const std::vector<CachedChild>& childr
     return out;
 }
 
+std::vector<CachedChild> cached_children(const std::vector<ChildStores>& stores, const char* label,
+                                         const std::string& value) {
+    std::vector<CachedChild> out;
+    for (const ChildStores& cluster : stores) {
+        const std::pair<ChildKind, kube::Store*> kinds[] = {{ChildKind::ConfigMap, cluster.config_maps},
+                                                           {ChildKind::Deployment, cluster.deployments},
+                                                           {ChildKind::Service, cluster.services}};
+        for (const auto& [kind, store] : kinds)
+            for (auto& object : store->list_by_index(label, value)) out.push_back({kind, std::move(object), cluster.cluster});
+    }
+    return out;
+}
+
 std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChild>& children) {
     std::vector<ChildPrune> out;
     for (const auto& child : children) {

@@ -18,6 +18,7 @@
 #include "api/v1alpha1/environment_lease.hpp"
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/conditions.hpp"
+#include "controllers/cluster_access.hpp"
 #include "controllers/desired_objects.hpp"
 #include "controllers/health.hpp"
 #include "controllers/tag_resolution.hpp"
@@ -39,6 +40,11 @@ struct CachedChild {
     kube::ObjectPtr object;
     std::string cluster;  // whose cache it is in; "" = the operator's own
 };
+
+/// Every cached ConfigMap, Deployment and Service labelled `label`=`value`
+/// (workload_label or target_label: the stores' indexes), in every cluster of `stores`.
+std::vector<CachedChild> cached_children(const std::vector<ChildStores>& stores, const char* label,
+                                         const std::string& value);
 
 /// What the reconciler knows about the world of one workload.
 struct WorkloadWorld {

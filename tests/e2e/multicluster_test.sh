@@ -25,16 +25,16 @@ registry=registry.example.com:5000/e2e
 lease=e2e-mc-pr-$$
 watchers=()
 
-# delete_home [WAIT]: every Labfleet object of this test in the home cluster. A target in another
-# cluster carries a finalizer that the operator removes once it has cleaned up there: what it has
-# not let go of within WAIT seconds (none, when no operator runs) is let go of by hand.
+# delete_home [WAIT]: every Labfleet object of this test in the home cluster. A target or workload
+# in another cluster carries a finalizer that the operator removes once it has cleaned up there:
+# what it has not let go of within WAIT seconds (none, when no operator runs) is let go of by hand.
 delete_home() {
-  local deadline=$((SECONDS + ${1:-0})) target
+  local deadline=$((SECONDS + ${1:-0})) object
   kubectl delete environmentleases,schedulingpolicies,workloads,deploymenttargets -l labfleet.dev/e2e=mc \
     --ignore-not-found --wait=false >/dev/null 2>&1
-  while [[ -n $(kubectl get dt -l labfleet.dev/e2e=mc -o name 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 1; done
-  for target in $(kubectl get dt -l labfleet.dev/e2e=mc -o name 2>/dev/null); do
-    kubectl patch "$target" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+  while [[ -n $(kubectl get wl,dt -l labfleet.dev/e2e=mc -o name 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 1; done
+  for object in $(kubectl get wl,dt -l labfleet.dev/e2e=mc -o name 2>/dev/null); do
+    kubectl patch "$object" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
   done
   unregister_clusters
 }

@@ -26,8 +26,11 @@ target_ns="labfleet-audit-$$"
 cleanup() {
   stop_operator
   kubectl delete workloads,deploymenttargets,schedulingpolicies,environmentleases -l labfleet.dev/test=rbac-audit --wait=false >/dev/null 2>&1
-  # A remote target left mid-run keeps its finalizer with no operator to remove it.
-  kubectl patch dt rbac-audit-remote --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+  # A remote target, or its workload, left mid-run keeps its finalizer with no operator to remove it.
+  local object
+  for object in dt/rbac-audit-remote $(kubectl get wl -l labfleet.dev/test=rbac-audit -o name 2>/dev/null); do
+    kubectl patch "$object" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+  done
   unregister_clusters
   remote_down_all
   kubectl apply -f "$root/crds/" >/dev/null 2>&1

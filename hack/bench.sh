@@ -19,6 +19,13 @@
 #                 [--workloads 20] [--targets 3] [--workers 8] [--out DIR]
 # runs only the soak (bench/scenarios/soak.sh: memory over T minutes of churn of
 # every kind, then whether it levels off) for each operator on its own cluster.
+#
+#   hack/bench.sh multicluster [--clusters 8] [--workloads 20] [--blackhole-minutes 10]
+#                 [--healthy-rounds 10] [--workers 8] [--out DIR] [--labfleet-bin PATH]
+# runs only the multi-cluster scenario (bench/scenarios/multicluster.sh): one Labfleet in a home
+# control plane driving N remote ones against N controller-runtime peers, one per remote; memory
+# per connection, convergence, and change rounds with one remote's API server stopped. It starts
+# and stops its own N+1 minimal control planes (etcd + kube-apiserver). Too heavy for CI.
 # --labfleet-bin PATH runs that operator binary instead of building build/.
 # The peer and its helpers are built with `go build` into the user's cache
 # directory, keyed by bench/peer-go's go.mod, go.sum and sources.
@@ -33,6 +40,9 @@ mode=scenarios labfleet_bin="$root/build/operator/labfleet-operator"
 if [[ ${1:-} == soak ]]; then
   mode=soak operators=labfleet workloads=20 targets=3 soak_minutes=60 interval=30 floor=false
   shift
+elif [[ ${1:-} == multicluster ]]; then
+  mode=multicluster operators=labfleet workloads=20 floor=false mc_clusters=8 mc_blackhole=10 mc_rounds=10
+  shift
 fi
 out=/tmp/labfleet-bench-$(date +%Y%m%d-%H%M%S)
 while (($#)); do
@@ -45,6 +55,10 @@ while (($#)); do
     --out) out=$2; shift 2 ;; --no-floor) floor=false; shift ;; --labfleet-bin) labfleet_bin=$2; shift 2 ;;
     --minutes) [[ $mode == soak ]] || die "--minutes is the soak's (hack/bench.sh soak ...)"; soak_minutes=$2; shift 2 ;;
     --interval) [[ $mode == soak ]] || die "--interval is the soak's (hack/bench.sh soak ...)"; interval=$2; shift 2 ;;
+    --clusters|--blackhole-minutes|--healthy-rounds)
+      [[ $mode == multicluster ]] || die "$1 is the multi-cluster scenario's (hack/bench.sh multicluster ...)"
+      case $1 in --clusters) mc_clusters=$2 ;; --blackhole-minutes) mc_blackhole=$2 ;; *) mc_rounds=$2 ;; esac
+      shift 2 ;;
     *) die "unknown flag $1 (see the header of $0)" ;;
   esac
 done
@@ -75,6 +89,17 @@ if [[ ,$operators, == *,labfleet,* && ! -x $labfleet_bin ]]; then
   step "bench: building labfleet-operator"
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   ninja -C "$root/build" -j2 labfleet-operator
+fi
+
+if [[ $mode == multicluster ]]; then
+  # The scenario starts, and always stops, its own control planes.
+  "$root/bench/scenarios/multicluster.sh" --out "$out" --peer "$peer_bin/peer" --labfleet-bin "$labfleet_bin" \
+    --clusters "$mc_clusters" --workloads "$workloads" --blackhole-minutes "$mc_blackhole" \
+    --healthy-rounds "$mc_rounds" --workers "$workers" | tee "$out/results.txt"
+  echo
+  echo "Multi-cluster ($mc_clusters remotes x $workloads workloads, $mc_blackhole min black-holed; logs in $out)"
+  column -t "$out/results.txt"
+  exit 0
 fi
 
 clusters=()

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "api/v1alpha1/spec_check.hpp"
-#include "controllers/plan.hpp"
+#include "controllers/render/plan.hpp"
 #include "manager/manager.hpp"
 #include "manager/options.hpp"
 

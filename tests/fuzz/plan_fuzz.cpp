@@ -13,8 +13,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "controllers/plan.hpp"
-#include "controllers/yaml_convert.hpp"
+#include "controllers/render/plan.hpp"
+#include "controllers/render/yaml_convert.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace labfleet::controllers;

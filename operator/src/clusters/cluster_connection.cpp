@@ -7,7 +7,7 @@
 
 #include "clusters/credential_expiry.hpp"
 #include "clusters/remote_permissions.hpp"
-#include "controllers/desired_objects.hpp"
+#include "controllers/render/desired_objects.hpp"
 #include "kube/client/rest.hpp"
 #include "kube/json/json_fields.hpp"
 

@@ -27,7 +27,7 @@
 
 #include "clusters/cluster_metrics.hpp"
 #include "clusters/cluster_secret.hpp"
-#include "controllers/cluster_access.hpp"
+#include "controllers/clusters/cluster_access.hpp"
 #include "controllers/context.hpp"
 #include "kube/cache/informer.hpp"
 #include "kube/client/client_stack.hpp"

@@ -16,7 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "clusters/cluster_connection.hpp"
-#include "controllers/cluster_access.hpp"
+#include "controllers/clusters/cluster_access.hpp"
 #include "kube/cache/store.hpp"
 #include "kube/util/clock.hpp"
 #include "kube/util/logger.hpp"

@@ -1,6 +1,6 @@
 #include "controllers/context.hpp"
 
-#include "controllers/desired_objects.hpp"
+#include "controllers/render/desired_objects.hpp"
 #include "controllers/fleet_view.hpp"
 #include "kube/client/rest.hpp"
 

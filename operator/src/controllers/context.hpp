@@ -11,9 +11,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "api/v1alpha1/deployment_target.hpp"
-#include "controllers/assignments.hpp"
-#include "controllers/cluster_access.hpp"
-#include "controllers/deployment_target_status.hpp"
+#include "controllers/policy/assignments.hpp"
+#include "controllers/clusters/cluster_access.hpp"
+#include "controllers/target/deployment_target_status.hpp"
 #include "kube/client/client.hpp"
 #include "kube/util/clock.hpp"
 #include "kube/events/event_sink.hpp"

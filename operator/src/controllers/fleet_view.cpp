@@ -5,8 +5,8 @@
 #include <optional>
 #include <set>
 
-#include "controllers/assignments.hpp"
-#include "controllers/environment_lease_order.hpp"
+#include "controllers/policy/assignments.hpp"
+#include "controllers/lease/environment_lease_order.hpp"
 
 namespace labfleet::controllers {
 

@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "controllers/desired_objects.hpp"
-#include "controllers/assignments.hpp"
+#include "controllers/render/desired_objects.hpp"
+#include "controllers/policy/assignments.hpp"
 #include "controllers/fleet_view.hpp"
 #include "kube/json/json_fields.hpp"
 

@@ -5,15 +5,15 @@
 #include <cstdio>
 
 #include "api/v1alpha1/group_version.hpp"
-#include "controllers/conditions.hpp"
-#include "controllers/deployment_target_reconciler.hpp"
-#include "controllers/environment_lease_reconciler.hpp"
+#include "controllers/status/conditions.hpp"
+#include "controllers/target/deployment_target_reconciler.hpp"
+#include "controllers/lease/environment_lease_reconciler.hpp"
 #include "controllers/fleet_view.hpp"
-#include "controllers/health.hpp"
-#include "controllers/scheduling_policy_reconciler.hpp"
-#include "controllers/status_patch.hpp"
-#include "controllers/status_writer.hpp"
-#include "controllers/workload_reconciler.hpp"
+#include "controllers/status/health.hpp"
+#include "controllers/policy/scheduling_policy_reconciler.hpp"
+#include "controllers/status/status_patch.hpp"
+#include "controllers/status/status_writer.hpp"
+#include "controllers/workload/workload_reconciler.hpp"
 
 // GCC 12 reports asio's awaitable frame allocation (unsized new, sized
 // delete) as mismatched after inlining: a false positive (GCC PR 109224).

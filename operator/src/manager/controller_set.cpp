@@ -2,12 +2,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 
-#include "controllers/deployment_target_reconciler.hpp"
-#include "controllers/environment_lease_reconciler.hpp"
+#include "controllers/target/deployment_target_reconciler.hpp"
+#include "controllers/lease/environment_lease_reconciler.hpp"
 #include "controllers/fleet_view.hpp"
 #include "controllers/key_mappers.hpp"
-#include "controllers/scheduling_policy_reconciler.hpp"
-#include "controllers/workload_reconciler.hpp"
+#include "controllers/policy/scheduling_policy_reconciler.hpp"
+#include "controllers/workload/workload_reconciler.hpp"
 #include "kube/json/json_fields.hpp"
 
 namespace labfleet::manager {

@@ -18,7 +18,7 @@
 #include "api/v1alpha1/group_version.hpp"
 #include "clusters/cluster_registry.hpp"
 #include "controllers/context.hpp"
-#include "controllers/desired_objects.hpp"
+#include "controllers/render/desired_objects.hpp"
 #include "controllers/domain_metrics.hpp"
 #include "kube/client/rest.hpp"
 #include "kube/config/config_loader.hpp"

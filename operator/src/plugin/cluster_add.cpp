@@ -3,7 +3,7 @@
 #include <ostream>
 
 #include "api/v1alpha1/duration.hpp"
-#include "controllers/yaml_convert.hpp"
+#include "controllers/render/yaml_convert.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
 #include "plugin/cluster_registration.hpp"

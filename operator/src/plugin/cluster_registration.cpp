@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "clusters/cluster_secret.hpp"
-#include "controllers/yaml_convert.hpp"
+#include "controllers/render/yaml_convert.hpp"
 #include "kube/json/json_fields.hpp"
 
 namespace labfleet::plugin {

@@ -1,6 +1,6 @@
 #include "plugin/field_changes.hpp"
 
-#include "controllers/object_diff.hpp"
+#include "controllers/render/object_diff.hpp"
 
 namespace labfleet::plugin {
 namespace {

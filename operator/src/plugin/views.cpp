@@ -6,7 +6,7 @@
 
 #include "api/v1alpha1/duration.hpp"
 #include "api/v1alpha1/environment_lease.hpp"
-#include "controllers/environment_lease_order.hpp"
+#include "controllers/lease/environment_lease_order.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "controllers/cluster_access.hpp"
+#include "controllers/clusters/cluster_access.hpp"
 
 namespace labfleet::controllers::testing {
 

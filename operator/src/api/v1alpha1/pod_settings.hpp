@@ -3,7 +3,7 @@
 // files server): resources, image pull secrets, node selector, tolerations,
 // priority class, extra pod labels and annotations, and the user and group
 // IDs. DeploymentTarget.spec.pod sets them for an environment,
-// Workload.spec.pod for one workshop; controllers/pod_settings_merge.hpp
+// Workload.spec.pod for one workshop; controllers/render/pod_settings_merge.hpp
 // combines the two.
 
 #include <cstdint>

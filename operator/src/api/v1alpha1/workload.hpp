@@ -47,7 +47,7 @@ struct WorkloadSpec {
     std::vector<WorkloadOverride> overrides;
     int replicas = 1;
     bool suspend = false;
-    PodSettings pod;  // wins over the target's spec.pod (controllers/pod_settings_merge.hpp)
+    PodSettings pod;  // wins over the target's spec.pod (controllers/render/pod_settings_merge.hpp)
 };
 
 struct WorkloadTargetStatus {

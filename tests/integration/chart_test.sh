@@ -472,6 +472,10 @@ check "apply rendered RBAC" kubectl apply --namespace "${ns}" -f "${work_dir}/rb
 can_i yes list workloads.labfleet.dev --all-namespaces
 can_i yes watch environmentleases.labfleet.dev --all-namespaces
 can_i yes patch workloads.labfleet.dev --subresource=status --all-namespaces
+# The finalizer of a workload or target in another cluster: a merge patch of metadata.finalizers
+# (RBAC cannot narrow patch to a field; the operator never sends a spec).
+can_i yes patch workloads.labfleet.dev --all-namespaces
+can_i yes patch deploymenttargets.labfleet.dev --all-namespaces
 can_i yes update environmentleases.labfleet.dev --subresource=status --all-namespaces
 can_i yes delete environmentleases.labfleet.dev --all-namespaces
 can_i yes create deployments.apps --all-namespaces
@@ -488,7 +492,6 @@ can_i no get secrets --namespace "${ns}"
 can_i no list secrets --all-namespaces
 can_i no delete namespaces --all-namespaces
 can_i no update workloads.labfleet.dev --all-namespaces
-can_i no patch workloads.labfleet.dev --all-namespaces
 can_i no create workloads.labfleet.dev --all-namespaces
 can_i no update deploymenttargets.labfleet.dev --all-namespaces
 can_i no delete workloads.labfleet.dev --all-namespaces

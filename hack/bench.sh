@@ -88,7 +88,7 @@ export BENCHCTL="$peer_bin/benchctl"
 if [[ ,$operators, == *,labfleet,* && ! -x $labfleet_bin ]]; then
   step "bench: building labfleet-operator"
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  ninja -C "$root/build" -j2 labfleet-operator
+  ninja -C "$root/build" -j2 labfleet-operator kubectl-labfleet
 fi
 
 if [[ $mode == multicluster ]]; then

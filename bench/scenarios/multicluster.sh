@@ -4,7 +4,7 @@
 # kube-apiserver, nothing runs pods) and stops every one at the end, also on error or Ctrl-C.
 #
 #   multicluster.sh --out DIR --peer PEER_BIN [--clusters 8] [--workloads 20] [--blackhole-minutes 10]
-#                   [--healthy-rounds 10] [--workers 8] [--labfleet-bin PATH]
+#                   [--healthy-rounds 10] [--workers 8] [--labfleet-bin PATH] [--plugin-bin PATH]
 # (hack/bench.sh multicluster runs it with the peer it builds; BENCHCTL names benchctl.)
 #
 # In order, on the same N remotes:
@@ -28,17 +28,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 clusters=8 workloads=20 blackhole_minutes=10 healthy_rounds=10 workers=8 out="" peer_bin=""
-labfleet_bin="$root/build/operator/labfleet-operator"
+labfleet_bin="$root/build/operator/labfleet-operator" plugin_bin=""
 while (($#)); do
   case $1 in
     --clusters) clusters=$2; shift 2 ;; --workloads) workloads=$2; shift 2 ;;
     --blackhole-minutes) blackhole_minutes=$2; shift 2 ;; --healthy-rounds) healthy_rounds=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;; --out) out=$2; shift 2 ;; --peer) peer_bin=$2; shift 2 ;;
-    --labfleet-bin) labfleet_bin=$2; shift 2 ;;
+    --labfleet-bin) labfleet_bin=$2; shift 2 ;; --plugin-bin) plugin_bin=$2; shift 2 ;;
     *) echo "error: unknown flag $1 (see the header of $0)" >&2; exit 1 ;;
   esac
 done
-[[ -n $out && -x $peer_bin && -x $labfleet_bin ]] || { echo "error: needs --out DIR, --peer PEER_BIN and an executable --labfleet-bin" >&2; exit 1; }
+: "${plugin_bin:=$(dirname "$labfleet_bin")/kubectl-labfleet}"
+[[ -n $out && -x $peer_bin && -x $labfleet_bin && -x $plugin_bin ]] ||
+  { echo "error: needs --out DIR, --peer PEER_BIN, an executable --labfleet-bin and kubectl-labfleet beside it (or --plugin-bin)" >&2; exit 1; }
 ((clusters >= 2 && workloads >= 1 && blackhole_minutes >= 1 && healthy_rounds >= 1)) ||
   { echo "error: needs --clusters >= 2, --workloads >= 1, --blackhole-minutes >= 1, --healthy-rounds >= 1" >&2; exit 1; }
 mkdir -p "$out/logs"
@@ -272,81 +274,14 @@ settle
 rss0_kb=$(kb_of "$op_pid" VmRSS)
 step "multicluster: labfleet ready, idle with no cluster: RSS $(mb "$rss0_kb") MiB"
 
-# register I: the least identity in remote I (as tests/e2e/lib/remote_cluster.sh's remote_grant),
-# a TokenRequest token bound to a Secret there, and the home Secret remote-I with an inline-CA kubeconfig.
+# register I: remote I registered as docs/multicluster.md shows, by `kubectl labfleet cluster add`:
+# the least identity there (the operator's own permission list), a token bound to a Secret there,
+# and the home Secret remote-I with an inline-CA kubeconfig.
 register() {
-  local i=$1 uid token server ca file="$out/remote-$i.labfleet.kubeconfig"
-  rk "$i" apply -f - >/dev/null <<OBJECTS
-apiVersion: v1
-kind: Namespace
-metadata: {name: $operator_ns}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: $target_ns}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: $sa, namespace: $operator_ns}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: labfleet-token-remote-$i, namespace: $operator_ns}
-type: Opaque
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: labfleet-target, namespace: $target_ns}
-rules:
-  - apiGroups: [""]
-    resources: [configmaps, services]
-    verbs: [get, list, watch, create, patch, delete]
-  - apiGroups: [apps]
-    resources: [deployments]
-    verbs: [get, list, watch, create, patch, delete]
-  - apiGroups: [""]
-    resources: [namespaces]
-    resourceNames: [$target_ns]
-    verbs: [get]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: labfleet-target, namespace: $target_ns}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: labfleet-target}
-subjects: [{kind: ServiceAccount, name: $sa, namespace: $operator_ns}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: labfleet-cluster-identity, namespace: kube-system}
-rules:
-  - apiGroups: [""]
-    resources: [namespaces]
-    resourceNames: [kube-system]
-    verbs: [get]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: labfleet-cluster-identity, namespace: kube-system}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: labfleet-cluster-identity}
-subjects: [{kind: ServiceAccount, name: $sa, namespace: $operator_ns}]
-OBJECTS
-  uid=$(rk "$i" -n "$operator_ns" get secret "labfleet-token-remote-$i" -o jsonpath='{.metadata.uid}')
-  token=$(rk "$i" -n "$operator_ns" create token "$sa" --duration=24h --bound-object-kind=Secret \
-    --bound-object-name="labfleet-token-remote-$i" --bound-object-uid="$uid")
-  server=$(rk "$i" config view --raw -o jsonpath='{.clusters[0].cluster.server}')
-  ca=$(rk "$i" config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
-  [[ -n $token && -n $server && -n $ca ]] || return 1
-  (umask 077; cat >"$file" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters: [{name: remote-$i, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
-users: [{name: labfleet, user: {token: "$token"}}]
-contexts: [{name: remote-$i, context: {cluster: remote-$i, user: labfleet}}]
-current-context: remote-$i
-KUBECONFIG
-  )
-  kubectl -n "$operator_ns" create secret generic "remote-$i" --from-file=kubeconfig="$file" --dry-run=client -o yaml |
-    kubectl label --local -f - labfleet.dev/secret-type=cluster -o yaml | kubectl apply -f - >/dev/null
+  local log="$out/logs/cluster-add-$1.log"
+  "$plugin_bin" cluster add "remote-$1" --remote-kubeconfig "$(remote_dir "$1")/kubeconfig" \
+    --namespaces "$target_ns" --create-namespaces --operator-namespace "$operator_ns" \
+    --service-account "$operator_ns/$sa" --token-duration 24h >"$log" 2>&1 || { tail -n 5 "$log" >&2; return 1; }
 }
 step "multicluster: registering $clusters remotes (least-privileged ServiceAccount tokens) and their targets"
 for i in $all; do register "$i" || die "registering remote-$i failed"; done

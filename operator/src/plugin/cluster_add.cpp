@@ -19,13 +19,6 @@ struct Written {
     std::string action;   // "created", "configured" or "unchanged"
 };
 
-std::string describe(const kube::ApiError& error) { return error.message.empty() ? error.describe() : error.message; }
-
-int fail(Terminal& terminal, const std::string& message) {
-    terminal.err << "error: " << message << "\n";
-    return 1;
-}
-
 /// Applies `object` and says whether that created, changed or kept it (by its
 /// resourceVersion before and after); the error names the object and cluster.
 std::variant<Written, std::string> apply_one(Session& session, const std::string& cluster, const RemoteObject& item) {

@@ -21,6 +21,14 @@
 #include "plugin/views.hpp"
 
 namespace labfleet::plugin {
+
+int fail(Terminal& terminal, const std::string& message) {
+    terminal.err << "error: " << message << "\n";
+    return 1;
+}
+
+std::string describe(const kube::ApiError& error) { return error.message.empty() ? error.describe() : error.message; }
+
 namespace {
 
 namespace v1 = api::v1alpha1;
@@ -30,13 +38,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds poll_interval{500};
 
 kube::WallTime now() { return std::chrono::system_clock::now(); }
-
-int fail(Terminal& terminal, const std::string& message) {
-    terminal.err << "error: " << message << "\n";
-    return 1;
-}
-
-std::string describe(const kube::ApiError& error) { return error.message.empty() ? error.describe() : error.message; }
 
 /// Objects as kubectl prints them with -o json|yaml: one object, or a List.
 void print_objects(Terminal& terminal, OutputFormat format, std::vector<kube::Json> objects, bool as_list) {

@@ -20,6 +20,11 @@ struct Terminal {
     const std::atomic<bool>* interrupted = nullptr;
 };
 
+/// Prints "error: MESSAGE" and returns 1, the exit code of a failed command.
+int fail(Terminal& terminal, const std::string& message);
+/// The API server's own message, or the error's description when it gave none.
+std::string describe(const kube::ApiError& error);
+
 int borrow(Session& session, const GlobalOptions& global, const BorrowCommand& command, Terminal& terminal);
 int extend(Session& session, const GlobalOptions& global, const ExtendCommand& command, Terminal& terminal);
 int release(Session& session, const GlobalOptions& global, const ReleaseCommand& command, Terminal& terminal);

@@ -108,6 +108,7 @@ DomainMetrics::DomainMetrics(kube::RuntimeMetrics& metrics)
                        .Help("(workload, target) pairs selected by SchedulingPolicies")
                        .Register(metrics.registry())) {
     metrics.add_text_family([this](std::string& out) { write_image_info(out); });
+    metrics.add_text_family([this](std::string& out) { write_promotions(out); });
     metrics.add_text_family([this](std::string& out) { write_object_series(out); });
 }
 
@@ -211,6 +212,66 @@ void DomainMetrics::forget_workload(const std::string& workload) {
     auto last = first;
     while (last != image_series_.end() && last->first.first == workload) ++last;
     image_series_.erase(first, last);
+    promotion_series_.erase(workload);
+    auto counted = promotion_counts_.lower_bound({workload, "", ""});
+    while (counted != promotion_counts_.end() && std::get<0>(counted->first) == workload)
+        counted = promotion_counts_.erase(counted);
+}
+
+void DomainMetrics::set_promotion(const std::string& workload, std::vector<EnvironmentPromotionSeries> environments) {
+    if (environments.empty()) promotion_series_.erase(workload);
+    else promotion_series_[workload] = std::move(environments);
+}
+
+void DomainMetrics::count_promotion(const std::string& workload, const std::string& environment,
+                                    const std::string& outcome) {
+    ++promotion_counts_[{workload, environment, outcome}];
+}
+
+void DomainMetrics::write_promotions(std::string& out) const {
+    auto series = [&](const char* name, const std::string& workload, const std::string& environment) {
+        out += name;
+        out += "{workload=\"";
+        append_label_value(out, workload);
+        out += "\",environment=\"";
+        append_label_value(out, environment);
+        out += '"';
+    };
+    out += "# HELP labfleet_promotion_version_info The version each environment of a workload's promotion is given "
+           "(value is always 1)\n# TYPE labfleet_promotion_version_info gauge\n";
+    for (const auto& [workload, environments] : promotion_series_)
+        for (const auto& environment : environments) {
+            if (environment.workshop_tag.empty()) continue;
+            series("labfleet_promotion_version_info", workload, environment.environment);
+            out += ",workshop_tag=\"";
+            append_label_value(out, environment.workshop_tag);
+            out += "\",files_tag=\"";
+            append_label_value(out, environment.files_tag);
+            out += "\"} 1\n";
+        }
+    out += "# HELP labfleet_promotion_soak_ratio How much of its soak time each environment has served the "
+           "candidate (1 once passed)\n# TYPE labfleet_promotion_soak_ratio gauge\n";
+    for (const auto& [workload, environments] : promotion_series_)
+        for (const auto& environment : environments) {
+            series("labfleet_promotion_soak_ratio", workload, environment.environment);
+            out += "} " + std::to_string(environment.soak_ratio) + "\n";
+        }
+    out += "# HELP labfleet_promotion_stalled_since_timestamp_seconds Since when a promotion is blocked or failed "
+           "in an environment (absent otherwise)\n# TYPE labfleet_promotion_stalled_since_timestamp_seconds gauge\n";
+    for (const auto& [workload, environments] : promotion_series_)
+        for (const auto& environment : environments) {
+            if (!environment.stalled_since) continue;
+            series("labfleet_promotion_stalled_since_timestamp_seconds", workload, environment.environment);
+            out += "} " + std::to_string(static_cast<std::int64_t>(*environment.stalled_since)) + "\n";
+        }
+    out += "# HELP labfleet_promotions_total Promotion steps by outcome: promoted to an environment, failed or "
+           "blocked there\n# TYPE labfleet_promotions_total counter\n";
+    for (const auto& [key, count] : promotion_counts_) {
+        series("labfleet_promotions_total", std::get<0>(key), std::get<1>(key));
+        out += ",outcome=\"";
+        append_label_value(out, std::get<2>(key));
+        out += "\"} " + std::to_string(count) + "\n";
+    }
 }
 
 void DomainMetrics::write_image_info(std::string& out) const {

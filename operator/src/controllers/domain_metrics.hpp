@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -78,10 +79,27 @@ public:
     /// labfleet_workload_image_info{workload,target,image,source} = 1 for each
     /// image of each pair of `workload`; its series not in `pairs` are removed.
     void set_workload_images(const std::string& workload, std::vector<PairImages> pairs);
-    /// Removes every image series of `workload`.
+    /// One environment of a workload's promotion.
+    struct EnvironmentPromotionSeries {
+        std::string environment;
+        std::string workshop_tag, files_tag;  // empty: the environment was given no version
+        double soak_ratio = 0;                // of the candidate's soak served there, 0..1
+        std::optional<double> stalled_since;  // unix seconds, while Blocked or Failed there
+        friend bool operator==(const EnvironmentPromotionSeries&, const EnvironmentPromotionSeries&) = default;
+    };
+    /// labfleet_promotion_version_info{workload,environment,workshop_tag,files_tag} = 1,
+    /// labfleet_promotion_soak_ratio{workload,environment} and
+    /// labfleet_promotion_stalled_since_timestamp_seconds{workload,environment}
+    /// for each environment of `workload`'s promotion; an empty list removes them.
+    void set_promotion(const std::string& workload, std::vector<EnvironmentPromotionSeries> environments);
+    /// labfleet_promotions_total{workload,environment,outcome} += 1.
+    void count_promotion(const std::string& workload, const std::string& environment, const std::string& outcome);
+    /// Removes every image and promotion series of `workload`.
     void forget_workload(const std::string& workload);
     /// Appends labfleet_workload_image_info in the text exposition format.
     void write_image_info(std::string& out) const;
+    /// Appends the labfleet_promotion* families in the text exposition format.
+    void write_promotions(std::string& out) const;
 
     /// Appends labfleet_resource_condition and labfleet_lease_phase in the text
     /// exposition format (nothing before export_objects).
@@ -118,6 +136,10 @@ private:
     /// not in the registry (at 10,000 pairs the registry's label maps and
     /// per-scrape copies were a fifth of the operator's peak memory).
     std::map<std::pair<std::string, std::string>, std::vector<ImageInfo>> image_series_;
+    /// workload -> its promotion's environments; likewise kept here.
+    std::map<std::string, std::vector<EnvironmentPromotionSeries>> promotion_series_;
+    /// (workload, environment, outcome) -> promotions counted.
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> promotion_counts_;
 };
 
 } // namespace labfleet::controllers

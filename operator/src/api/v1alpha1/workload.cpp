@@ -42,6 +42,7 @@ kube::Result<Workload> Workload::from_json(const kube::Json& json) {
     out.spec.replicas = static_cast<int>(spec.integer_or("replicas", 1, 0, 100));
     out.spec.suspend = spec.bool_or("suspend", false);
     out.spec.pod = decode_pod_settings(spec, "pod");
+    out.spec.promotion = decode_promotion_spec(spec);
 
     FieldReader status(root.object("status"), "status", state);
     out.status.observed_generation = status.integer_or("observedGeneration", 0, 0, max_generation);
@@ -58,6 +59,7 @@ kube::Result<Workload> Workload::from_json(const kube::Json& json) {
         out.status.targets.push_back(std::move(target));
     }
     out.status.ready_targets = status.string_or("readyTargets", "");
+    out.status.promotion = decode_promotion_status(root.object("status"));
 
     if (state.failed()) return to_api_error(*state.error());
     return out;
@@ -88,6 +90,7 @@ std::vector<FieldError> validate(const Workload& workload) {
     }
     if (!workload.spec.workshop.is_object()) errors.push_back({"spec.workshop", "expected object"});
     validate_pod_settings(errors, workload.spec.pod, "spec.pod");
+    if (workload.spec.promotion) validate_promotion(errors, *workload.spec.promotion);
     return errors;
 }
 
@@ -101,10 +104,13 @@ kube::Json to_json(const WorkloadStatus& status) {
                            {"source", target.source},
                            {"readyReplicas", target.ready_replicas}});
     }
-    return {{"observedGeneration", status.observed_generation},
-            {"conditions", to_json(status.conditions)},
-            {"targets", std::move(targets)},
-            {"readyTargets", status.ready_targets}};
+    kube::Json out = {{"observedGeneration", status.observed_generation},
+                      {"conditions", to_json(status.conditions)},
+                      {"targets", std::move(targets)},
+                      {"readyTargets", status.ready_targets}};
+    // A merge patch: null removes a record of a promotion no longer in spec.
+    out["promotion"] = status.promotion ? to_json(*status.promotion) : kube::Json(nullptr);
+    return out;
 }
 
 } // namespace labfleet::api::v1alpha1

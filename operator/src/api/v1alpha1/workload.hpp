@@ -12,6 +12,7 @@
 #include "api/v1alpha1/field_error.hpp"
 #include "api/v1alpha1/object_meta.hpp"
 #include "api/v1alpha1/pod_settings.hpp"
+#include "api/v1alpha1/promotion.hpp"
 #include "kube/json/json.hpp"
 #include "kube/client/result.hpp"
 
@@ -48,6 +49,7 @@ struct WorkloadSpec {
     int replicas = 1;
     bool suspend = false;
     PodSettings pod;  // wins over the target's spec.pod (controllers/render/pod_settings_merge.hpp)
+    std::optional<PromotionSpec> promotion;
 };
 
 struct WorkloadTargetStatus {
@@ -55,7 +57,7 @@ struct WorkloadTargetStatus {
     std::string environment;
     std::string workshop_image;
     std::string files_image;
-    std::string source;  // channel | pinned | environment | target | lease-base/NAME | lease/NAME
+    std::string source;  // channel | pinned | promoted | environment | target | lease-base/NAME | lease/NAME
     std::int64_t ready_replicas = 0;
     friend bool operator==(const WorkloadTargetStatus&, const WorkloadTargetStatus&) = default;
 };
@@ -67,6 +69,7 @@ struct WorkloadStatus {
     /// "ready/assigned" targets, e.g. "2/3": the printer column's summary,
     /// counting every assigned target, listed or not.
     std::string ready_targets;
+    std::optional<PromotionStatus> promotion;  // nullopt when absent or lost (decode_promotion_status)
     friend bool operator==(const WorkloadStatus&, const WorkloadStatus&) = default;
 };
 

@@ -47,7 +47,7 @@ std::vector<LeaseRollout> lease_rollouts(const api::v1alpha1::EnvironmentLease& 
     std::vector<LeaseRollout> out;
     for (const auto& workload : assigned) {
         const ResolvedImages images = resolve_images(workload, target, &lease);
-        out.push_back({workload.metadata.name + "-files", images.files_image,
+        out.push_back({files_object_name(workload.metadata.name), images.files_image,
                        lease.spec.base.has_value() || lease.override_for(workload.metadata.name) != nullptr,
                        workload.metadata.name + "-workshop", images.workshop_image,
                        sha256_hex(render_workshop_of(workload, target, images).yaml)});

@@ -69,8 +69,13 @@ const UnreadChildFields& unread_child_fields() {
                           probe + "/periodSeconds",
                           probe + "/successThreshold",
                           probe + "/timeoutSeconds",
-                          probe + "/httpGet/scheme",
-                          "/status/conditions"};
+                          probe + "/httpGet/scheme"};
+        // Of the status conditions only type, status and reason are read (a
+        // promotion fails on Progressing=False ProgressDeadlineExceeded); a
+        // Deployment has at most three (Available, Progressing, ReplicaFailure).
+        for (int i = 0; i < 3; ++i)
+            for (const char* field : {"message", "lastUpdateTime", "lastTransitionTime"})
+                out.deployment.push_back("/status/conditions/" + std::to_string(i) + "/" + field);
         out.service = {"/metadata/creationTimestamp", "/spec/clusterIP",      "/spec/clusterIPs",
                        "/spec/internalTrafficPolicy", "/spec/ipFamilies",     "/spec/ipFamilyPolicy",
                        "/spec/sessionAffinity",       "/spec/type",           "/status"};
@@ -90,7 +95,7 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
                                      const api::v1alpha1::DeploymentTarget& target, const ResolvedImages& images,
                                      const std::string& installation) {
     const std::string& name = workload.metadata.name;
-    const std::string files_name = name + "-files";
+    const std::string files_name = files_object_name(name);
     const int port = workload.spec.images.files.port;
 
     const RenderedWorkshop rendered = render_workshop_of(workload, target, images);
@@ -144,7 +149,9 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
     // (no write for Deployments made before pod settings existed), a present
     // one is a change to apply, without it (nulls are never sent).
     deployment_metadata["annotations"] = {
-        {pod_settings_hash_annotation, settings.empty() ? Json(nullptr) : Json(sha256_hex(settings_json.dump()))}};
+        {pod_settings_hash_annotation, settings.empty() ? Json(nullptr) : Json(sha256_hex(settings_json.dump()))},
+        {workshop_tag_annotation, workload.spec.promotion ? Json(images.workshop.tag) : Json(nullptr)},
+        {files_tag_annotation, workload.spec.promotion ? Json(images.files.tag) : Json(nullptr)}};
     out.deployment = {
         {"apiVersion", "apps/v1"},
         {"kind", "Deployment"},

@@ -34,6 +34,11 @@ inline constexpr const char* config_hash_annotation = "labfleet.dev/config-hash"
 /// Deployment be applied again, and server-side apply then removes the
 /// fields Labfleet no longer sends.
 inline constexpr const char* pod_settings_hash_annotation = "labfleet.dev/pod-settings-hash";
+/// On the Deployment of a workload with spec.promotion: the tags it was rendered
+/// with, from which a lost promotion record is recovered (controllers/promotion);
+/// null (must be absent) otherwise.
+inline constexpr const char* workshop_tag_annotation = "labfleet.dev/workshop-tag";
+inline constexpr const char* files_tag_annotation = "labfleet.dev/files-tag";
 
 struct DesiredObjects {
     kube::Json config_map;
@@ -56,13 +61,16 @@ kube::Json child_labels(const api::v1alpha1::Workload& workload, const api::v1al
 
 /// Fields of the children that the API server fills in and no reconcile
 /// reads (defaults of fields Labfleet leaves unset, a Service's allocated
-/// addresses, a Deployment's status conditions), as JSON pointers to drop
+/// addresses, the texts and times of a Deployment's conditions), as JSON pointers to drop
 /// before caching: a third of a cached Deployment. None may name a field
 /// build_desired_objects sets, or the cached child would never look as desired.
 struct UnreadChildFields {
     std::vector<std::string> config_map, deployment, service;
 };
 const UnreadChildFields& unread_child_fields();
+
+/// The name of a workload's files Deployment and Service on every target.
+inline std::string files_object_name(const std::string& workload) { return workload + "-files"; }
 
 /// The ConfigMap's key holding the rendered workshop definition.
 inline constexpr const char* workshop_config_key = "workshop.yaml";

@@ -14,6 +14,7 @@
 #include "api/v1alpha1/scheduling_policy.hpp"
 #include "api/v1alpha1/workload.hpp"
 #include "controllers/policy/assignments.hpp"
+#include "controllers/promotion/promotion_gate.hpp"
 #include "controllers/render/desired_objects.hpp"
 #include "controllers/render/object_diff.hpp"
 #include "controllers/render/tag_resolution.hpp"
@@ -168,7 +169,15 @@ kube::Result<PlanOutput> render_plan(const std::vector<PlanDocument>& documents)
     for (const auto& pair : assignments.pairs) {
         const auto& workload = *workload_by_name.at(pair.workload);
         const auto& target = *target_by_name.at(pair.target);
-        const auto desired = build_desired_objects(workload, target, resolve_images(workload, target));
+        // A promotion gives each environment its recorded version, and the first the
+        // candidate at once; offline nothing is observed, so nothing moves further.
+        std::map<std::string, v1::Version> promoted;
+        if (workload.spec.promotion)
+            promoted = plan_promotion(*workload.spec.promotion, workload.status.promotion, {}, kube::WallTime{}).versions;
+        const auto version = promoted.find(target.spec.environment);
+        const auto desired = build_desired_objects(
+            workload, target,
+            resolve_images(workload, target, nullptr, version == promoted.end() ? nullptr : &version->second));
         if (!desired.pod_settings_conflicts.empty())
             return plan_error("workload " + pair.workload + " on target " + pair.target,
                               {"", desired.pod_settings_conflicts.front()});

@@ -7,7 +7,9 @@
 //
 // Leases are not applied: a plan shows the base tags a target returns to,
 // since a lease is a temporary borrow, not desired state kept in git (each
-// lease found is reported as a warning). Objects of other API groups are
+// lease found is reported as a warning). A promoting workload's environments
+// get the versions its status records, and the first one the candidate
+// (plan_promotion with nothing observed). Objects of other API groups are
 // skipped with a warning; an unknown labfleet.dev kind is an error.
 
 #include <cstddef>

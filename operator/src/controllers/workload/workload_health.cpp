@@ -23,4 +23,16 @@ Health workload_health(const std::vector<ConditionUpdate>& updates) {
     return Health::ready(ready->reason, ready->message);
 }
 
+Health promotion_health(Health health, const api::v1alpha1::PromotionStatus& promotion) {
+    using api::v1alpha1::PromotionPhase;
+    if (health.state == Health::State::Stalled || promotion.phase == PromotionPhase::Complete) return health;
+    const std::string message = promotion.summary + ": " + promotion.message;
+    switch (promotion.phase) {
+    case PromotionPhase::Failed: return Health::stalled("PromotionFailed", message);
+    case PromotionPhase::Blocked: return Health::stalled("PromotionBlocked", message);
+    case PromotionPhase::AwaitingApproval: return Health::reconciling("AwaitingApproval", message);
+    default: return Health::reconciling("Promoting", message);
+    }
+}
+
 } // namespace labfleet::controllers

@@ -12,6 +12,7 @@
 #include "controllers/status/status_bounds.hpp"
 #include "controllers/status/status_patch.hpp"
 #include "controllers/status/status_writer.hpp"
+#include "controllers/workload/workload_promotion.hpp"
 #include "kube/client/rest.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/util/concurrently.hpp"
@@ -107,6 +108,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     world.frozen_targets = targets_unreadable_policies_could_assign(workload, targets->items, unreadable_policies);
     for (const auto& [name, refusal] : refusals) world.frozen_targets.insert(name);
 
+    const std::optional<PromotionPlan> promotion = plan_workload_promotion(workload, world, ctx_.clock.now());
     WorkloadSync sync = plan_workload_sync(workload, world);
     std::vector<std::string> failures;        // every failed write, for the retry
     std::vector<std::string> terminal_errors;  // those a retry will not fix, for Degraded
@@ -187,11 +189,17 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
                       workload_status_changed(workload.status, status), to_json(status)};
     const auto written = co_await write_status(ctx_, std::move(write));
     if (written.kind == ReconcileResult::Kind::Error) failures.push_back(written.error);
+    // Told once the record that makes them happen is written: a failed write
+    // brings the same plan, and the same events, again.
+    const bool recorded = written.kind != ReconcileResult::Kind::Error && written.kind != ReconcileResult::Kind::Requeue;
+    if (promotion) publish_promotion(*object, key, *promotion, status, recorded);
+    else if (ctx_.metrics) ctx_.metrics->set_promotion(key, {});
     // A stale cache is routine churn: the requeue sees the newer object.
     if (written.kind == ReconcileResult::Kind::Requeue) stale_status = written.error;
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());
     if (!stale_status.empty()) co_return ReconcileResult::requeue(std::move(stale_status));
     if (connecting) co_return ReconcileResult::requeue_after(cluster_pending_recheck);
+    if (promotion && promotion->recheck) co_return ReconcileResult::requeue_after(*promotion->recheck);
     co_return ReconcileResult::done();
 }
 
@@ -314,6 +322,40 @@ void WorkloadReconciler::publish_images(const std::string& workload, const std::
                          {{target.images.workshop_image, target.images.workshop.source},
                           {target.images.files_image, target.images.files.source}}});
     ctx_.metrics->set_workload_images(workload, std::move(pairs));
+}
+
+void WorkloadReconciler::publish_promotion(const kube::Json& object, const std::string& name,
+                                           const PromotionPlan& plan, const api::v1alpha1::WorkloadStatus& status,
+                                           bool recorded) {
+    if (recorded) {
+        for (const auto& event : plan.events) {
+            // Blocked and failed are Stalled, whose Warning Event the status write records.
+            if (event.warning) continue;
+            ctx_.events.record(object, kube::EventType::Normal, event.reason, event.note, "Promote");
+        }
+    }
+    if (!ctx_.metrics) return;
+    if (recorded)
+        for (const auto& event : plan.events)
+            if (!event.outcome.empty()) ctx_.metrics->count_promotion(name, event.environment, event.outcome);
+    std::optional<double> stalled_since;
+    for (const auto& condition : status.conditions)
+        if (condition.type == "Stalled" && condition.status == "True")
+            stalled_since = std::chrono::duration<double>(condition.last_transition_time.time_since_epoch()).count();
+    std::vector<DomainMetrics::EnvironmentPromotionSeries> series;
+    for (const auto& environment : plan.status.environments) {
+        DomainMetrics::EnvironmentPromotionSeries entry;
+        entry.environment = environment.name;
+        entry.workshop_tag = environment.version.workshop_tag;
+        entry.files_tag = environment.version.files_tag;
+        if (const auto ratio = plan.soak_ratio.find(environment.name); ratio != plan.soak_ratio.end())
+            entry.soak_ratio = ratio->second;
+        using api::v1alpha1::EnvironmentState;
+        if (environment.state == EnvironmentState::Blocked || environment.state == EnvironmentState::Failed)
+            entry.stalled_since = stalled_since;
+        series.push_back(std::move(entry));
+    }
+    ctx_.metrics->set_promotion(name, std::move(series));
 }
 
 void WorkloadReconciler::forget_images(const std::string& workload) {

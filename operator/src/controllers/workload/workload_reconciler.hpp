@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "controllers/context.hpp"
+#include "controllers/promotion/promotion_gate.hpp"
 #include "controllers/workload/workload_sync.hpp"
 #include "kube/util/logger.hpp"
 #include "kube/controller/reconcile.hpp"
@@ -60,6 +61,9 @@ private:
     /// labfleet_workload_image_info of the workload's pairs (all of them: pairs gone are dropped).
     void publish_images(const std::string& workload, const std::vector<TargetOutcome>& targets);
     void forget_images(const std::string& workload);
+    /// The promotion's Events (once `recorded`: its status is written) and metrics.
+    void publish_promotion(const kube::Json& object, const std::string& name, const PromotionPlan& plan,
+                           const api::v1alpha1::WorkloadStatus& status, bool recorded);
 
     Context ctx_;
     kube::Logger log_;

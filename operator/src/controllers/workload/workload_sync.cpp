@@ -139,7 +139,9 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         TargetOutcome outcome;
         outcome.target = target.metadata.name;
         outcome.environment = target.spec.environment;
-        outcome.images = resolve_images(workload, target, lease);
+        const auto promoted = world.promoted.find(target.metadata.name);
+        outcome.images = resolve_images(workload, target, lease,
+                                        promoted == world.promoted.end() ? nullptr : &promoted->second);
         outcome.paused = target.spec.paused || world.paused_targets.contains(target.metadata.name);
         const DesiredObjects desired = build_desired_objects(workload, target, outcome.images, world.installation);
         outcome.desired_replicas = integer_at(desired.deployment, "/spec/replicas");
@@ -196,6 +198,7 @@ WorkloadSync plan_workload_sync(const api::v1alpha1::Workload& workload, const W
         out.targets.push_back(std::move(outcome));
     }
     out.prunes = children_to_prune(world.children, desired_ids, world);
+    out.promotion = world.promotion;
     return out;
 }
 
@@ -267,7 +270,10 @@ api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& wor
                                summarise(std::vector<std::string>(unknown.begin(), unknown.end())) +
                                "; known are ${REGISTRY_HOST}, ${IMAGE_TAG}, ${WORKSHOP_IMAGE}, "
                                "${FILES_IMAGE} and ${ENVIRONMENT}"});
-    set_health(updates, workload_health(updates));
+    status.promotion = sync.promotion;
+    Health health = workload_health(updates);
+    if (sync.promotion) health = promotion_health(std::move(health), *sync.promotion);
+    set_health(updates, health);
     status.conditions = merge_conditions(workload.status.conditions, updates, status.observed_generation, now);
     return status;
 }
@@ -284,7 +290,7 @@ api::v1alpha1::WorkloadStatus invalid_workload_status(api::v1alpha1::WorkloadSta
 bool workload_status_changed(const api::v1alpha1::WorkloadStatus& current,
                              const api::v1alpha1::WorkloadStatus& desired) {
     return current.observed_generation != desired.observed_generation || current.targets != desired.targets ||
-           current.ready_targets != desired.ready_targets ||
+           current.ready_targets != desired.ready_targets || current.promotion != desired.promotion ||
            !same_conditions_ignoring_time(current.conditions, desired.conditions);
 }
 

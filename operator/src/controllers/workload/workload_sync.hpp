@@ -66,6 +66,10 @@ struct WorkloadWorld {
     std::map<std::string, std::string> unwritable_targets;
     /// The installation_label value of children in other clusters.
     std::string installation;
+    /// The version the workload's promotion gives each target (target_versions).
+    std::map<std::string, api::v1alpha1::Version> promoted;
+    /// The promotion's record for the status, when spec.promotion is set (plan_promotion).
+    std::optional<api::v1alpha1::PromotionStatus> promotion;
 };
 
 /// Condition on a Workload: False while the workshop definition uses an unknown ${NAME}.
@@ -124,6 +128,7 @@ struct WorkloadSync {
     /// are deleted and, once gone, created anew instead of applied.
     std::vector<ChildPrune> replaces;
     std::vector<TargetOutcome> targets;
+    std::optional<api::v1alpha1::PromotionStatus> promotion;  // WorkloadWorld::promotion
 };
 
 /// Why `live`, an object where `workload` wants a child, is not Labfleet's
@@ -170,7 +175,8 @@ std::vector<ChildPrune> children_of_missing_workload(const std::vector<CachedChi
 /// InvalidPodSettings, the last first). PlaceholdersResolved is False (reason
 /// UnknownPlaceholder, naming each placeholder and its field) while the
 /// workshop definition uses a ${NAME} Labfleet does not know: it is rendered
-/// as is, so the objects are still applied.
+/// as is, so the objects are still applied. A promotion's record goes into
+/// status.promotion, and its phase into the health (promotion_health).
 api::v1alpha1::WorkloadStatus workload_status(const api::v1alpha1::Workload& workload, const WorkloadSync& sync,
                                               const std::vector<std::string>& write_errors, kube::WallTime now);
 

@@ -127,3 +127,67 @@ TEST_CASE("Workload validation beyond the schema", "[api][workload]") {
     named.metadata.name = std::string(57, 'a');
     CHECK(validate(named).empty());
 }
+
+TEST_CASE("Workload reads spec.promotion with its defaults, and validates it", "[api][workload][promotion]") {
+    Json json = minimal();
+    json["spec"]["promotion"] = Json::parse(R"({"environments": ["dev", "stg", "prod"],
+        "candidate": {"workshop": {"tag": "1.5.0"}, "files": {"tag": "1.5.1"}},
+        "approvalRequired": ["prod"],
+        "approvals": [{"environment": "prod", "workshop": {"tag": "1.5.0"}, "files": {"tag": "1.5.1"}}]})");
+    auto w = decode<Workload>(json);
+    REQUIRE(w.spec.promotion);
+    const auto& promotion = *w.spec.promotion;
+    CHECK(promotion.soak == std::chrono::minutes{10});
+    CHECK(promotion.deadline == std::chrono::minutes{30});
+    CHECK(to_string(promotion.candidate) == "1.5.0/1.5.1");
+    CHECK(promotion.needs_approval("prod"));
+    CHECK_FALSE(promotion.needs_approval("stg"));
+    CHECK(promotion.approved("prod", {"1.5.0", "1.5.1"}));
+    CHECK_FALSE(promotion.approved("prod", {"1.5.0", "1.5.0"}));
+    CHECK(validate(w).empty());
+
+    w.spec.promotion->environments = {"dev", "dev"};
+    w.spec.promotion->candidate.files_tag = "bad tag";
+    const auto errors = validate(w);
+    REQUIRE(errors.size() == 3);
+    CHECK(errors[0].field == "spec.promotion.environments[1]");
+    CHECK(errors[1].field == "spec.promotion.candidate.files.tag");
+    CHECK(errors[2].field == "spec.promotion.approvalRequired[0]");
+}
+
+TEST_CASE("Workload with a promotion missing its candidate names the field", "[api][workload][promotion]") {
+    Json json = minimal();
+    json["spec"]["promotion"] = {{"environments", {"dev"}}, {"candidate", {{"workshop", {{"tag", "1"}}}}}};
+    const auto decoded = Workload::from_json(json);
+    REQUIRE_FALSE(decoded.ok());
+    CHECK_THAT(decoded.error().message, Catch::Contains("spec.promotion.candidate.files"));
+}
+
+TEST_CASE("Workload status.promotion round-trips, and a malformed one reads as lost", "[api][workload][promotion]") {
+    PromotionStatus status;
+    status.candidate = {"1.5.0", "1.5.0"};
+    status.phase = PromotionPhase::AwaitingApproval;
+    status.summary = "prod 1.5.0 awaiting approval";
+    EnvironmentPromotion dev;
+    dev.name = "dev";
+    dev.version = status.candidate;
+    dev.since = labfleet::kube::WallTime{std::chrono::seconds{1'700'000'000}};
+    dev.state = EnvironmentState::Passed;
+    dev.served_since = dev.since;
+    EnvironmentPromotion prod;
+    prod.name = "prod";  // given nothing yet
+    prod.state = EnvironmentState::AwaitingApproval;
+    status.environments = {dev, prod};
+    Json json = minimal();
+    json["status"]["promotion"] = to_json(status);
+    CHECK_FALSE(json["status"]["promotion"]["environments"][1].contains("workshopTag"));
+    const auto w = decode<Workload>(json);
+    REQUIRE(w.status.promotion);
+    CHECK(*w.status.promotion == status);
+
+    json["status"]["promotion"]["environments"][0]["state"] = "Sideways";
+    const auto lost = decode<Workload>(json);  // the object still decodes
+    CHECK_FALSE(lost.status.promotion);
+    json["status"]["promotion"] = "not an object";
+    CHECK_FALSE(decode<Workload>(json).status.promotion);
+}

@@ -169,7 +169,10 @@ TEST_CASE("without pod settings the pod carries none of their fields", "[control
     CHECK(pod["securityContext"] == Json{{"runAsNonRoot", true}, {"seccompProfile", {{"type", "RuntimeDefault"}}}});
     CHECK(d["spec"]["template"]["metadata"]["annotations"].size() == 1);
     // A null hash: a Deployment made before pod settings existed is in sync.
-    CHECK(d["metadata"]["annotations"] == Json{{"labfleet.dev/pod-settings-hash", nullptr}});
+    // Null tags too: only a promoted workload's Deployment records them.
+    CHECK(d["metadata"]["annotations"] == Json{{"labfleet.dev/pod-settings-hash", nullptr},
+                                               {"labfleet.dev/workshop-tag", nullptr},
+                                               {"labfleet.dev/files-tag", nullptr}});
     Json old_live = d;
     old_live["metadata"].erase("annotations");
     CHECK(is_in_sync(d, old_live));

@@ -11,6 +11,9 @@
 #   - fleet: a workload Degraded for 5 minutes, a lease queue with handovers fire nothing; a workload
 #     left Degraded, Pending leases with no Active one, a lease Pending 8 hours, and a workload still
 #     running an expired lease's images each fire theirs, once (not once per replica).
+#   - promotion: a promotion Blocked for 20 minutes, or stalled again after a new candidate superseded the
+#     stalled one, fires nothing; one left Blocked or Failed past the bound (default 30 minutes) fires
+#     LabfleetPromotionStalled, once per workload and environment.
 # Operator and leader alerts are exercised by chart_test.sh. Needs helm and promtool on PATH; with
 # $LABFLEET_CLUSTER_DIR set, its env.sh (from hack/local-cluster.sh up) provides the pinned helm.
 set -euo pipefail
@@ -234,6 +237,29 @@ tests += [
                      + lease_images("a", "1x40"),
      "alert_rule_test": quiet(SERVING, 5, 12) + [
          fires(SERVING, 20, {"severity": "warning", "workload": "w", "target": "stg", "lease": "a"})]},
+]
+# A promotion's stall, as the old and the new leader export it across a handover: the value is when
+# it stopped (in promtool, time() is the seconds since the test's start), absent while it moves.
+def stalled_since(workload, environment, values):
+    return replicas(f'labfleet_promotion_stalled_since_timestamp_seconds{{{sel},workload="{workload}",'
+                    f'environment="{environment}"}}', values)
+
+STALLED = "LabfleetPromotionStalled"
+tests += [
+    # Blocked at 5m for 20 minutes, then an eligible target lets it go on: shorter than the bound
+    # (the default 30 minutes), no alert.
+    {"interval": "1m", "input_series": stalled_since("w", "stg", "_x5 300x20 stale"),
+     "alert_rule_test": quiet(STALLED, 10, 24, 30, 40)},
+    # Failed at 5m and left so: pending once 30 minutes have passed (35m), firing a minute later, once per
+    # workload and environment (not per replica); another workload stalled since 20m is not yet due.
+    {"interval": "1m", "input_series": stalled_since("w", "stg", "_x5 300x60") + stalled_since("v", "dev", "_x20 1200x45"),
+     "alert_rule_test": quiet(STALLED, 20, 34, 35) + [
+         fires(STALLED, 37, {"severity": "warning", "workload": "w", "environment": "stg"})]},
+    # Failed at 5m, superseded at 20m by a new candidate that fails at 25m: the clock starts again with
+    # the new stall, so 40m (35 minutes after the first) fires nothing and 57m fires.
+    {"interval": "1m", "input_series": stalled_since("w", "dev", "_x5 300x15 stale _x4 1500x40"),
+     "alert_rule_test": quiet(STALLED, 36, 40, 50) + [
+         fires(STALLED, 57, {"severity": "warning", "workload": "w", "environment": "dev"})]},
 ]
 yaml.safe_dump({"rule_files": [rules_file], "evaluation_interval": "30s", "tests": tests}, open(test_out, "w"),
                sort_keys=False)

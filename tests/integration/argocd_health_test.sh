@@ -4,10 +4,12 @@
 # live runs of tests/e2e/gitops_health_test.sh: tests/data/argocd/KIND/health_test.yaml lists each
 # object and the health Argo CD must show for it, in Argo CD's own test layout. Also checked: the
 # runner refuses what Argo CD refuses (the string library, an unknown status), a few cases no live
-# run shows, every kind covered with the statuses it can reach, and
-# charts/labfleet/argocd/argocd-cm.yaml equal to the script for each kind
+# run shows, every kind covered with the statuses it can reach, a promoting Workload in each phase
+# (rolling out, soaking, awaiting approval, failed, blocked, complete) with the kstatus library
+# agreeing on each, and charts/labfleet/argocd/argocd-cm.yaml equal to the script for each kind
 # (`bash tests/integration/argocd_health_test.sh --update` rewrites it).
-# Needs lua5.1, python3 (with PyYAML) and jq; no cluster.
+# Needs lua5.1, python3 (with PyYAML) and jq; go for the kstatus agreement (skipped, and said so,
+# without it); no cluster.
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -115,6 +117,109 @@ check "a condition without a message shows its reason" \
   equals "Healthy Valid" \
   health_of SchedulingPolicy '{"kind":"SchedulingPolicy","metadata":{"name":"p","generation":1},"spec":{},
     "status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"True","reason":"Valid"}]}}'
+
+# --- a promoting Workload (docs/gitops.md): the health kstatus gives it. The operator writes the
+# promotion's phase into the three conditions (reasons Promoting, AwaitingApproval: Reconciling;
+# PromotionBlocked, PromotionFailed: Stalled), their message led by status.promotion.summary, as
+# `kubectl get workloads` shows it; once Complete, the workload's usual health.
+# promoting TRUE REASON MESSAGE PHASE SUMMARY WHY ENVIRONMENTS: a Workload promoting 1.5.0 through dev,
+# stg and prod (prod with approval) whose condition TRUE (Ready, Reconciling or Stalled) is True, the
+# other two False, all three with REASON and MESSAGE; status.promotion has PHASE, SUMMARY, WHY (its
+# message) and ENVIRONMENTS (JSON). Printed as JSON.
+promoting() {
+  jq -n --arg true "$1" --arg reason "$2" --arg message "$3" --arg phase "$4" --arg summary "$5" --arg why "$6" \
+    --argjson environments "$7" '{
+    apiVersion: "labfleet.dev/v1alpha1", kind: "Workload", metadata: {name: "web", generation: 4},
+    spec: {promotion: {environments: ["dev", "stg", "prod"], soak: "10m", approvalRequired: ["prod"],
+      candidate: {workshop: {tag: "1.5.0"}, files: {tag: "1.5.0"}}}},
+    status: {observedGeneration: 4,
+      conditions: [("Ready", "Reconciling", "Stalled") | {type: ., status: (if . == $true then "True" else "False" end),
+        reason: $reason, message: $message, observedGeneration: 4, lastTransitionTime: "2026-12-05T11:00:00Z"}],
+      promotion: {candidate: {workshopTag: "1.5.0", filesTag: "1.5.0"}, phase: $phase, summary: $summary,
+        message: $why, environments: $environments}}}'
+}
+# environments DEV_TAG DEV_STATE STG_TAG STG_STATE PROD_TAG PROD_STATE: status.promotion.environments.
+environments() {
+  jq -cn --args '[$ARGS.positional as $a | ("dev", "stg", "prod") as $name
+    | {name: $name, workshopTag: $a[2 * (["dev", "stg", "prod"] | index($name))], state: $a[2 * (["dev", "stg", "prod"] | index($name)) + 1]}
+    | .filesTag = .workshopTag | .since = "2026-12-05T11:00:00Z"]' "$@"
+}
+# promoting_in REASON PHASE SUMMARY WHY ENVIRONMENTS: as the operator writes a promotion in flight,
+# Reconciling or Stalled by REASON, with the message "SUMMARY: WHY".
+promoting_in() {
+  local true=Reconciling
+  [[ $1 == Promotion* ]] && true=Stalled
+  promoting "$true" "$1" "$3: $4" "$2" "$3" "$4" "$5"
+}
+# promotion_case NAME EXPECTED OBJECT: the Argo CD health; the object is kept for the kstatus check below.
+promotion_case() {
+  local file
+  file="$work/promotion-$((++promotion_cases)).json"
+  printf '%s\n' "$3" >"$file"
+  printf '%s\t%s\n' "$file" "${2%% *}" >>"$work/promotion-cases"
+  check "promotion: $1" equals "$2" argocd_health Workload "$file"
+}
+promotion_cases=0
+: >"$work/promotion-cases"
+promotion_case "rolling out to the first environment is Progressing" \
+  "Progressing dev 1.5.0 rolling out: waiting for t-dev (not on 1.5.0)" \
+  "$(promoting_in Promoting Promoting "dev 1.5.0 rolling out" "waiting for t-dev (not on 1.5.0)" \
+    "$(environments 1.5.0 RollingOut 1.4.0 Pending 1.4.0 Pending)")"
+promotion_case "soaking is Progressing, named as kubectl get workloads shows it" \
+  "Progressing stg 1.5.0 soaking 3m/10m: served since the soak began; 3m/10m of the soak" \
+  "$(promoting_in Promoting Promoting "stg 1.5.0 soaking 3m/10m" "served since the soak began; 3m/10m of the soak" \
+    "$(environments 1.5.0 Passed 1.5.0 Soaking 1.4.0 Pending)")"
+promotion_case "awaiting a person's approval is Progressing, as kstatus reads it (InProgress)" \
+  "Progressing prod 1.5.0 awaiting approval: 1.5.0 waits for approval to prod (kubectl labfleet promote WORKLOAD --to prod)" \
+  "$(promoting_in AwaitingApproval AwaitingApproval "prod 1.5.0 awaiting approval" \
+    "1.5.0 waits for approval to prod (kubectl labfleet promote WORKLOAD --to prod)" \
+    "$(environments 1.5.0 Passed 1.5.0 Passed 1.4.0 AwaitingApproval)")"
+promotion_case "failed (ProgressDeadlineExceeded) is Degraded" \
+  "Degraded dev 1.5.0 failed: the Deployment of t-dev reports ProgressDeadlineExceeded" \
+  "$(promoting_in PromotionFailed Failed "dev 1.5.0 failed" "the Deployment of t-dev reports ProgressDeadlineExceeded" \
+    "$(environments 1.5.0 Failed 1.4.0 Pending 1.4.0 Pending)")"
+promotion_case "failed (not served within the deadline) is Degraded" \
+  "Degraded stg 1.5.0 failed: not served within the deadline of 30m: t-stg (0/1 ready)" \
+  "$(promoting_in PromotionFailed Failed "stg 1.5.0 failed" "not served within the deadline of 30m: t-stg (0/1 ready)" \
+    "$(environments 1.5.0 Passed 1.5.0 Failed 1.4.0 Pending)")"
+promotion_case "blocked (no eligible target) is Degraded" \
+  "Degraded stg 1.5.0 blocked: every target of environment stg is passed by: t-stg (paused)" \
+  "$(promoting_in PromotionBlocked Blocked "stg 1.5.0 blocked" "every target of environment stg is passed by: t-stg (paused)" \
+    "$(environments 1.5.0 Passed 1.4.0 Blocked 1.4.0 Pending)")"
+promotion_case "complete with every target ready is Healthy, by the workload's usual Ready" \
+  "Healthy 3/3 targets ready" \
+  "$(promoting Ready TargetsReady "3/3 targets ready" Complete "prod 1.5.0 complete" \
+    "1.5.0 is served in every environment" "$(environments 1.5.0 Served 1.5.0 Served 1.5.0 Served)")"
+promotion_case "complete while a target rolls out again is Progressing, by the workload's usual health" \
+  "Progressing 2/3 targets ready; waiting for t-prod (0/1 ready)" \
+  "$(promoting Reconciling TargetsNotReady "2/3 targets ready; waiting for t-prod (0/1 ready)" Complete \
+    "prod 1.5.0 complete" "1.5.0 is served in every environment" "$(environments 1.5.0 Served 1.5.0 Served 1.5.0 Served)")"
+promotion_case "a failure recorded for an older generation (a new candidate just committed) is not read as the current one" \
+  "Progressing waiting for the operator to observe generation 5" \
+  "$(promoting_in PromotionFailed Failed "dev 1.5.0 failed" "the Deployment of t-dev reports ProgressDeadlineExceeded" \
+    "$(environments 1.5.0 Failed 1.4.0 Pending 1.4.0 Pending)" | jq '.metadata.generation = 5')"
+
+# The same objects under the kstatus library (what Flux and `kubectl wait`-style tools compute):
+# Progressing is InProgress, Degraded is Failed, Healthy is Current. Needs go (the library is built
+# once into the user's cache, see tests/e2e/lib/kstatus.sh).
+kstatus_agrees() {
+  local checker file health want got
+  checker=$(kstatus_checker) || return 1
+  while IFS=$'\t' read -r file health; do
+    case $health in
+      Progressing) want=InProgress ;; Degraded) want=Failed ;; Healthy) want=Current ;; *) want="?$health" ;;
+    esac
+    got=$("$checker" <"$file" | cut -f2)
+    [[ $got == "$want" ]] || { echo "$(basename "$file"): Argo CD $health, kstatus $got (want $want)"; return 1; }
+  done <"$work/promotion-cases"
+}
+if command -v go >/dev/null 2>&1; then
+  # shellcheck source=../e2e/lib/kstatus.sh
+  source "$repo_root/tests/e2e/lib/kstatus.sh"
+  check "promotion: kstatus agrees with Argo CD on every case above" kstatus_agrees
+else
+  echo "skip promotion: kstatus agrees with Argo CD (no go on PATH to build the kstatus library)"
+fi
 
 # --- the argocd-cm snippet is the script, once per kind
 check "argocd_health refuses an object of another kind than asked" \

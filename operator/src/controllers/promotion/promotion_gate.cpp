@@ -71,7 +71,8 @@ class Planner {
 public:
     Planner(const api::v1alpha1::PromotionSpec& spec, const std::optional<api::v1alpha1::PromotionStatus>& previous,
             const std::vector<ServedTarget>& targets, kube::WallTime now)
-        : spec_(spec), previous_(previous), now_(now),
+        // Whole seconds, as status records times: a time read back equals the one written.
+        : spec_(spec), previous_(previous), now_(std::chrono::floor<std::chrono::seconds>(now)),
           same_candidate_(previous && previous->candidate == spec.candidate) {
         for (const auto& target : targets) by_environment_[target.environment].push_back(&target);
     }

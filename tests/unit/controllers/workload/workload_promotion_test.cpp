@@ -169,3 +169,21 @@ TEST_CASE("a target holding a lease keeps what it serves, and gets the promoted 
     f.reconcile(t0 + 2min);
     CHECK(f.last_sync.targets[1].images.files_image == "labs/intro-files:1.5.0");
 }
+
+TEST_CASE("a soak changes the status at most once per tenth of it", "[controllers][promotion]") {
+    Fleet f;
+    f.w.spec.promotion->soak = 10min;
+    f.reconcile(t0);
+    f.roll_out();
+    auto previous = f.reconcile(t0 + 250ms);
+    int writes = 0;
+    // A reconcile every 1.5 s through the soak, as Deployment events might bring them.
+    for (auto at = t0 + 1750ms; at < t0 + 10min; at += 1500ms) {
+        const auto status = f.reconcile(at);
+        if (workload_status_changed(previous, status)) ++writes;
+        previous = status;
+    }
+    CHECK(writes <= 10);
+    CHECK(writes >= 9);  // the summary does move: 1m/10m ... 9m/10m
+    CHECK(previous.promotion->summary == "dev 1.5.0 soaking 9m/10m");
+}

@@ -129,6 +129,38 @@ else
   expect_contains "lease status phase enum" "${out}" "status.phase"
 fi
 
+# --- a promotion: defaults, and its record as the operator writes it, in the Promotion column ------------
+promotion_manifest="apiVersion: labfleet.dev/v1alpha1
+kind: Workload
+metadata:
+  name: promoting
+  labels:
+    labfleet.dev/test: crds-invalid
+spec:
+  images:
+    workshop: {repository: labs/intro}
+    files: {repository: labs/intro-files}
+  promotion:
+    environments: [dev, stg, prod]
+    candidate: {workshop: {tag: 1.5.0}, files: {tag: 1.5.0}}
+    approvalRequired: [prod]"
+if out="$(printf '%s\n' "${promotion_manifest}" | kubectl apply -f - 2>&1)"; then
+  expect_jsonpath "promotion defaults" workload/promoting '{.spec.promotion.soak}/{.spec.promotion.deadline}' "10m/30m"
+  promotion_status='{"status":{"observedGeneration":1,"promotion":{"candidate":{"workshopTag":"1.5.0","filesTag":"1.5.0"},
+    "phase":"Promoting","summary":"stg 1.5.0 soaking 3m/10m","message":"served since the soak began",
+    "environments":[{"name":"dev","workshopTag":"1.5.0","filesTag":"1.5.0","since":"2025-01-01T00:00:00Z","state":"Passed"},
+    {"name":"stg","workshopTag":"1.5.0","filesTag":"1.5.0","since":"2025-01-01T00:10:00Z","state":"Soaking",
+     "servedSince":"2025-01-01T00:11:00Z"},{"name":"prod","state":"Pending"}]}}}'
+  if out="$(kubectl patch workload promoting --subresource=status --type=merge -p "${promotion_status}" 2>&1)"; then
+    row="$(kubectl get workload promoting --no-headers 2>&1 || true)"
+    expect_contains "promotion status column" "${row}" "stg 1.5.0 soaking 3m/10m"
+  else
+    fail "promotion status column" "${out}"
+  fi
+else
+  fail "promotion defaults" "create failed: ${out}"
+fi
+
 # --- every invalid manifest is refused with a message naming the field ----------------------------------
 for f in "${invalid_dir}"/*.yaml; do
   name="$(basename "${f}" .yaml)"

@@ -246,6 +246,10 @@ def fields(rng):
         obj["spec"]["leases"] = {name: v for name, v in zip(("defaultDuration", "maxDuration", "notifyBefore"), value)
                                  if v is not None}
 
+    def promotion(obj, fields_):
+        obj["spec"]["promotion"] = {"environments": ["dev"], "candidate": {"workshop": {"tag": "1"}, "files": {"tag": "1"}},
+                                    **fields_}
+
     out = [
         ("EnvironmentLease spec.duration", "EnvironmentLease", at(["spec", "duration"]), lease_durations),
         ("EnvironmentLease spec.target", "EnvironmentLease", at(["spec", "target"]), dns_names(rng)),
@@ -286,6 +290,17 @@ def fields(rng):
          lambda o, v: at(["spec", "overrides"])(o, [{"target": v, "files": {"tag": "x"}}]), dns_names(rng)),
         ("Workload spec.overrides[].workshop.tag", "Workload",
          lambda o, v: at(["spec", "overrides"])(o, [{"target": "t", "workshop": {"tag": v}}]), tags(rng)),
+        ("Workload spec.promotion.soak", "Workload",
+         lambda o, v: promotion(o, {"soak": v}), lease_durations),
+        ("Workload spec.promotion.deadline", "Workload",
+         lambda o, v: promotion(o, {"deadline": v}), lease_durations),
+        ("Workload spec.promotion.environments[]", "Workload",
+         lambda o, v: promotion(o, {"environments": [v], "approvalRequired": [v]}), dns_names(rng)),
+        ("Workload spec.promotion.candidate.files.tag", "Workload",
+         lambda o, v: promotion(o, {"candidate": {"workshop": {"tag": "1"}, "files": {"tag": v}}}), tags(rng)),
+        ("Workload spec.promotion.approvals[]", "Workload",
+         lambda o, v: promotion(o, {"approvals": [{"environment": v, "workshop": {"tag": "1"}, "files": {"tag": "1"}}]}),
+         dns_names(rng)),
         ("SchedulingPolicy spec.environments[]", "SchedulingPolicy", lambda o, v: at(["spec", "environments"])(o, [v]),
          dns_names(rng)),
     ]

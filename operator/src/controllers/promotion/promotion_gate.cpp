@@ -106,7 +106,8 @@ private:
         out.name = name;
         if (const EnvironmentPromotion* record = record_of(name); record != nullptr && has_version(*record)) {
             out.version = record->version;
-            out.since = record->since;
+            // A record without its time starts the deadline now rather than at the epoch.
+            out.since = record->since == kube::WallTime{} ? now_ : record->since;
             if (same_candidate_ && out.version == spec_.candidate) out.served_since = record->served_since;
         } else if (auto live = recovered(by_environment_[name], spec_.candidate)) {
             out.version = *live;

@@ -240,6 +240,16 @@ TEST_CASE("a lost record downgrades nothing") {
     CHECK(env(plan, "dev").state == EnvironmentState::Passed);
     CHECK(env(plan, "stg").state == EnvironmentState::Soaking);  // its soak starts again: safe
     CHECK(plan.events.empty());
+    SECTION("a record without times starts the deadline now") {
+        PromotionStatus timeless;
+        timeless.candidate = candidate;
+        timeless.environments = {{"dev", candidate}, {"stg", candidate}, {"prod", old_version}};
+        const std::vector<ServedTarget> rolling = {target("dev-1", "dev", candidate),
+                                                   target("stg-1", "stg", candidate, /*served=*/false)};
+        const auto next = plan_promotion(s, timeless, rolling, t0);
+        CHECK(env(next, "stg").state == EnvironmentState::RollingOut);
+        CHECK(env(next, "stg").since == t0);
+    }
     SECTION("a record that names the environments but lost their versions") {
         PromotionStatus bare;
         bare.candidate = candidate;

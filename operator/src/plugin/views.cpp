@@ -9,6 +9,7 @@
 #include "controllers/lease/environment_lease_order.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
+#include "kube/util/text.hpp"
 
 namespace labfleet::plugin {
 namespace {
@@ -77,6 +78,25 @@ std::string time_left(kube::WallTime deadline, kube::WallTime now) {
     if (deadline <= now) return "0s";
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - now);
     return api::v1alpha1::format_duration(left);
+}
+
+std::string printable(std::string_view text, std::size_t limit) {
+    std::string out;
+    out.reserve(std::min(text.size(), limit + 4));
+    for (std::size_t i = 0; i < text.size() && out.size() <= limit; ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        // C0 controls, DEL, and C1 controls (UTF-8 C2 80..C2 9F: some terminals read C2 9B as CSI).
+        if (byte < 0x20 || byte == 0x7f) {
+            out += '?';
+        } else if (byte == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+            out += '?';
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return kube::truncate_utf8_marked(out, limit);
 }
 
 Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bool wide) {

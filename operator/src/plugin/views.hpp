@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kube/json/json.hpp"
@@ -43,6 +44,11 @@ std::optional<std::vector<std::string>> placed_targets(const kube::Json& workloa
 
 /// "1h59m", "42s", "0s" for what is left until `deadline` (never negative).
 std::string time_left(kube::WallTime deadline, kube::WallTime now);
+
+/// `text` safe to print on a terminal: control characters (an escape
+/// sequence, a newline) become '?', and it is cut to `limit` bytes, ending
+/// in "…" when cut.
+std::string printable(std::string_view text, std::size_t limit);
 
 /// The caller's leases among `leases` that are still Pending or Active.
 std::vector<kube::Json> open_leases_of(const std::vector<kube::Json>& leases, const std::string& holder,

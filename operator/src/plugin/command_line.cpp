@@ -333,7 +333,8 @@ Commands:
   extend LEASE --for DURATION       keep your lease longer
   release [LEASE | --target TARGET] end your lease (default: your only one)
   leases [TARGET]                   who holds or waits for which target, and until when
-  status [WORKLOAD]                 per target: images, where each tag came from, ready replicas
+  status [WORKLOAD]                 per target: images, where each tag came from, ready replicas; for one
+                                    workload also its promotion: each environment's version, state and since when
   promote WORKLOAD --to ENV         approve the workload's promotion candidate for environment ENV (written to
                                     spec.promotion.approvals; needs verb approve on the workload). Safe to run again.
   plan -f PATH...                   render the objects for these files, offline

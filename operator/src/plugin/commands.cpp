@@ -410,6 +410,9 @@ int status(Session& session, const GlobalOptions& global, const StatusCommand& c
             cluster_of_target[kube::string_at(target, "/metadata/name")] = kube::string_at(target, "/spec/cluster/name");
     }
     terminal.out << render_table(status_table(workloads, wide, cluster_of_target));
+    if (command.workload)
+        if (const std::string promotion = promotion_view(workloads.front(), now(), wide); !promotion.empty())
+            terminal.out << "\n" << promotion;
     return 0;
 }
 

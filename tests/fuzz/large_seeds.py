@@ -69,8 +69,32 @@ def workshops():
     yield "deep", nested(5000)
 
 
+def promotions():
+    """Workloads whose spec.promotion and status.promotion fill the size limit (promotion_approval_fuzz)."""
+    tag = {"tag": "1.5.0"}
+    def promoting(promotion, status):
+        return {"metadata": {"name": "web", "resourceVersion": "42"},
+                "spec": {"promotion": dict({"environments": ["dev", "stg", "prod"], "approvalRequired": ["prod"],
+                                            "candidate": {"workshop": tag, "files": tag}}, **promotion)},
+                "status": {"promotion": status}}
+    approvals = [{"environment": ("prod", "stg", "qa")[i % 3], "workshop": {"tag": "v%d" % i}, "files": tag}
+                 for i in range(12000)]
+    yield "approvals", promoting({"approvals": approvals}, {})
+    environments = [{"name": "e%d" % i, "workshopTag": "1.5.0", "filesTag": "1.%d" % i, "since": "2026-12-05T11:00:00Z",
+                     "state": "Soaking", "message": "m" * 40} for i in range(3000)]
+    yield "environments", promoting({"environments": ["e%d" % i for i in range(40000)] + ["prod"]},
+                                    {"phase": "Promoting", "environments": environments})
+    yield "message", promoting({}, {"phase": "Failed", "message": "\x1b[2J\n" * (MEGABYTE // 16),
+                                    "candidate": {"workshopTag": "w" * 4096, "filesTag": "f" * 4096}})
+
+
 def main():
     target, out = sys.argv[1], sys.argv[2]
+    if target == "promotion_approval_fuzz":
+        for name, workload_json in promotions():
+            with open("%s/large-%s" % (out, name), "w") as seed:
+                seed.write(dumps(workload_json)[:MEGABYTE])
+        return
     for name, workshop in workshops():
         if target == "plan_fuzz":
             docs = [TARGET, POLICY, workload(name, workshop)]

@@ -63,6 +63,21 @@ can_i() {
   fi
 }
 
+# can_i_user USER WANT VERB RESOURCE [ARGS...]: as can_i, asking as the user USER.
+can_i_user() {
+  local user="$1" want="$2" got warnings
+  shift 2
+  got="$(kubectl auth can-i "$@" --as="${user}" 2>"${work_dir}/can-i.err" || true)"
+  warnings="$(cat "${work_dir}/can-i.err")"
+  if [[ -n "${warnings}" ]]; then
+    fail "can-i ${want} as ${user}: $*" "got '${got}' with: ${warnings}"
+  elif [[ "${got}" == "${want}" ]]; then
+    pass "can-i ${want} as ${user}: $*"
+  else
+    fail "can-i ${want} as ${user}: $*" "got '${got}'"
+  fi
+}
+
 # rendered_kinds FILE KIND...: the documents of these kinds from a multi-document render.
 rendered_kinds() {
   local file="$1"
@@ -213,6 +228,49 @@ PY
 else
   fail "rbac: no wildcards" "${out}"
 fi
+
+# --- who may approve a promotion: the admission policy and the promoter role ----------------------------
+expect_py "default render: changing approvals needs verb approve on the workload" "${default_render}" '
+def named(k, suffix):
+    return [d for d in docs if d["kind"] == k and d["metadata"]["name"].endswith(suffix)]
+policy = named("ValidatingAdmissionPolicy", "-promotion-approvers")
+binding = named("ValidatingAdmissionPolicyBinding", "-promotion-approvers")
+problems = []
+if len(policy) != 1 or len(binding) != 1:
+    sys.exit(f"policy {len(policy)}, binding {len(binding)}")
+spec = policy[0]["spec"]
+rules = spec["matchConstraints"]["resourceRules"]
+if rules != [{"apiGroups": ["labfleet.dev"], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": ["workloads"]}]:
+    problems.append(f"resourceRules {rules}")
+if spec.get("failurePolicy") != "Fail": problems.append("failurePolicy")
+text = yaml.safe_dump(spec)
+for needle in ("resource(\x27workloads\x27).name(object.metadata.name).check(\x27approve\x27)", "oldObject.spec.promotion.approvals",
+               "object.spec.promotion.approvals"):
+    if needle not in text.replace("\n", " "): problems.append("no " + needle)
+if binding[0]["spec"] != {"policyName": policy[0]["metadata"]["name"], "validationActions": ["Deny"]}:
+    problems.append("binding " + repr(binding[0]["spec"]))
+def verbs(role, resource):
+    return {v for r in role.get("rules", []) if resource in r.get("resources", []) for v in r.get("verbs", [])}
+promoter = named("ClusterRole", "-labfleet-promoter")
+if len(promoter) != 1:
+    problems.append("no promoter role")
+else:
+    if verbs(promoter[0], "workloads") != {"get", "list", "watch", "patch", "update", "approve"}:
+        problems.append("promoter verbs " + repr(verbs(promoter[0], "workloads")))
+    if any(k.startswith("rbac.authorization.k8s.io/aggregate") for k in promoter[0]["metadata"].get("labels", {})):
+        problems.append("the promoter role is aggregated")
+for suffix, want in (("-labfleet-admin", True), ("-labfleet-borrower", False), ("-labfleet-viewer", False)):
+    role = named("ClusterRole", suffix)
+    if not role or ("approve" in verbs(role[0], "workloads")) != want:
+        problems.append(f"{suffix}: approve {not want}")
+sys.exit("; ".join(problems) if problems else 0)'
+no_promotion_policy_render="${work_dir}/no-promotion-policy.yaml"
+render "helm template with promotionAdmission.enabled=false" "${no_promotion_policy_render}" \
+  --set promotionAdmission.enabled=false
+expect_py "promotionAdmission.enabled=false: no promotion policy, the lease policy stays" \
+  "${no_promotion_policy_render}" '
+names = [d["metadata"]["name"] for d in docs if d["kind"].startswith("ValidatingAdmissionPolicy")]
+sys.exit(0 if not any("promotion" in n for n in names) and any("lease-holders" in n for n in names) else f"got {names}")'
 
 # The values schema refuses a bad value with a message naming the key.
 if out="$(helm template "${release}" "${chart}" "${helm_kv[@]}" --set logFormat=xml 2>&1)"; then
@@ -510,5 +568,25 @@ can_i no update configmaps --namespace workshops-stg
 can_i no update workloads.labfleet.dev --subresource=status --all-namespaces
 can_i no patch environmentleases.labfleet.dev --subresource=status --all-namespaces
 can_i no get workloads.labfleet.dev --all-namespaces
+# The operator never writes spec: it has no verb approve (its writes are exempt from the policy anyway).
+can_i no approve workloads.labfleet.dev/web --all-namespaces
+
+# --- the user roles: the promoter approves, a borrower does not ----------------------------------------------
+promoter="${release}-approver"
+borrower="${release}-borrower"
+check "bind the promoter role to a user" kubectl create clusterrolebinding "${release}-promoter-test" \
+  --clusterrole="${release}-labfleet-promoter" --user="${promoter}"
+check "bind the borrower role to a user" kubectl create clusterrolebinding "${release}-borrower-test" \
+  --clusterrole="${release}-labfleet-borrower" --user="${borrower}"
+check "label the test bindings for cleanup" kubectl label clusterrolebinding "${release}-promoter-test" \
+  "${release}-borrower-test" "app.kubernetes.io/instance=${release}"
+can_i_user "${promoter}" yes approve workloads.labfleet.dev/web --all-namespaces
+can_i_user "${promoter}" yes patch workloads.labfleet.dev/web --all-namespaces
+can_i_user "${promoter}" yes update workloads.labfleet.dev --all-namespaces
+can_i_user "${promoter}" no delete workloads.labfleet.dev --all-namespaces
+can_i_user "${promoter}" no create workloads.labfleet.dev --all-namespaces
+can_i_user "${promoter}" no patch deploymenttargets.labfleet.dev --all-namespaces
+can_i_user "${borrower}" no approve workloads.labfleet.dev/web --all-namespaces
+can_i_user "${borrower}" no patch workloads.labfleet.dev --all-namespaces
 
 summary

@@ -26,7 +26,7 @@ constexpr std::string_view valued_flags[] = {"--kubeconfig",         "--context"
                                              "--timeout",            "-f",               "--filename",
                                              "--target",             "--base",           "--remote-kubeconfig",
                                              "--remote-context",     "--namespaces",     "--operator-namespace",
-                                             "--service-account",    "--token-duration"};
+                                             "--service-account",    "--token-duration",     "--to"};
 constexpr std::string_view switch_flags[] = {"--no-wait", "--create-namespaces", "-h", "--help"};
 
 bool takes_value(std::string_view flag) {
@@ -224,6 +224,22 @@ std::variant<Command, UsageError> parse_optional_name(const Split& s, const std:
     return StatusCommand{name};
 }
 
+std::variant<Command, UsageError> parse_promote(const Split& s) {
+    if (auto error = only_flags(s, "promote", {"--to"})) return *error;
+    if (s.operands.size() != 2)
+        return UsageError{"promote needs exactly one WORKLOAD (kubectl labfleet promote WORKLOAD --to ENV)"};
+    PromoteCommand promote;
+    promote.workload = s.operands[1];
+    if (auto error = check_name("workload", promote.workload)) return *error;
+    auto environment = last(s, "--to");
+    if (!environment) return UsageError{"promote needs --to ENV: the environment to approve the candidate for"};
+    if (!v1::is_dns_label(*environment))
+        return UsageError{"--to " + *environment +
+                          ": not a valid environment name (lowercase letters, digits and '-', at most 63)"};
+    promote.environment = *environment;
+    return promote;
+}
+
 std::variant<std::vector<std::string>, UsageError> paths_of(const Split& s, const std::string& command) {
     auto error = command == "diff" ? only_flags(s, command, {"-f", "--filename", "--operator-namespace"})
                                    : only_flags(s, command, {"-f", "--filename"});
@@ -317,7 +333,10 @@ Commands:
   extend LEASE --for DURATION       keep your lease longer
   release [LEASE | --target TARGET] end your lease (default: your only one)
   leases [TARGET]                   who holds or waits for which target, and until when
-  status [WORKLOAD]                 per target: images, where each tag came from, ready replicas
+  status [WORKLOAD]                 per target: images, where each tag came from, ready replicas; for one
+                                    workload also its promotion: each environment's version, state and since when
+  promote WORKLOAD --to ENV         approve the workload's promotion candidate for environment ENV (written to
+                                    spec.promotion.approvals; needs verb approve on the workload). Safe to run again.
   plan -f PATH...                   render the objects for these files, offline
   diff -f PATH...                   compare them with the cluster; exit 1 when they differ
       --operator-namespace NS    objects for targets in other clusters are compared there, reached through
@@ -362,12 +381,14 @@ std::variant<Invocation, UsageError> parse_command_line(const std::vector<std::s
 
     const std::string& name = s.operands.front();
     std::variant<Command, UsageError> command = UsageError{
-        "unknown command \"" + name + "\" (borrow, extend, release, leases, status, plan, diff, cluster, version)"};
+        "unknown command \"" + name +
+        "\" (borrow, extend, release, leases, status, promote, plan, diff, cluster, version)"};
     if (name == "borrow") command = parse_borrow(s);
     else if (name == "extend") command = parse_extend(s);
     else if (name == "release") command = parse_release(s);
     else if (name == "leases") command = parse_optional_name(s, "leases", "target");
     else if (name == "status") command = parse_optional_name(s, "status", "workload");
+    else if (name == "promote") command = parse_promote(s);
     else if (name == "plan" || name == "diff") {
         auto paths = paths_of(s, name);
         if (auto* error = std::get_if<UsageError>(&paths)) return *error;

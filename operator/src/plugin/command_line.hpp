@@ -8,6 +8,7 @@
 //          [--for DURATION] [--reason TEXT] [--no-wait] [--timeout DURATION]
 //   extend LEASE --for DURATION       release [LEASE | --target TARGET]
 //   leases [TARGET]                   status [WORKLOAD]
+//   promote WORKLOAD --to ENV
 //   plan -f PATH...                   diff -f PATH...        version
 //   cluster add NAME --remote-kubeconfig FILE [--remote-context C] --namespaces NS[,NS...]
 //          [--create-namespaces] [--operator-namespace NS] [--service-account NS/NAME]
@@ -65,6 +66,13 @@ struct StatusCommand {
     std::optional<std::string> workload;
 };
 
+/// `promote`: approves the Workload's current promotion candidate for one
+/// environment (plugin/promotion_approval.hpp says what it writes).
+struct PromoteCommand {
+    std::string workload;
+    std::string environment;  // --to
+};
+
 struct PlanCommand {
     std::vector<std::string> paths;
 };
@@ -97,7 +105,7 @@ struct HelpCommand {
 };
 
 using Command = std::variant<BorrowCommand, ExtendCommand, ReleaseCommand, LeasesCommand, StatusCommand,
-                             PlanCommand, DiffCommand, ClusterAddCommand, VersionCommand, HelpCommand>;
+                             PromoteCommand, PlanCommand, DiffCommand, ClusterAddCommand, VersionCommand, HelpCommand>;
 
 struct Invocation {
     GlobalOptions global;

@@ -18,6 +18,7 @@
 #include "kube/meta/time_format.hpp"
 #include "plugin/field_changes.hpp"
 #include "plugin/lease_extension.hpp"
+#include "plugin/promotion_approval.hpp"
 #include "plugin/views.hpp"
 
 namespace labfleet::plugin {
@@ -36,6 +37,9 @@ using std::chrono::milliseconds;
 
 /// How often a waiting borrow looks at its lease.
 constexpr milliseconds poll_interval{500};
+/// Attempts of a promote whose write meets a concurrent change (409 Conflict):
+/// each re-reads the Workload and plans again.
+constexpr int promote_attempts = 5;
 
 kube::WallTime now() { return std::chrono::system_clock::now(); }
 
@@ -406,7 +410,49 @@ int status(Session& session, const GlobalOptions& global, const StatusCommand& c
             cluster_of_target[kube::string_at(target, "/metadata/name")] = kube::string_at(target, "/spec/cluster/name");
     }
     terminal.out << render_table(status_table(workloads, wide, cluster_of_target));
+    if (command.workload)
+        if (const std::string promotion = promotion_view(workloads.front(), now(), wide); !promotion.empty())
+            terminal.out << "\n" << promotion;
     return 0;
+}
+
+int promote(Session& session, const GlobalOptions& global, const PromoteCommand& command, Terminal& terminal) {
+    for (int attempt = 1;; ++attempt) {
+        auto workload = session.get(v1::workloads(), command.workload);
+        if (!workload) {
+            if (workload.error().reason == kube::ErrorReason::NotFound)
+                return fail(terminal, "workload \"" + command.workload + "\" not found (kubectl get workloads lists them)");
+            return fail(terminal, "reading workload " + command.workload + ": " + describe(workload.error()));
+        }
+        auto plan = plan_approval(*workload, command.environment);
+        if (auto* refused = std::get_if<ApprovalRefused>(&plan)) return fail(terminal, refused->message);
+        if (auto* already = std::get_if<AlreadyApproved>(&plan)) {
+            terminal.err << already->version << " is already approved for " << command.environment << " on workload "
+                         << command.workload << "; nothing to change\n";
+            if (structured(global.output)) print_objects(terminal, global.output, {*workload}, false);
+            return 0;
+        }
+        auto& approval = std::get<ApprovalPatch>(plan);
+        auto patched = session.merge_patch(v1::workloads(), command.workload, std::move(approval.patch));
+        if (!patched && patched.error().reason == kube::ErrorReason::Conflict && attempt < promote_attempts) continue;
+        if (!patched) {
+            const std::string why = patched.error().reason == kube::ErrorReason::Conflict
+                                        ? "the workload kept changing while writing (" +
+                                              std::to_string(promote_attempts) + " attempts); try again"
+                                        : describe(patched.error());
+            return fail(terminal, "approving " + approval.version + " for " + command.environment + " on workload " +
+                                      command.workload + ": " + why);
+        }
+        for (const auto& version : approval.replaced)
+            terminal.err << "replaced the approval of " << version << " for " << command.environment << "\n";
+        if (!approval.approval_required)
+            terminal.err << "note: " << command.environment << " is not in spec.promotion.approvalRequired of workload "
+                         << command.workload << ": it does not wait for an approval, so this one changes nothing\n";
+        if (structured(global.output)) print_objects(terminal, global.output, {*patched}, false);
+        else terminal.out << "approved " << approval.version << " for " << command.environment << " on workload "
+                          << command.workload << "\n";
+        return 0;
+    }
 }
 
 namespace {

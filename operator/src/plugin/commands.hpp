@@ -30,6 +30,8 @@ int extend(Session& session, const GlobalOptions& global, const ExtendCommand& c
 int release(Session& session, const GlobalOptions& global, const ReleaseCommand& command, Terminal& terminal);
 int leases(Session& session, const GlobalOptions& global, const LeasesCommand& command, Terminal& terminal);
 int status(Session& session, const GlobalOptions& global, const StatusCommand& command, Terminal& terminal);
+/// Approves the Workload's promotion candidate for one environment (plugin/promotion_approval.hpp).
+int promote(Session& session, const GlobalOptions& global, const PromoteCommand& command, Terminal& terminal);
 int diff(Session& session, const DiffCommand& command, Terminal& terminal);
 /// Registers the cluster `remote` reaches in the cluster `home` reaches (plugin/cluster_registration.hpp).
 int cluster_add(Session& home, Session& remote, const GlobalOptions& global, const ClusterAddCommand& command,

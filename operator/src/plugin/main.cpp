@@ -59,6 +59,7 @@ struct Dispatch {
         else if constexpr (std::is_same_v<Command, ReleaseCommand>) return release(**session, global, command, terminal);
         else if constexpr (std::is_same_v<Command, LeasesCommand>) return leases(**session, global, command, terminal);
         else if constexpr (std::is_same_v<Command, StatusCommand>) return status(**session, global, command, terminal);
+        else if constexpr (std::is_same_v<Command, PromoteCommand>) return promote(**session, global, command, terminal);
         else return diff(**session, command, terminal);
     }
 };

@@ -9,6 +9,8 @@
 #include "controllers/lease/environment_lease_order.hpp"
 #include "kube/json/json_fields.hpp"
 #include "kube/meta/time_format.hpp"
+#include "kube/util/text.hpp"
+#include "plugin/promotion_approval.hpp"
 
 namespace labfleet::plugin {
 namespace {
@@ -77,6 +79,31 @@ std::string time_left(kube::WallTime deadline, kube::WallTime now) {
     if (deadline <= now) return "0s";
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - now);
     return api::v1alpha1::format_duration(left);
+}
+
+std::string age(kube::WallTime since, kube::WallTime now) {
+    if (since >= now) return "0s";
+    const auto ago = std::chrono::duration_cast<std::chrono::seconds>(now - since);
+    return api::v1alpha1::format_duration(ago);
+}
+
+std::string printable(std::string_view text, std::size_t limit) {
+    std::string out;
+    out.reserve(std::min(text.size(), limit + 4));
+    for (std::size_t i = 0; i < text.size() && out.size() <= limit; ++i) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        // C0 controls, DEL, and C1 controls (UTF-8 C2 80..C2 9F: some terminals read C2 9B as CSI).
+        if (byte < 0x20 || byte == 0x7f) {
+            out += '?';
+        } else if (byte == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+            out += '?';
+            ++i;
+        } else {
+            out += text[i];
+        }
+    }
+    return kube::truncate_utf8_marked(out, limit);
 }
 
 Table leases_table(const std::vector<kube::Json>& leases, kube::WallTime now, bool wide) {
@@ -195,6 +222,70 @@ std::string queue_line(const kube::Json& lease, const kube::Json* holder_lease, 
             line += " until " + clock_time(*expires) + " (" + time_left(*expires, now) + " left)";
     }
     return line;
+}
+
+namespace {
+
+/// Environments listed by promotion_view, at most (the CRD allows 8).
+constexpr std::size_t shown_environments = 8;
+/// Bytes of a name, tag or state printed; of the promotion's message; of an environment's.
+constexpr std::size_t field_bytes = 128;
+constexpr std::size_t message_bytes = 512;
+constexpr std::size_t environment_message_bytes = 160;
+
+/// "1.5.0", "WORKSHOP/FILES", or "-" when `object` names neither tag.
+std::string version_of(const kube::Json& object) {
+    const std::string workshop = kube::string_field(object, "workshopTag");
+    const std::string files = kube::string_field(object, "filesTag");
+    if (workshop.empty() && files.empty()) return "-";
+    return printable(promotion_version(workshop, files), 2 * field_bytes + 1);
+}
+
+/// The age of the RFC 3339 time `field` of `object`, or "-".
+std::string age_of(const kube::Json& object, const char* field, kube::WallTime now) {
+    const auto at = kube::parse_rfc3339(kube::string_field(object, field));
+    return at ? age(*at, now) : "-";
+}
+
+} // namespace
+
+std::string promotion_view(const kube::Json& workload, kube::WallTime now, bool wide) {
+    const kube::Json::json_pointer at("/status/promotion");
+    if (!workload.is_object() || !workload.contains(at) || !workload.at(at).is_object()) return "";
+    const kube::Json& promotion = workload.at(at);
+    const kube::Json candidate = promotion.contains("candidate") ? promotion["candidate"] : kube::Json::object();
+    std::string out = "promotion of " + version_of(candidate) + ": " +
+                      or_dash(printable(kube::string_field(promotion, "phase"), field_bytes));
+    if (const std::string summary = kube::string_field(promotion, "summary"); !summary.empty())
+        out += " (" + printable(summary, field_bytes) + ")";
+    out += "\n";
+    if (const std::string message = kube::string_field(promotion, "message"); !message.empty())
+        out += "  " + printable(message, message_bytes) + "\n";
+
+    Table table{{"ENVIRONMENT", "VERSION", "STATE", "SINCE"}, {}};
+    if (wide) table.header.insert(table.header.end(), {"SERVING", "MESSAGE"});
+    std::size_t listed = 0;
+    const kube::Json* environments = promotion.contains("environments") ? &promotion["environments"] : nullptr;
+    if (environments && environments->is_array()) {
+        for (const auto& environment : *environments) {
+            if (!environment.is_object()) continue;
+            if (++listed > shown_environments) continue;
+            std::vector<std::string> row{or_dash(printable(kube::string_field(environment, "name"), field_bytes)),
+                                         version_of(environment),
+                                         or_dash(printable(kube::string_field(environment, "state"), field_bytes)),
+                                         age_of(environment, "since", now)};
+            if (wide) {
+                row.push_back(age_of(environment, "servedSince", now));
+                row.push_back(or_dash(printable(kube::string_field(environment, "message"), environment_message_bytes)));
+            }
+            table.rows.push_back(std::move(row));
+        }
+    }
+    if (table.rows.empty()) return out + "  no environment reported yet\n";
+    out += render_table(table);
+    if (listed > shown_environments)
+        out += "  (" + std::to_string(listed - shown_environments) + " more environments not shown)\n";
+    return out;
 }
 
 } // namespace labfleet::plugin

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kube/json/json.hpp"
@@ -43,6 +44,24 @@ std::optional<std::vector<std::string>> placed_targets(const kube::Json& workloa
 
 /// "1h59m", "42s", "0s" for what is left until `deadline` (never negative).
 std::string time_left(kube::WallTime deadline, kube::WallTime now);
+
+/// "3m12s", "26h5m" for how long ago `since` was ("0s" when it lies ahead).
+std::string age(kube::WallTime since, kube::WallTime now);
+
+/// `text` safe to print on a terminal: control characters (an escape
+/// sequence, a newline) become '?', and it is cut to `limit` bytes, ending
+/// in "…" when cut.
+std::string printable(std::string_view text, std::size_t limit);
+
+/// The promotion block of `kubectl labfleet status WORKLOAD`, from
+/// status.promotion; empty when the Workload has none. A line with the
+/// candidate and the phase, the message (when there is one), then a table:
+/// ENVIRONMENT VERSION STATE SINCE, with the version "1.5.0" when both tags
+/// are equal, else "WORKSHOP/FILES", and SINCE the age of `since`; `wide`
+/// adds SERVING (the age of servedSince) and MESSAGE. Missing fields read
+/// "-"; at most 8 environments are listed (the CRD's bound) and every text is
+/// cut, so a malformed status prints a bounded block.
+std::string promotion_view(const kube::Json& workload, kube::WallTime now, bool wide);
 
 /// The caller's leases among `leases` that are still Pending or Active.
 std::vector<kube::Json> open_leases_of(const std::vector<kube::Json>& leases, const std::string& holder,

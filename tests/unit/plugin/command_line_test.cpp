@@ -181,3 +181,21 @@ TEST_CASE("cluster add fails with exit code 1 and is in the usage text") {
     CHECK(failure_exit_code({"--remote-kubeconfig", "diff", "cluster", "add"}) == 1);
     CHECK_THAT(usage_text(), Catch::Contains("cluster add NAME --remote-kubeconfig FILE --namespaces NS[,NS...]"));
 }
+
+TEST_CASE("promote reads the workload and --to, refusing what the server would") {
+    auto invocation = parsed({"promote", "web", "--to", "prod"});
+    const auto& promote = std::get<PromoteCommand>(invocation.command);
+    CHECK(promote.workload == "web");
+    CHECK(promote.environment == "prod");
+    CHECK(std::get<PromoteCommand>(parsed({"--to=stg", "promote", "web"}).command).environment == "stg");
+    CHECK_THAT(error_of({"promote", "web"}), Catch::Contains("needs --to ENV"));
+    CHECK_THAT(error_of({"promote", "--to", "prod"}), Catch::Contains("exactly one WORKLOAD"));
+    CHECK_THAT(error_of({"promote", "web", "api", "--to", "prod"}), Catch::Contains("exactly one WORKLOAD"));
+    CHECK_THAT(error_of({"promote", "Web", "--to", "prod"}), Catch::Contains("workload \"Web\""));
+    CHECK_THAT(error_of({"promote", "web", "--to", "Prod"}), Catch::Contains("--to Prod: not a valid environment"));
+    CHECK_THAT(error_of({"promote", "web", "--to", "prod", "--for", "1h"}),
+               Catch::Contains("--for does not apply to promote"));
+    CHECK_THAT(error_of({"borrow", "stg", "web=1", "--to", "prod"}), Catch::Contains("--to does not apply to borrow"));
+    CHECK(failure_exit_code({"promote", "web", "--to", "prod"}) == 1);
+    CHECK_THAT(usage_text(), Catch::Contains("promote WORKLOAD --to ENV"));
+}

@@ -104,3 +104,71 @@ TEST_CASE("placed_targets: the status's targets when it lists them all, nothing 
     CHECK(placed_targets(workload) == std::nullopt);
     CHECK(placed_targets(kube::Json{{"metadata", {{"name", "new"}}}}) == std::vector<std::string>{});
 }
+
+namespace {
+
+kube::Json promoting_workload() {
+    auto environment = [](std::string name, std::string workshop, std::string files, std::string since,
+                          std::string state) {
+        return kube::Json{{"name", name}, {"workshopTag", workshop}, {"filesTag", files}, {"since", since},
+                          {"state", state}};
+    };
+    kube::Json stg = environment("stg", "1.5.0", "1.5.0", "2026-12-05T11:07:00Z", "Soaking");
+    stg["servedSince"] = "2026-12-05T11:07:30Z";
+    kube::Json prod = environment("prod", "1.4.0", "1.4.1", "2026-12-01T09:00:00Z", "AwaitingApproval");
+    prod["message"] = "waits for an approval of 1.5.0";
+    return {{"metadata", {{"name", "web"}}},
+            {"status",
+             {{"promotion",
+               {{"candidate", {{"workshopTag", "1.5.0"}, {"filesTag", "1.5.0"}}},
+                {"phase", "Promoting"},
+                {"summary", "stg 1.5.0 soaking 3m/10m"},
+                {"message", "stg serves 1.5.0; prod needs an approval"},
+                {"environments",
+                 {environment("dev", "1.5.0", "1.5.0", "2026-12-05T11:00:00Z", "Passed"), stg, prod}}}}}}};
+}
+
+} // namespace
+
+TEST_CASE("status: the promotion, one line per environment with its version, state and age") {
+    const auto now = at("2026-12-05T11:10:30Z");
+    CHECK(promotion_view(promoting_workload(), now, false) ==
+          "promotion of 1.5.0: Promoting (stg 1.5.0 soaking 3m/10m)\n"
+          "  stg serves 1.5.0; prod needs an approval\n"
+          "ENVIRONMENT   VERSION       STATE              SINCE\n"
+          "dev           1.5.0         Passed             10m30s\n"
+          "stg           1.5.0         Soaking            3m30s\n"
+          "prod          1.4.0/1.4.1   AwaitingApproval   98h10m30s\n");
+    const auto wide = promotion_view(promoting_workload(), now, true);
+    CHECK_THAT(wide, Catch::Contains("SINCE       SERVING   MESSAGE\n"));
+    CHECK_THAT(wide, Catch::Contains("Soaking            3m30s       3m        -\n"));
+    CHECK_THAT(wide, Catch::Contains("98h10m30s   -         waits for an approval of 1.5.0\n"));
+    CHECK(promotion_view(kube::Json{{"metadata", {{"name", "web"}}}}, now, false).empty());
+    CHECK(age(at("2026-12-05T11:00:00Z"), now) == "10m30s");
+    CHECK(age(now + std::chrono::minutes(1), now) == "0s");
+}
+
+TEST_CASE("status: a promotion with missing or malformed fields prints a bounded block") {
+    const auto now = at("2026-12-05T11:10:30Z");
+    CHECK(promotion_view(kube::Json{{"status", {{"promotion", kube::Json::object()}}}}, now, false) ==
+          "promotion of -: -\n  no environment reported yet\n");
+    CHECK(promotion_view(kube::Json{{"status", {{"promotion", "Promoting"}}}}, now, false).empty());
+    CHECK(promotion_view(kube::Json{{"status", nullptr}}, now, false).empty());
+    CHECK(promotion_view(kube::Json::array(), now, false).empty());
+
+    auto odd = promoting_workload();
+    auto& promotion = odd["status"]["promotion"];
+    promotion["candidate"] = "1.5.0";
+    promotion["phase"] = 3;
+    promotion["message"] = std::string("line\n\x1b[31mred") + std::string(5000, 'm');
+    promotion["environments"] = {{{"name", "dev"}, {"since", "yesterday"}, {"workshopTag", "1.5.0"}}, 7, nullptr};
+    for (int i = 0; i < 20; ++i) promotion["environments"].push_back({{"name", "e" + std::to_string(i)}});
+    const auto text = promotion_view(odd, now, true);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK_THAT(text, Catch::StartsWith("promotion of -: - (stg 1.5.0 soaking 3m/10m)\n  line??[31mred"));
+    CHECK_THAT(text, Catch::Contains("dev           1.5.0/?   -       -       -         -\n"));
+    CHECK_THAT(text, Catch::Contains("(13 more environments not shown)\n"));
+    CHECK(text.size() < 2000);
+    CHECK(printable("ok\xc2\x9b" "2J", 10) == "ok?2J");
+    CHECK(printable(std::string(20, 'a'), 10).size() <= 10);
+}

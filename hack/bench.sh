@@ -27,6 +27,14 @@
 # per connection, convergence, and change rounds with one remote's API server stopped. It starts
 # and stops its own N+1 minimal control planes (etcd + kube-apiserver). Too heavy for CI.
 # --labfleet-bin PATH runs that operator binary instead of building build/.
+#
+#   hack/bench.sh promotion [--workloads 100] [--environments 3] [--soak-seconds 60]
+#                 [--workers 8] [--out DIR] [--labfleet-bin PATH]
+# runs only the promotion scenario (bench/scenarios/promotion.sh), Labfleet alone on its own minimal
+# control plane: M workloads on 1.0.0 in N environments get the candidate 1.1.0 with a soak of S
+# seconds at once; the scenario plays the Deployment controller (it marks each new template rolled
+# out). Gate-to-next-environment latency, API writes per workload per environment, status writes
+# per second during the soaks, wall time to all Complete.
 # The peer and its helpers are built with `go build` into the user's cache
 # directory, keyed by bench/peer-go's go.mod, go.sum and sources.
 # Each run records the load average before it: the machine is shared.
@@ -43,6 +51,9 @@ if [[ ${1:-} == soak ]]; then
 elif [[ ${1:-} == multicluster ]]; then
   mode=multicluster operators=labfleet workloads=20 floor=false mc_clusters=8 mc_blackhole=10 mc_rounds=10
   shift
+elif [[ ${1:-} == promotion ]]; then
+  mode=promotion operators=labfleet workloads=100 floor=false pr_environments=3 pr_soak=60
+  shift
 fi
 out=/tmp/labfleet-bench-$(date +%Y%m%d-%H%M%S)
 while (($#)); do
@@ -58,6 +69,10 @@ while (($#)); do
     --clusters|--blackhole-minutes|--healthy-rounds)
       [[ $mode == multicluster ]] || die "$1 is the multi-cluster scenario's (hack/bench.sh multicluster ...)"
       case $1 in --clusters) mc_clusters=$2 ;; --blackhole-minutes) mc_blackhole=$2 ;; *) mc_rounds=$2 ;; esac
+      shift 2 ;;
+    --environments|--soak-seconds)
+      [[ $mode == promotion ]] || die "$1 is the promotion scenario's (hack/bench.sh promotion ...)"
+      case $1 in --environments) pr_environments=$2 ;; *) pr_soak=$2 ;; esac
       shift 2 ;;
     *) die "unknown flag $1 (see the header of $0)" ;;
   esac
@@ -99,6 +114,16 @@ if [[ $mode == multicluster ]]; then
   echo
   echo "Multi-cluster ($mc_clusters remotes x $workloads workloads, $mc_blackhole min black-holed; logs in $out)"
   column -t "$out/results.txt"
+  exit 0
+fi
+
+if [[ $mode == promotion ]]; then
+  # The scenario starts, and always stops, its own control plane.
+  "$root/bench/scenarios/promotion.sh" --out "$out" --labfleet-bin "$labfleet_bin" --workloads "$workloads" \
+    --environments "$pr_environments" --soak-seconds "$pr_soak" --workers "$workers" | tee "$out/results.txt"
+  echo
+  echo "Promotion ($workloads workloads x $pr_environments environments, soak $pr_soak s; logs in $out)"
+  cat "$out/table.md"
   exit 0
 fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Who may approve a promotion, as the API server enforces it with the chart's promotion admission policy
 # and user roles: a change to a Workload's spec.promotion.approvals (on create: any approval) needs verb
-# approve on that workload. bob may edit workloads but not approve; pat holds the chart's promoter role;
+# approve on that workload, and so does removing an environment from approvalRequired. bob may edit
+# workloads but not approve; pat holds the chart's promoter role;
 # quinn may approve workload prom-a only (resourceNames). `kubectl labfleet promote` writes the approval
 # for pat, is idempotent, refuses an environment the promotion lacks, and reports the API server's refusal
 # for bob and for quinn on another workload. Its write is guarded by the resourceVersion it read: the API
@@ -118,6 +119,12 @@ expect_out "bob may not add an approval" 1 "needs verb approve on workloads/prom
   -p "{\"spec\": {\"promotion\": {\"approvals\": ${approval}}}}"
 check "bob may change the rest of the workload" kubectl --as bob patch workloads.labfleet.dev prom-a --type merge \
   -p '{"metadata": {"labels": {"team": "web"}}, "spec": {"promotion": {"soak": "20m"}}}'
+expect_out "bob may not drop prod's need for approval" 1 \
+  "removing an environment from spec.promotion.approvalRequired needs verb approve on workloads/prom-a" \
+  kubectl --as bob patch workloads.labfleet.dev prom-a --type merge \
+  -p '{"spec": {"promotion": {"approvalRequired": []}}}'
+check "bob may make stg need approval too" kubectl --as bob patch workloads.labfleet.dev prom-b --type merge \
+  -p '{"spec": {"promotion": {"approvalRequired": ["stg", "prod"]}}}'
 check "an approver who may create workloads may create one with an approval" \
   kubectl --as pat --as-group approvers create -f <(workload prom-d "${approval}")
 

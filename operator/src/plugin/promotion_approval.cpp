@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/v1alpha1/promotion.hpp"
 #include "kube/json/json_fields.hpp"
 #include "plugin/views.hpp"
 
@@ -44,9 +45,8 @@ std::string listing(const std::vector<std::string>& names) {
 } // namespace
 
 std::string promotion_version(const std::string& workshop_tag, const std::string& files_tag) {
-    const std::string workshop = workshop_tag.empty() ? "?" : workshop_tag;
-    const std::string files = files_tag.empty() ? "?" : files_tag;
-    return workshop == files ? workshop : workshop + "/" + files;
+    return api::v1alpha1::to_string(
+        api::v1alpha1::Version{workshop_tag.empty() ? "?" : workshop_tag, files_tag.empty() ? "?" : files_tag});
 }
 
 ApprovalPlan plan_approval(const kube::Json& workload, const std::string& environment) {

@@ -48,7 +48,8 @@ using ApprovalPlan = std::variant<ApprovalRefused, AlreadyApproved, ApprovalPatc
 /// What approving the current candidate of `workload` for `environment` writes.
 ApprovalPlan plan_approval(const kube::Json& workload, const std::string& environment);
 
-/// "1.5.0" when both tags are equal, else "WORKSHOP/FILES"; an empty tag reads "?".
+/// api::v1alpha1::to_string of the version: "1.5.0" when both tags are equal, else
+/// "WORKSHOP/FILES"; an empty tag reads "?".
 std::string promotion_version(const std::string& workshop_tag, const std::string& files_tag);
 
 } // namespace labfleet::plugin

@@ -7,7 +7,10 @@
 # Workload's pods cannot be scheduled); a commit changing a tag rolls it out;
 # a commit removing a Workload prunes it and its children; a steady sync sees
 # no drift and Labfleet never writes a synced object's spec or metadata; a
-# lease kept in git is granted exactly once, whatever retention does.
+# lease kept in git is granted exactly once, whatever retention does; a
+# promotion kept in git, its approval committed beside it, is applied by Flux
+# under an identity the approval admission policy lets approve (and refused
+# under one it does not), and the operator promotes it.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.sh"
 
@@ -23,22 +26,32 @@ lease_retention=3s
 
 fluxbin=""
 flux_pids=()
+promotion_rbac=""
+# promotion_cleanup: what step (f) added besides Labfleet's and Flux's objects.
+promotion_cleanup() {
+  [[ -n $promotion_rbac ]] && kubectl delete -f "$promotion_rbac" --ignore-not-found >/dev/null 2>&1
+  kubectl delete clusterrolebinding e2e-flux-promotions-edit e2e-flux-promotions-approve --ignore-not-found >/dev/null 2>&1
+  kubectl delete clusterrole e2e-flux-promotions-edit --ignore-not-found >/dev/null 2>&1
+}
 cleanup() {
   # Deleting the Kustomization makes Flux prune what it synced; then the
   # controllers and the git server stop and the Flux API goes away.
   if ((${#flux_pids[@]})); then
-    kubectl -n flux-system delete kustomizations.kustomize.toolkit.fluxcd.io fleet --ignore-not-found --timeout=60s >/dev/null 2>&1
-    kubectl -n flux-system delete gitrepositories.source.toolkit.fluxcd.io fleet --ignore-not-found --timeout=30s >/dev/null 2>&1
+    kubectl -n flux-system delete kustomizations.kustomize.toolkit.fluxcd.io fleet promotion --ignore-not-found --timeout=60s >/dev/null 2>&1
+    kubectl -n flux-system delete gitrepositories.source.toolkit.fluxcd.io fleet promotion --ignore-not-found --timeout=30s >/dev/null 2>&1
   fi
   local pid
   for pid in "${flux_pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   if [[ -n $fluxbin ]]; then
     # Finalizers a controller could not remove would hold the CRDs' deletion.
     for kind in kustomizations.kustomize.toolkit.fluxcd.io gitrepositories.source.toolkit.fluxcd.io; do
-      kubectl -n flux-system patch "$kind" fleet --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+      for name in fleet promotion; do
+        kubectl -n flux-system patch "$kind" "$name" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+      done
     done
     kubectl delete -f "$fluxbin/flux-crds.yaml" --ignore-not-found --wait=false >/dev/null 2>&1
   fi
+  promotion_cleanup
   kubectl delete namespace flux-system --ignore-not-found --wait=false >/dev/null 2>&1
   kubectl delete workloads,deploymenttargets,schedulingpolicies,environmentleases --all --wait=false >/dev/null 2>&1
   if ((failed > 0)); then
@@ -349,3 +362,139 @@ if [[ -s $work/lease-uids ]]; then
 else
   echo "note: the lease was kept (never deleted and re-created)"
 fi
+
+# --- (f) a promotion kept in git, with its approval committed in
+# spec.promotion.approvals. Flux applies it as a ServiceAccount of its own
+# (Kustomization spec.serviceAccountName: kustomize-controller impersonates
+# it), so the chart's approval admission policy judges that identity: refused
+# while it may edit Workloads but not approve, accepted once it holds the
+# chart's promoter role. The operator promotes the candidate through both
+# environments, the approved one included, and never writes the spec.
+promotion_rbac=$work/promotion-rbac.yaml
+helm template labfleet "${LABFLEET_CHART:-$root/charts/labfleet}" --namespace labfleet-system |
+  python3 "$root/tests/e2e/lib/approval_objects.py" >"$promotion_rbac"
+[[ -s $promotion_rbac ]] && kubectl apply -f "$promotion_rbac" >/dev/null
+# names_of KIND FILE: the names of the objects of KIND in the YAML FILE.
+names_of() {
+  python3 -c 'import sys, yaml; [print(d["metadata"]["name"]) for d in yaml.safe_load_all(open(sys.argv[2])) if d and d["kind"] == sys.argv[1]]' "$1" "$2"
+}
+promoter_role=$(names_of ClusterRole "$promotion_rbac" | head -n1)
+approval_policy=$(names_of ValidatingAdmissionPolicy "$promotion_rbac" | head -n1)
+kubectl -n flux-system create serviceaccount fleet-promotions >/dev/null
+# The identity may do everything to Labfleet's kinds except approve.
+kubectl apply -f - >/dev/null <<'ROLE'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: e2e-flux-promotions-edit}
+rules:
+  - apiGroups: [labfleet.dev]
+    resources: [workloads, deploymenttargets, schedulingpolicies]
+    verbs: [get, list, watch, create, update, patch, delete]
+ROLE
+kubectl create clusterrolebinding e2e-flux-promotions-edit --clusterrole=e2e-flux-promotions-edit \
+  --serviceaccount=flux-system:fleet-promotions >/dev/null
+
+promo_repo=$work/promotion
+git init -q -b main "$promo_repo"
+git init -q --bare -b main "$work/git/promotion.git"
+git -C "$promo_repo" remote add origin "$work/git/promotion.git"
+cat >"$promo_repo/promotion.yaml" <<'FLEET'
+apiVersion: labfleet.dev/v1alpha1
+kind: DeploymentTarget
+metadata: {name: e2e-promo-dev, labels: {e2e: flux-promotion}}
+spec: {environment: gitdev, namespace: e2e-promo-dev, registry: registry.example.com:5000/team}
+---
+apiVersion: labfleet.dev/v1alpha1
+kind: DeploymentTarget
+metadata: {name: e2e-promo-prod, labels: {e2e: flux-promotion}}
+spec: {environment: gitprod, namespace: e2e-promo-prod, registry: registry.example.com:5000/team}
+---
+apiVersion: labfleet.dev/v1alpha1
+kind: SchedulingPolicy
+metadata: {name: e2e-promotion}
+spec:
+  workloadSelector: {matchLabels: {e2e: flux-promotion}}
+  targetSelector: {matchLabels: {e2e: flux-promotion}}
+---
+apiVersion: labfleet.dev/v1alpha1
+kind: Workload
+metadata: {name: e2e-promoted, labels: {e2e: flux-promotion}}
+spec:
+  images:
+    workshop: {repository: workshops/promoted, tag: "1.0.0"}
+    files: {repository: workshops/promoted-files, tag: "1.0.0", port: 8080}
+  workshop: {title: Promoted from git, files: {image: "${FILES_IMAGE}"}}
+  promotion:
+    environments: [gitdev, gitprod]
+    candidate: {workshop: {tag: "1.1.0"}, files: {tag: "1.1.0"}}
+    soak: 3s
+    deadline: 5m
+    approvalRequired: [gitprod]
+    approvals:
+      - {environment: gitprod, workshop: {tag: "1.1.0"}, files: {tag: "1.1.0"}}
+FLEET
+git -C "$promo_repo" add -A
+git -C "$promo_repo" -c user.name=e2e -c user.email=e2e@example.com commit -qm "promote 1.1.0, approved for gitprod"
+git -C "$promo_repo" push -q origin main
+promo_rev=$(git -C "$promo_repo" rev-parse HEAD)
+kubectl apply -f - >/dev/null <<FLUX
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: promotion, namespace: flux-system}
+spec:
+  url: http://127.0.0.1:$(cat "$work/git.port")/promotion.git
+  ref: {branch: main}
+  interval: $source_interval
+  timeout: 20s
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: promotion, namespace: flux-system}
+spec:
+  sourceRef: {kind: GitRepository, name: promotion}
+  serviceAccountName: fleet-promotions
+  path: ./
+  interval: $sync_interval
+  retryInterval: 5s
+  timeout: 60s
+  prune: true
+  wait: true
+FLUX
+pks() { kubectl -n flux-system get kustomizations.kustomize.toolkit.fluxcd.io promotion -o jsonpath="$1"; }
+promoted() { kubectl get workloads.labfleet.dev e2e-promoted -o json; }
+if [[ -n $approval_policy ]]; then
+  # refused_for_approve: Flux's last attempt failed and says the identity may not approve.
+  refused_for_approve() {
+    [[ $(pks '{.status.lastAttemptedRevision} {.status.conditions[?(@.type=="Ready")].status}') == "main@sha1:$promo_rev False" ]] &&
+      pks '{.status.conditions[?(@.type=="Ready")].message}' | grep -qi approve
+  }
+  eventually "(f) without verb approve, Flux's identity may not apply the approval" 90 refused_for_approve
+  echo "     Flux says: $(pks '{.status.conditions[?(@.type=="Ready")].message}' | tr '\n' ' ' | cut -c1-300)"
+  # no_approval_applied: the Workload is absent, or present without approvals.
+  no_approval_applied() {
+    local json
+    json=$(kubectl get workloads.labfleet.dev e2e-promoted --ignore-not-found -o json) || return 1
+    [[ -z $json ]] || jq -e '(.spec.promotion.approvals // []) | length == 0' <<<"$json" >/dev/null
+  }
+  check "(f) and no Workload holds it" no_approval_applied
+else
+  echo "note: the chart has no admission policy about approvals yet: who may approve from git is not enforced, not checked"
+fi
+if [[ -n $promoter_role ]]; then
+  kubectl create clusterrolebinding e2e-flux-promotions-approve --clusterrole="$promoter_role" \
+    --serviceaccount=flux-system:fleet-promotions >/dev/null
+else
+  fail "(f) the chart has a promoter role (verb approve on workloads)" "it renders no ClusterRole named *-promoter"
+fi
+eventually "(f) Flux applies the commit as fleet-promotions and turns Ready" 180 \
+  equals "True main@sha1:$promo_rev" pks '{.status.conditions[?(@.type=="Ready")].status} {.status.lastAppliedRevision}'
+check "(f) the approval from git is in the live Workload" equals "gitprod 1.1.0 1.1.0" \
+  bash -c "kubectl get workloads.labfleet.dev e2e-promoted -o json | jq -r '.spec.promotion.approvals[] | \"\(.environment) \(.workshop.tag) \(.files.tag)\"'"
+check "(f) the operator sees the promotion (status.promotion for 1.1.0)" equals "1.1.0 1.1.0" \
+  bash -c "kubectl get workloads.labfleet.dev e2e-promoted -o json | jq -r '.status.promotion.candidate | \"\(.workshopTag) \(.filesTag)\"'"
+eventually "(f) the approved candidate reaches gitprod: promotion Complete" 120 equals Complete \
+  bash -c "kubectl get workloads.labfleet.dev e2e-promoted -o jsonpath='{.status.promotion.phase}'"
+check "(f) gitprod runs files 1.1.0" equals "$registry/workshops/promoted-files:1.1.0" image e2e-promo-prod e2e-promoted-files
+check "(f) only Flux wrote the promoted Workload's spec (the operator: status only)" bash -c \
+  "kubectl get workloads.labfleet.dev e2e-promoted -o json --show-managed-fields |
+   jq -e '[.metadata.managedFields[] | select(.manager != \"kustomize-controller\" and .subresource != \"status\")] | length == 0' >/dev/null"

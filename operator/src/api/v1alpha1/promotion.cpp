@@ -106,6 +106,7 @@ std::optional<PromotionStatus> decode_promotion_status(const kube::Json* status)
         if (!env_state) state.fail(environment.path_of("state"), "unknown state");
         entry.state = env_state.value_or(EnvironmentState::Pending);
         entry.served_since = environment.optional_time("servedSince");
+        entry.dropped_at = environment.optional_time("droppedAt");
         entry.message = environment.string_or("message", "");
         out.environments.push_back(std::move(entry));
     }
@@ -150,6 +151,7 @@ kube::Json to_json(const PromotionStatus& status) {
         }
         entry["state"] = std::string(to_string(environment.state));
         if (environment.served_since) entry["servedSince"] = kube::format_rfc3339(*environment.served_since);
+        if (environment.dropped_at) entry["droppedAt"] = kube::format_rfc3339(*environment.dropped_at);
         if (!environment.message.empty()) entry["message"] = environment.message;
         environments.push_back(std::move(entry));
     }

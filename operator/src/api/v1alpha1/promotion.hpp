@@ -62,6 +62,10 @@ struct EnvironmentPromotion {
     kube::WallTime since{};  // when it got `version`
     EnvironmentState state = EnvironmentState::Pending;
     std::optional<kube::WallTime> served_since;  // serving the candidate without a drop since
+    /// When it last stopped serving the candidate: the deadline counts from
+    /// the later of this and `since`, so a drop long after it was first
+    /// served gets the deadline again instead of failing at once.
+    std::optional<kube::WallTime> dropped_at;
     std::string message;
     friend bool operator==(const EnvironmentPromotion&, const EnvironmentPromotion&) = default;
 };

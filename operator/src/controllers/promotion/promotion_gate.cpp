@@ -108,7 +108,10 @@ private:
             out.version = record->version;
             // A record without its time starts the deadline now rather than at the epoch.
             out.since = record->since == kube::WallTime{} ? now_ : record->since;
-            if (same_candidate_ && out.version == spec_.candidate) out.served_since = record->served_since;
+            if (same_candidate_ && out.version == spec_.candidate) {
+                out.served_since = record->served_since;
+                out.dropped_at = record->dropped_at;
+            }
         } else if (auto live = recovered(by_environment_[name], spec_.candidate)) {
             out.version = *live;
             out.since = now_;
@@ -161,6 +164,7 @@ private:
         environment.version = spec_.candidate;
         environment.since = now_;
         environment.served_since.reset();
+        environment.dropped_at.reset();
         out_.events.push_back({environment.name, "Promoted", "promoted", false,
                                "promoted " + version + " to " + environment.name + ": " + why});
         return true;
@@ -208,7 +212,10 @@ private:
                                   (target->not_served.empty() ? std::string("not on ") + version : target->not_served) +
                                   ")");
         }
-        const milliseconds waited = since(environment.since, now_);
+        // A drop after serving starts the deadline again.
+        if (!waiting.empty() && environment.served_since) environment.dropped_at = now_;
+        const milliseconds waited =
+            since(std::max(environment.since, environment.dropped_at.value_or(environment.since)), now_);
         if (!stuck.empty() || (!waiting.empty() && waited >= spec_.deadline)) {
             const std::string message =
                 !stuck.empty() ? "the Deployment of " + summarise(stuck) + " reports ProgressDeadlineExceeded"
@@ -257,6 +264,7 @@ private:
         for (std::size_t i = reached + 1; i < environments.size(); ++i) {
             environments[i].state = EnvironmentState::Pending;
             environments[i].served_since.reset();
+            environments[i].dropped_at.reset();
             environments[i].message.clear();
         }
         for (const auto& environment : environments)

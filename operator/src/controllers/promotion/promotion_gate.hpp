@@ -15,8 +15,9 @@
 //   candidate for it. An environment with no counted target never passes.
 // - Targets that are paused or hold an Active lease are not counted, and get
 //   what they run now (target_versions): the promotion never writes them.
-// - A failure (not served within the deadline, or ProgressDeadlineExceeded)
-//   stops the flow at that environment until a new candidate.
+// - A failure (not served within the deadline of getting the candidate, or
+//   of a drop after serving it; or ProgressDeadlineExceeded) stops the flow
+//   at that environment until a new candidate.
 
 #include <chrono>
 #include <map>

@@ -219,6 +219,24 @@ TEST_CASE("a failure stops the flow and later environments keep their version") 
         CHECK(plan.versions.at("stg") == old_version);
         CHECK(plan.events.empty());
     }
+    SECTION("a drop long after serving gets the deadline again") {
+        auto s2 = s;
+        s2.soak = 60min;
+        std::vector<ServedTarget> targets = {target("dev-1", "dev", candidate), target("stg-1", "stg", old_version)};
+        auto plan = plan_promotion(s2, std::nullopt, targets, t0);
+        plan = again(s2, plan, targets, t0 + 35min);
+        CHECK(env(plan, "dev").state == EnvironmentState::Soaking);
+        targets[0] = target("dev-1", "dev", candidate, /*served=*/false);
+        plan = again(s2, plan, targets, t0 + 40min);
+        CHECK(env(plan, "dev").state == EnvironmentState::RollingOut);
+        CHECK(env(plan, "dev").dropped_at == t0 + 40min);
+        REQUIRE(plan.recheck);
+        CHECK(*plan.recheck == 30min);
+        plan = again(s2, plan, targets, t0 + 69min);
+        CHECK(env(plan, "dev").state == EnvironmentState::RollingOut);
+        plan = again(s2, plan, targets, t0 + 70min);
+        CHECK(env(plan, "dev").state == EnvironmentState::Failed);
+    }
     SECTION("ProgressDeadlineExceeded fails at once") {
         auto stuck = target("dev-1", "dev", candidate, false);
         stuck.progress_deadline_exceeded = true;

@@ -46,3 +46,14 @@ TEST_CASE("find_label tells an empty label from a missing one", "[kube][json_fie
     CHECK(find_label(object, "absent") == nullptr);
     CHECK(find_label(Json::object(), "app") == nullptr);
 }
+
+TEST_CASE("string_in reads a member whose key a pointer would have to escape", "[kube][json_fields]") {
+    const Json object = Json::parse(
+        R"({"metadata": {"annotations": {"labfleet.dev/files-tag": "1.5.0", "n": 7}}, "data": ["x"]})");
+    CHECK(string_in(object, "/metadata/annotations", "labfleet.dev/files-tag") == "1.5.0");
+    CHECK(string_in(object, "/metadata/annotations", "n").empty());
+    CHECK(string_in(object, "/metadata/annotations", "absent").empty());
+    CHECK(string_in(object, "/data", "x").empty());  // not an object
+    CHECK(string_in(object, "/spec/template", "x").empty());
+    CHECK(string_in(Json("text"), "/metadata", "x").empty());
+}

@@ -7,19 +7,11 @@
 #include "controllers/render/desired_objects.hpp"
 #include "controllers/status/status_bounds.hpp"
 #include "controllers/render/tag_resolution.hpp"
+#include "kube/json/json_fields.hpp"
 
 namespace labfleet::controllers {
 
 namespace {
-
-/// The string at `key` of the object at `pointer`, "" when there is none.
-std::string string_in(const kube::Json& object, const char* pointer, const char* key) {
-    const kube::Json::json_pointer at(pointer);
-    if (!object.contains(at) || !object.at(at).is_object()) return {};
-    const kube::Json& map = object.at(at);
-    const auto found = map.find(key);
-    return found != map.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
 
 /// The image of the container `files`, "" when there is none.
 std::string files_image_of(const kube::Json& deployment) {
@@ -63,10 +55,10 @@ std::optional<std::string> rollout_pending(const LeaseRollout& rollout, const Ro
     if (image != rollout.image)
         return name + ": runs " + (image.empty() ? "no image" : image) + ", not " + rollout.image;
     if (children.config_map == nullptr) return rollout.config_map + ": not created yet";
-    if (sha256_hex(string_in(*children.config_map, "/data", workshop_config_key)) != rollout.config_hash)
+    if (sha256_hex(kube::string_in(*children.config_map, "/data", workshop_config_key)) != rollout.config_hash)
         return rollout.config_map + ": does not yet hold the lease's workshop definition (workshop image " +
                rollout.workshop_image + ")";
-    if (string_in(deployment, "/spec/template/metadata/annotations", config_hash_annotation) != rollout.config_hash)
+    if (kube::string_in(deployment, "/spec/template/metadata/annotations", config_hash_annotation) != rollout.config_hash)
         return name + ": its pods do not yet carry the lease's workshop definition";
     const RolloutProgress progress = rollout_progress(deployment, replicas_of(deployment));
     if (rollout.overridden ? progress.complete() : progress.old_replicas_gone()) return std::nullopt;

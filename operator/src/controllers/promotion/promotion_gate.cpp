@@ -5,6 +5,7 @@
 #include "api/v1alpha1/duration.hpp"
 #include "controllers/status/deployment_rollout.hpp"
 #include "controllers/status/status_bounds.hpp"
+#include "kube/json/json_fields.hpp"
 
 namespace labfleet::controllers {
 
@@ -22,22 +23,6 @@ std::string tag_of_image(std::string_view image) {
     const auto slash = image.rfind('/');
     if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash)) return "";
     return std::string(image.substr(colon + 1));
-}
-
-const kube::Json* field(const kube::Json& object, std::initializer_list<const char*> path) {
-    const kube::Json* at = &object;
-    for (const char* key : path) {
-        if (!at->is_object()) return nullptr;
-        const auto found = at->find(key);
-        if (found == at->end()) return nullptr;
-        at = &*found;
-    }
-    return at;
-}
-
-std::string string_field(const kube::Json& object, std::initializer_list<const char*> path) {
-    const kube::Json* value = field(object, path);
-    return value != nullptr && value->is_string() ? value->get<std::string>() : "";
 }
 
 milliseconds since(kube::WallTime then, kube::WallTime now) {
@@ -291,14 +276,15 @@ void observe_deployment(const kube::Json* deployment, std::int64_t replicas, Ser
         target.not_served = "no Deployment yet";
         return;
     }
-    const std::string workshop = string_field(*deployment, {"metadata", "annotations", workshop_tag_annotation});
-    const std::string files = string_field(*deployment, {"metadata", "annotations", files_tag_annotation});
+    const std::string workshop = kube::string_in(*deployment, "/metadata/annotations", workshop_tag_annotation);
+    const std::string files = kube::string_in(*deployment, "/metadata/annotations", files_tag_annotation);
     if (!workshop.empty() && !files.empty()) target.live = Version{workshop, files};
-    if (const kube::Json* conditions = field(*deployment, {"status", "conditions"}); conditions && conditions->is_array())
-        for (const auto& condition : *conditions)
-            if (condition.is_object() && string_field(condition, {"type"}) == "Progressing" &&
-                string_field(condition, {"status"}) == "False" &&
-                string_field(condition, {"reason"}) == "ProgressDeadlineExceeded")
+    const kube::Json::json_pointer conditions("/status/conditions");
+    if (deployment->contains(conditions) && deployment->at(conditions).is_array())
+        for (const auto& condition : deployment->at(conditions))
+            if (kube::string_field(condition, "type") == "Progressing" &&
+                kube::string_field(condition, "status") == "False" &&
+                kube::string_field(condition, "reason") == "ProgressDeadlineExceeded")
                 target.progress_deadline_exceeded = true;
     if (!target.live) {
         target.not_served = "its Deployment was not rendered for a promotion yet";
@@ -309,15 +295,16 @@ void observe_deployment(const kube::Json* deployment, std::int64_t replicas, Ser
         target.not_served = rollout.missing;
         return;
     }
-    const kube::Json* containers = field(*deployment, {"spec", "template", "spec", "containers"});
-    if (containers == nullptr || !containers->is_array() || containers->empty()) {
+    const kube::Json::json_pointer containers("/spec/template/spec/containers");
+    if (!deployment->contains(containers) || !deployment->at(containers).is_array() ||
+        deployment->at(containers).empty()) {
         target.not_served = "its Deployment has no containers";
         return;
     }
-    for (const auto& container : *containers) {
-        const std::string image = string_field(container, {"image"});
+    for (const auto& container : deployment->at(containers)) {
+        const std::string image = kube::string_field(container, "image");
         if (tag_of_image(image) != target.live->files_tag) {
-            target.not_served = "container " + string_field(container, {"name"}) + " runs " + image;
+            target.not_served = "container " + kube::string_field(container, "name") + " runs " + image;
             return;
         }
     }

@@ -14,6 +14,15 @@ std::string string_at(const Json& object, const char* pointer) {
     return value.is_string() ? value.get<std::string>() : std::string{};
 }
 
+std::string string_in(const Json& object, const char* pointer, const std::string& key) {
+    const Json::json_pointer ptr(pointer);
+    if (!object.is_object() || !object.contains(ptr)) return {};
+    const auto& map = object.at(ptr);
+    if (!map.is_object()) return {};
+    const auto value = map.find(key);
+    return value != map.end() && value->is_string() ? value->get<std::string>() : std::string{};
+}
+
 const std::string* find_label(const Json& object, const std::string& key) {
     const auto metadata = object.find("metadata");
     if (metadata == object.end() || !metadata->is_object()) return nullptr;

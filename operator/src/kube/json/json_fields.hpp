@@ -15,6 +15,11 @@ std::string string_field(const Json& object, const char* key);
 /// The string at JSON pointer `pointer` (e.g. "/spec/target") in `object`, or "" when missing or not a string.
 std::string string_at(const Json& object, const char* pointer);
 
+/// The string member `key` of the object at JSON pointer `pointer` in `object`
+/// (e.g. an annotation: "/metadata/annotations", "labfleet.dev/x", whose key a
+/// pointer would have to escape), or "" when missing or not a string.
+std::string string_in(const Json& object, const char* pointer, const std::string& key);
+
 /// Label `key` of `object`'s metadata.labels when it is a string (an empty
 /// value included); null when absent.
 const std::string* find_label(const Json& object, const std::string& key);

@@ -85,29 +85,11 @@ reset_traps() { trap cleanup EXIT; trap 'exit 130' INT TERM; }
 reset_traps
 
 # --- the helper: patches and convergence polls over kept-alive HTTPS, no kubectl per poll -------
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # cluster_api.py
 cat >"$helper" <<'PY'
 import http.client, json, ssl, sys, time
 
-class Api:
-    """One cluster of hack/local-cluster.sh, as its admin, over one kept-alive connection."""
-    def __init__(self, d, timeout=5):
-        self.host = open(d + "/apiserver.host").read().strip()
-        self.port = int(open(d + "/apiserver.port").read())
-        self.ctx = ssl.create_default_context(cafile=d + "/certs/ca.crt")
-        self.ctx.load_cert_chain(d + "/certs/admin.crt", d + "/certs/admin.key")
-        self.timeout, self.c = timeout, None
-    def req(self, method, path, body=None, ctype="application/json"):
-        for attempt in (0, 1):
-            try:
-                if self.c is None:
-                    self.c = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=self.timeout)
-                self.c.request(method, path, body=body, headers={"Content-Type": ctype} if body else {})
-                r = self.c.getresponse()
-                return r.status, r.read()
-            except (OSError, http.client.HTTPException):
-                if self.c: self.c.close()
-                self.c = None
-                if attempt: raise
+from cluster_api import Api  # bench/scenarios/cluster_api.py, on PYTHONPATH
 
 def name(w): return "bench-w%04d" % w
 

@@ -79,35 +79,12 @@ reset_traps() { trap cleanup EXIT; trap 'exit 130' INT TERM; }
 reset_traps
 
 # --- the helper: the Deployment controller's part, watches, waits and the figures ----------------
+export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # cluster_api.py
 cat >"$helper" <<'PY'
 import collections, http.client, json, math, queue, ssl, sys, threading, time
 from datetime import datetime, timezone
 
-class Api:
-    """The cluster of hack/local-cluster.sh, as its admin, over one kept-alive connection."""
-    def __init__(self, d, timeout=10):
-        self.host = open(d + "/apiserver.host").read().strip()
-        self.port = int(open(d + "/apiserver.port").read())
-        self.ctx = ssl.create_default_context(cafile=d + "/certs/ca.crt")
-        self.ctx.load_cert_chain(d + "/certs/admin.crt", d + "/certs/admin.key")
-        self.timeout, self.c = timeout, None
-    def connect(self, timeout):
-        return http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=timeout)
-    def req(self, method, path, body=None, ctype="application/json"):
-        for attempt in (0, 1):
-            try:
-                if self.c is None: self.c = self.connect(self.timeout)
-                self.c.request(method, path, body=body, headers={"Content-Type": ctype} if body else {})
-                r = self.c.getresponse()
-                return r.status, r.read()
-            except (OSError, http.client.HTTPException):
-                if self.c: self.c.close()
-                self.c = None
-                if attempt: raise
-    def must(self, method, path, body=None, ctype="application/json", ok=(200, 201)):
-        s, data = self.req(method, path, body, ctype)
-        if s not in ok: sys.exit("%s %s: HTTP %d %s" % (method, path, s, data[:300]))
-        return json.loads(data)
+from cluster_api import Api  # bench/scenarios/cluster_api.py, on PYTHONPATH
 
 def watch(api, path, handle):
     """List, then watch PATH (which has a query) forever, calling handle(type, object, epoch_s); a
@@ -156,7 +133,7 @@ def deployer(d, log):
         out.write("seen %.6f %s %d %s\n" % (t, key, gen, files_tag(o)))
         todo.put((key, gen, o["spec"].get("replicas", 1)))
     def patcher():
-        api = Api(d)
+        api = Api(d, 10)
         while True:
             key, gen, n = todo.get()
             ns, name = key.split("/")
@@ -169,7 +146,7 @@ def deployer(d, log):
             except (OSError, http.client.HTTPException): s = 0
             out.write("rolled %.6f %s %d %d\n" % (time.time(), key, gen, s))
     threading.Thread(target=patcher, daemon=True).start()
-    watch(Api(d), "/apis/apps/v1/deployments?" + MANAGED, handle)
+    watch(Api(d, 10), "/apis/apps/v1/deployments?" + MANAGED, handle)
 
 def workload_watch(d, log):
     """Every Workload event as a JSON line: time, type, name, generation, resourceVersion, the
@@ -180,7 +157,7 @@ def workload_watch(d, log):
         out.write(json.dumps({"t": t, "type": kind, "name": m["name"], "gen": m.get("generation", 0),
                               "rv": m["resourceVersion"], "phase": p.get("phase", ""), "summary": p.get("summary", ""),
                               "cand": (p.get("candidate") or {}).get("filesTag", "")}) + "\n")
-    watch(Api(d), "/apis/labfleet.dev/v1alpha1/workloads?limit=0", handle)
+    watch(Api(d, 10), "/apis/labfleet.dev/v1alpha1/workloads?limit=0", handle)
 
 def wname(w): return "promo-w%04d" % w
 def ns(i): return "promo-env-%d" % i
@@ -216,7 +193,7 @@ def promote(d, m, n, tag, soak, deadline):
 
 def wait_rolled(d, m, n, tag, timeout):
     """Until every environment has M Deployments on TAG whose status is current."""
-    api, deadline, last = Api(d), time.time() + timeout, time.time()
+    api, deadline, last = Api(d, 10), time.time() + timeout, time.time()
     while True:
         good = -1
         try:
@@ -235,7 +212,7 @@ def wait_rolled(d, m, n, tag, timeout):
 def wait_complete(d, m, tag, timeout, final):
     """Until all M workloads' promotions are Complete on TAG; writes the list to FINAL. On timeout
     writes it too, prints the stragglers' status.promotion and exits 2."""
-    api, deadline, last = Api(d), time.time() + timeout, time.time()
+    api, deadline, last = Api(d, 10), time.time() + timeout, time.time()
     while True:
         items = []
         try:

@@ -339,9 +339,8 @@ void WorkloadReconciler::publish_promotion(const kube::Json& object, const std::
         for (const auto& event : plan.events)
             if (!event.outcome.empty()) ctx_.metrics->count_promotion(name, event.environment, event.outcome);
     std::optional<double> stalled_since;
-    for (const auto& condition : status.conditions)
-        if (condition.type == "Stalled" && condition.status == "True")
-            stalled_since = std::chrono::duration<double>(condition.last_transition_time.time_since_epoch()).count();
+    if (const auto* stalled = api::v1alpha1::find_condition(status.conditions, "Stalled"); stalled && stalled->status == "True")
+        stalled_since = std::chrono::duration<double>(stalled->last_transition_time.time_since_epoch()).count();
     std::vector<DomainMetrics::EnvironmentPromotionSeries> series;
     for (const auto& environment : plan.status.environments) {
         DomainMetrics::EnvironmentPromotionSeries entry;

@@ -35,6 +35,14 @@
 # seconds at once; the scenario plays the Deployment controller (it marks each new template rolled
 # out). Gate-to-next-environment latency, API writes per workload per environment, status writes
 # per second during the soaks, wall time to all Complete.
+#
+#   hack/bench.sh swap [--targets 10] [--rounds 3] [--poll-ms 50] [--one-workload] [--workers 8]
+#                 [--out DIR] [--cluster-dir DIR] [--labfleet-bin PATH]
+# runs only the swap scenario (bench/scenarios/swap.sh), Labfleet alone (on the host) against a
+# cluster with the real node, which it starts and stops (one per machine; DIR/cluster unless
+# --cluster-dir): N targets, each with a real file-server pod, and N leases with a files tag
+# override created at once, R rounds. Per lease, Active until its Service's ClusterIP answers with
+# the lease's page, split into Labfleet, controllers, kubelet, probe, endpoints and kube-proxy.
 # The peer and its helpers are built with `go build` into the user's cache
 # directory, keyed by bench/peer-go's go.mod, go.sum and sources.
 # Each run records the load average before it: the machine is shared.
@@ -50,6 +58,9 @@ if [[ ${1:-} == soak ]]; then
   shift
 elif [[ ${1:-} == multicluster ]]; then
   mode=multicluster operators=labfleet workloads=20 floor=false mc_clusters=8 mc_blackhole=10 mc_rounds=10
+  shift
+elif [[ ${1:-} == swap ]]; then
+  mode=swap operators=labfleet floor=false targets=10 sw_rounds=3 sw_poll=50 sw_one=() sw_cluster=()
   shift
 elif [[ ${1:-} == promotion ]]; then
   mode=promotion operators=labfleet workloads=100 floor=false pr_environments=3 pr_soak=60
@@ -74,6 +85,12 @@ while (($#)); do
       [[ $mode == promotion ]] || die "$1 is the promotion scenario's (hack/bench.sh promotion ...)"
       case $1 in --environments) pr_environments=$2 ;; *) pr_soak=$2 ;; esac
       shift 2 ;;
+    --rounds|--poll-ms|--one-workload|--cluster-dir)
+      [[ $mode == swap ]] || die "$1 is the swap scenario's (hack/bench.sh swap ...)"
+      case $1 in
+        --rounds) sw_rounds=$2; shift 2 ;; --poll-ms) sw_poll=$2; shift 2 ;;
+        --one-workload) sw_one=(--one-workload); shift ;; *) sw_cluster=(--cluster-dir "$2"); shift 2 ;;
+      esac ;;
     *) die "unknown flag $1 (see the header of $0)" ;;
   esac
 done
@@ -123,6 +140,17 @@ if [[ $mode == promotion ]]; then
     --environments "$pr_environments" --soak-seconds "$pr_soak" --workers "$workers" | tee "$out/results.txt"
   echo
   echo "Promotion ($workloads workloads x $pr_environments environments, soak $pr_soak s; logs in $out)"
+  cat "$out/table.md"
+  exit 0
+fi
+
+if [[ $mode == swap ]]; then
+  # The scenario starts, and always stops, its own cluster with the real node.
+  "$root/bench/scenarios/swap.sh" --out "$out" --labfleet-bin "$labfleet_bin" --targets "$targets" \
+    --rounds "$sw_rounds" --poll-ms "$sw_poll" --workers "$workers" ${sw_one[@]+"${sw_one[@]}"} \
+    ${sw_cluster[@]+"${sw_cluster[@]}"} | tee "$out/results.txt"
+  echo
+  echo "Swaps on real pods ($targets leases at once, $sw_rounds rounds; logs in $out)"
   cat "$out/table.md"
   exit 0
 fi

@@ -303,14 +303,16 @@ PHASES = [("labfleet", "Active -> Deployment written with the lease's image"),
           ("scheduler", "-> pod bound to the node"),
           ("sandbox", "-> pod sandbox started (kubelet sees the pod; CNI network; pause container)"),
           ("container", "-> files container started (from the imported image; no pull)"),
-          ("ready", "-> pod Ready as a watcher sees it (first readiness probe; kubelet's status write)"),
+          ("running", "-> pod Running as a watcher sees it (kubelet notices the container: its PLEG relists every 1 s)"),
+          ("ready", "-> pod Ready as a watcher sees it (readiness probe; 0 when reported with Running)"),
           ("endpoints", "-> EndpointSlice lists the new pod ready"),
           ("proxy", "-> first answer with the lease's page through the ClusterIP (kube-proxy rules, poll)")]
 
 
 # The names for the parts of a swap, each the sum of phases above ("controllers" are
 # kube-controller-manager's and the scheduler's, which the list leaves out).
-GROUPS = [("Labfleet", ["labfleet"]), ("controllers", ["rollout", "scheduler"]), ("kubelet", ["sandbox", "container"]),
+GROUPS = [("Labfleet", ["labfleet"]), ("controllers", ["rollout", "scheduler"]),
+          ("kubelet", ["sandbox", "container", "running"]),
           ("probe", ["ready"]), ("endpoints", ["endpoints"]), ("kube-proxy", ["proxy"])]
 
 
@@ -378,7 +380,7 @@ def analyze(events, rounds_file, n, one, table, ctr_events, ctr_ids):
         print("swap-phase %s p50_ms=%s p99_ms=%s max_ms=%s min_ms=%s mean_share=%.0f%%" % (
             p, ms(pct(v, 50)), ms(pct(v, 99)), ms(max(v)), ms(min(v)), 100.0 * sum(v) / sum(totals)))
     print("swap-serving-verdict active_to_serving_p50_ms=%s p99_ms=%s" % (ms(pct(serving, 50)), ms(pct(serving, 99))))
-    same = sum(1 for r in rows if r["running"] is not None and abs(r["running"] - r["ready"]) < 0.001)
+    same = sum(1 for r in rows if abs(r["running"] - r["ready"]) < 0.001)
     print("swap-running-ready same_event=%d of %d" % (same, len(rows)))
     for k in sorted(set(r["round"] for r in rows)):
         v = [r["proxy"] - r["active"] for r in rows if r["round"] == k]

@@ -169,6 +169,28 @@ TEST_CASE("rest write calls address the object named in its metadata", "[kube][r
     CHECK(client.sent()[3].target == "/api/v1/namespaces/ns/configmaps/a/status?fieldManager=labfleet&force=true");
 }
 
+TEST_CASE("a create-only apply carries a resourceVersion no stored object has; a plain apply none", "[kube][rest]") {
+    asio::io_context io;
+    ScriptedClient client;
+    const Json object = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "a"}, {"namespace", "ns"}}},
+                         {"data", {{"k", "v"}}}};
+    for (int i = 0; i < 2; ++i) client.push(ok(object.dump()));
+    ApplyOptions create_only;
+    create_only.create_only = true;
+
+    REQUIRE(run_coroutine(io, rest::apply(client, resources::config_maps(), object, create_only)).ok());
+    REQUIRE(run_coroutine(io, rest::apply(client, resources::config_maps(), object, ApplyOptions{})).ok());
+
+    REQUIRE(client.sent().size() == 2);
+    const Json created = Json::parse(client.sent()[0].body);
+    CHECK(created["metadata"]["resourceVersion"] == "1");
+    Json rest_of_it = created;
+    rest_of_it["metadata"].erase("resourceVersion");
+    CHECK(rest_of_it == object);
+    CHECK(client.sent()[0].target == "/api/v1/namespaces/ns/configmaps/a?fieldManager=labfleet&force=true");
+    CHECK_FALSE(Json::parse(client.sent()[1].body)["metadata"].contains("resourceVersion"));
+}
+
 TEST_CASE("rest::key_of reads namespace and name, tolerating junk", "[kube][rest]") {
     CHECK(rest::key_of(Json{{"metadata", {{"name", "a"}, {"namespace", "ns"}}}}) == ObjectKey{"ns", "a"});
     CHECK(rest::key_of(Json{{"metadata", {{"name", "n"}}}}) == ObjectKey{"", "n"});

@@ -127,33 +127,33 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     auto access_of = [&](const ChildApply& apply) -> const ClusterAccess& {
         return access.at(kube::label_of(apply.object, target_label));
     };
-    std::set<std::pair<std::string, std::string>> namespaces_ready;  // (cluster, namespace)
+    std::set<std::pair<std::string, std::string>> namespaces_ready, namespaces_not;  // (cluster, namespace)
     for (const auto& apply : sync.applies) {
-        const std::string ns = kube::rest::key_of(apply.object).ns;
-        if (namespaces_ready.contains({apply.cluster, ns})) continue;
-        // A child missing from the cache may have gone with its namespace:
-        // read the namespace again rather than write into it blindly.
-        const bool any_absent = std::ranges::any_of(sync.applies, [&](const ChildApply& other) {
-            return other.absent_from_cache && other.cluster == apply.cluster && kube::rest::key_of(other.object).ns == ns;
-        });
+        const std::pair<std::string, std::string> where{apply.cluster, kube::rest::key_of(apply.object).ns};
+        if (namespaces_ready.contains(where) || namespaces_not.contains(where)) continue;
         const ClusterAccess& reach = access_of(apply);
-        if (any_absent) reach.namespaces->forget(ns);
-        auto [ns_state, ns_error] = co_await reach.namespaces->ensure(*reach.client, ns);
-        if (ns_state == NamespaceState::Ready) {
-            namespaces_ready.insert({apply.cluster, ns});
-            continue;
-        }
-        failures.push_back("namespace " + ns + (apply.cluster.empty() ? "" : " of cluster " + apply.cluster) +
-                           (ns_error.empty() ? " is being deleted" : ": " + ns_error));
-        const std::string cluster = apply.cluster;
-        std::erase_if(sync.applies, [&](const ChildApply& other) {
-            return other.cluster == cluster && kube::rest::key_of(other.object).ns == ns;
-        });
+        auto [ns_state, ns_error] = co_await reach.namespaces->ensure(*reach.client, where.second);
+        (ns_state == NamespaceState::Ready ? namespaces_ready : namespaces_not).insert(where);
+        if (ns_state != NamespaceState::Ready)
+            failures.push_back("namespace " + where.second + (where.first.empty() ? "" : " of cluster " + where.first) +
+                               (ns_error.empty() ? " is being deleted" : ": " + ns_error));
     }
+    std::erase_if(sync.applies, [&](const ChildApply& apply) {
+        return namespaces_not.contains({apply.cluster, kube::rest::key_of(apply.object).ns});
+    });
     auto write_child = [&](const ChildApply& apply) -> boost::asio::awaitable<void> {
         const kube::ObjectKey child = kube::rest::key_of(apply.object);
         const ClusterAccess& reach = access_of(apply);
-        if (apply.absent_from_cache) {
+        log_.info("applying child", {{"workload", key}, {"kind", kind_name(apply.kind)},
+                                     {"object", child.str()}, {"difference", apply.first_difference}});
+        kube::ApplyOptions options;  // field manager labfleet, force
+        // A child the cache does not show is created, never taken over: the server refuses the
+        // create-only apply when the name is taken (by another's object, or by ours that the
+        // cache has not seen yet), and only then is the object read to tell which.
+        options.create_only = apply.absent_from_cache;
+        auto applied =
+            co_await kube::rest::apply(*reach.client, resource_type_of(apply.kind), apply.object, options);
+        if (!applied.ok() && options.create_only && applied.error().reason == kube::ErrorReason::Conflict) {
             auto why = co_await foreign_object(*reach.client, apply.kind, child, workload, &failures);
             if (!why) co_return;  // could not tell: failures says why
             if (!why->empty()) {
@@ -163,14 +163,17 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
                         outcome.not_owned.push_back(child_name(apply.kind, child) + ": " + *why);
                 co_return;
             }
+            options.create_only = false;
+            applied = co_await kube::rest::apply(*reach.client, resource_type_of(apply.kind), apply.object, options);
         }
-        log_.info("applying child", {{"workload", key}, {"kind", kind_name(apply.kind)},
-                                     {"object", child.str()}, {"difference", apply.first_difference}});
-        const kube::ApplyOptions options;  // field manager labfleet, force
-        auto applied =
-            co_await kube::rest::apply(*reach.client, resource_type_of(apply.kind), apply.object, options);
         if (applied.ok()) co_return;
-        if (namespace_missing(applied.error())) reach.namespaces->forget(child.ns);
+        if (namespace_missing(applied.error())) {
+            // Gone or being deleted with its children: the retry reads it again, and creates it once gone.
+            reach.namespaces->forget(child.ns);
+            failures.push_back("namespace " + child.ns + (apply.cluster.empty() ? "" : " of cluster " + apply.cluster) +
+                               " is gone or being deleted: " + applied.error().describe());
+            co_return;
+        }
         const std::string what = std::string("apply ") + kind_name(apply.kind) + " " + child.str() + ": " +
                                  applied.error().describe();
         failures.push_back(what);
@@ -309,7 +312,7 @@ boost::asio::awaitable<std::optional<std::string>> WorkloadReconciler::foreign_o
     auto found = co_await kube::rest::get(client, resource_type_of(kind), key);
     if (found.ok()) co_return not_ours(*found, workload).value_or("");
     if (found.error().reason == kube::ErrorReason::NotFound) co_return std::string{};
-    errors->push_back("read " + child_name(kind, key) + " before its first apply: " + found.error().describe());
+    errors->push_back("read " + child_name(kind, key) + ", whose name is taken: " + found.error().describe());
     co_return std::nullopt;
 }
 

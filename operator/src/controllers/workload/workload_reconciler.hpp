@@ -44,9 +44,9 @@ private:
     boost::asio::awaitable<kube::ReconcileResult> finalize(kube::ObjectPtr object, api::v1alpha1::ObjectMeta metadata,
                                                            std::optional<api::v1alpha1::Workload> workload);
     boost::asio::awaitable<kube::ReconcileResult> reconcile_invalid(kube::ObjectPtr object, SpecProblem problem);
-    /// Reads the object at `key` before a first apply: "" when it is absent
-    /// or Labfleet's (not_ours), why it is someone else's otherwise, nullopt
-    /// when the read failed (appended to `errors`).
+    /// Reads the object at `key` whose name a create-only apply found taken: ""
+    /// when it is Labfleet's (not_ours) or gone again, why it is someone else's
+    /// otherwise, nullopt when the read failed (appended to `errors`).
     boost::asio::awaitable<std::optional<std::string>> foreign_object(kube::Client& client, ChildKind kind,
                                                                       kube::ObjectKey key,
                                                                       api::v1alpha1::Workload workload,

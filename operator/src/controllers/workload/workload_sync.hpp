@@ -80,8 +80,9 @@ struct ChildApply {
     kube::Json object;
     std::string first_difference;  // "absent" or the path that differs, for the log
     /// Not in the cache (which holds only objects labelled as Labfleet's):
-    /// an object of that name may still exist, so the writer reads it and
-    /// applies only when it is absent or not_ours() finds it Labfleet's.
+    /// an object of that name may still exist, so the writer only creates it,
+    /// and when the name is taken reads it and applies only if not_ours()
+    /// finds it Labfleet's.
     bool absent_from_cache = false;
     std::string cluster;  // the target's cluster; "" = the operator's own
 };

@@ -118,8 +118,12 @@ HttpRequest patch_status(const ResourceType& type, const ObjectKey& key, PatchTy
 }
 
 HttpRequest apply(const ResourceType& type, const ObjectKey& key, const Json& object, const ApplyOptions& options) {
-    return with_json_body(Method::Patch, object_path(type, key) + apply_query(options),
-                          std::string(content_type_of(PatchType::Apply)), object);
+    std::string target = object_path(type, key) + apply_query(options);
+    std::string content_type(content_type_of(PatchType::Apply));
+    if (!options.create_only) return with_json_body(Method::Patch, std::move(target), std::move(content_type), object);
+    Json precondition = object;
+    precondition["metadata"]["resourceVersion"] = "1";
+    return with_json_body(Method::Patch, std::move(target), std::move(content_type), precondition);
 }
 
 HttpRequest apply_status(const ResourceType& type, const ObjectKey& key, const Json& object,

@@ -48,6 +48,11 @@ struct ApplyOptions {
     std::string field_manager = "labfleet";
     bool force = true;
     bool dry_run = false;
+    /// Creates the object, never changes one: the body carries resourceVersion "1", a
+    /// precondition no stored object meets (etcd's first write is revision 2), so the server
+    /// refuses the apply with a Conflict when the name is taken and creates it otherwise,
+    /// owned by this field manager's Apply as any apply.
+    bool create_only = false;
 };
 
 struct DeleteOptions {

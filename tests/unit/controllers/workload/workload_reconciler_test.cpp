@@ -221,11 +221,8 @@ TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event",
     Json w = workload_json();
     w["spec"]["workshop"] = {{"image", "${WORKSHOP_IMAGES}"}};
     f.workloads.apply(ptr(w));
-    f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");  // children absent: the namespace is read
-    for (int i = 0; i < 3; ++i) {
-        f.client.push_response(404, R"({"kind":"Status","reason":"NotFound","code":404})");  // no object in the way
-        f.client.push_response(200, "{}");                                                  // apply
-    }
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");   // the namespace, read once
+    for (int i = 0; i < 3; ++i) f.client.push_response(201, "{}");      // children created
     f.client.push_response(200, "{}");  // status
     f.run();
     REQUIRE(f.events.events.size() == 1);
@@ -235,11 +232,7 @@ TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event",
     Json seen = w;
     seen["status"] = f.last_written_status();
     f.workloads.apply(ptr(seen));
-    f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");
-    for (int i = 0; i < 3; ++i) {
-        f.client.push_response(404, R"({"kind":"Status","reason":"NotFound","code":404})");
-        f.client.push_response(200, "{}");
-    }
+    for (int i = 0; i < 3; ++i) f.client.push_response(201, "{}");
     f.client.push_response(200, "{}");
     f.run();
     CHECK(f.events.events.size() == 1);  // not again while the message stays the same
@@ -247,6 +240,7 @@ TEST_CASE("workload reconciler: an unknown placeholder gives one Warning event",
 
 namespace {
 const char* not_found = R"({"kind":"Status","reason":"NotFound","code":404,"message":"not found"})";
+const char* name_taken = R"({"kind":"Status","reason":"Conflict","code":409,"message":"the object has been modified"})";
 
 /// A Deployment `intro-files` in labs-qa that someone else made (kubectl apply).
 Json foreign_deployment() {
@@ -269,18 +263,25 @@ TEST_CASE("workload reconciler: an object Labfleet did not create is left as is,
           "[controllers][workload][io][ownership]") {
     Fixture f;
     f.client.push_response(200, R"({"metadata":{"name":"labs-qa"}})");  // GET namespace
-    f.client.push_response(404, not_found);                        // GET ConfigMap: absent
-    f.client.push_response(200, "{}");                             // apply ConfigMap
+    f.client.push_response(201, "{}");                             // ConfigMap created
+    f.client.push_response(409, name_taken);                       // Deployment: the name is taken
     f.client.push_response(200, foreign_deployment().dump());      // GET Deployment: someone else's
-    f.client.push_response(404, not_found);                        // GET Service: absent
-    f.client.push_response(200, "{}");                             // apply Service
+    f.client.push_response(201, "{}");                             // Service created
     f.client.push_response(200, "{}");                             // status
     CHECK(f.run().kind == ReconcileResult::Kind::Done);
-    REQUIRE(f.client.requests.size() == 7);
+    REQUIRE(f.client.requests.size() == 6);
+    // Every child the cache does not show is only created: the apply carries a resourceVersion precondition.
+    for (int i : {1, 2, 4}) {
+        CHECK(f.client.requests[i].content_type == "application/apply-patch+yaml");
+        CHECK(Json::parse(f.client.requests[i].body)["metadata"]["resourceVersion"] == "1");
+    }
+    CHECK(f.client.requests[2].target.rfind("/apis/apps/v1/namespaces/labs-qa/deployments/intro-files?", 0) == 0);
     CHECK(f.client.requests[3].method == kube::Method::Get);
     CHECK(f.client.requests[3].target == "/apis/apps/v1/namespaces/labs-qa/deployments/intro-files");
+    int deployment_writes = 0;  // the refused create only, never an apply over theirs
     for (const auto& request : f.client.requests)
-        CHECK(request.target.find("/deployments/intro-files?") == std::string::npos);  // never applied
+        if (request.target.find("/deployments/intro-files?") != std::string::npos) ++deployment_writes;
+    CHECK(deployment_writes == 1);
     const Json status = f.last_written_status();
     bool degraded = false;
     for (const auto& condition : status["conditions"])
@@ -294,32 +295,85 @@ TEST_CASE("workload reconciler: an object Labfleet did not create is left as is,
     CHECK(f.events.events[0].second == "ObjectNotOwned");
 }
 
+TEST_CASE("workload reconciler: a child of its own the cache has not seen yet is read, then applied over",
+          "[controllers][workload][io][ownership]") {
+    Fixture f;
+    f.children_as_desired();
+    f.namespace_known();
+    const Json ours = *f.deployments.get({"labs-qa", "intro-files"});
+    f.deployments.remove(f.deployments.get({"labs-qa", "intro-files"}));  // written, not yet seen by the watch
+    f.client.push_response(409, name_taken);    // the create is refused: the name is taken
+    f.client.push_response(200, ours.dump());   // GET: Labfleet's own
+    f.client.push_response(200, ours.dump());   // applied over
+    f.client.push_response(200, "{}");          // status
+    CHECK(f.run().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 4);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["resourceVersion"] == "1");
+    CHECK(f.client.requests[1].method == kube::Method::Get);
+    CHECK(f.client.requests[2].target.rfind("/apis/apps/v1/namespaces/labs-qa/deployments/intro-files?", 0) == 0);
+    CHECK_FALSE(Json::parse(f.client.requests[2].body)["metadata"].contains("resourceVersion"));
+    CHECK(f.events.events.empty());
+}
+
 TEST_CASE("workload reconciler: a namespace deleted under it is created again", "[controllers][workload][io][namespaces]") {
     Fixture f;
     f.children_as_desired();
     f.namespace_known();
-    // The namespace is being deleted with its children; the cache shows one gone.
+    // The namespace is being deleted with its children; the cache shows one gone. The server
+    // refuses its create: the namespace is forgotten, and that is no failed apply.
     f.config_maps.remove(f.config_maps.get({"labs-qa", "intro-workshop"}));
-    f.client.push_response(200, R"({"metadata":{"name":"labs-qa","deletionTimestamp":"2026-01-01T00:00:00Z"}})");
+    f.client.push_response(403, R"({"kind":"Status","reason":"Forbidden","code":403,"message":"configmaps \"intro-workshop\" is forbidden: unable to create new content in namespace labs-qa because it is being terminated"})");
+    f.client.push_response(200, "{}");  // status
     CHECK(f.run().kind == ReconcileResult::Kind::Error);  // retried with backoff
+    REQUIRE(f.client.requests.size() == 2);
+    CHECK(Json::parse(f.client.requests[0].body)["metadata"]["resourceVersion"] == "1");  // created only
+    CHECK_FALSE(f.context.namespaces->known("labs-qa"));
+    for (const auto& condition : f.last_written_status()["conditions"])
+        if (condition["type"] == "Degraded") CHECK(condition["status"] == "False");
+    CHECK(f.events.events.empty());
+
+    // Still being deleted: read, and nothing written into it.
+    f.client.requests.clear();
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa","deletionTimestamp":"2026-01-01T00:00:00Z"}})");
+    f.client.push_response(200, "{}");  // status
+    CHECK(f.run().kind == ReconcileResult::Kind::Error);
     REQUIRE_FALSE(f.client.requests.empty());
     CHECK(f.client.requests[0].target == "/api/v1/namespaces/labs-qa");
-    for (const auto& request : f.client.requests)  // nothing written into it
+    for (const auto& request : f.client.requests)
         CHECK(request.target.find("/namespaces/labs-qa/") == std::string::npos);
 
     // Gone: created again, then the child.
     f.client.requests.clear();
     f.client.push_response(404, not_found);                             // GET namespace
     f.client.push_response(201, R"({"metadata":{"name":"labs-qa"}})");  // create namespace
-    f.client.push_response(404, not_found);                             // GET ConfigMap
-    f.client.push_response(200, "{}");                                  // apply ConfigMap
+    f.client.push_response(201, "{}");                                  // ConfigMap created
     f.client.push_response(200, "{}");                                  // status
     f.run();
-    REQUIRE(f.client.requests.size() >= 4);
+    REQUIRE(f.client.requests.size() >= 3);
     CHECK(f.client.requests[1].method == kube::Method::Post);
     CHECK(f.client.requests[1].target == "/api/v1/namespaces");
-    CHECK(f.client.requests[3].target.find("/api/v1/namespaces/labs-qa/configmaps/intro-workshop?") == 0);
+    CHECK(f.client.requests[2].target.find("/api/v1/namespaces/labs-qa/configmaps/intro-workshop?") == 0);
     CHECK(f.context.namespaces->known("labs-qa"));
+}
+
+TEST_CASE("workload reconciler: a namespace being deleted holds back only its own target's children",
+          "[controllers][workload][io][namespaces]") {
+    Fixture f;
+    f.targets.apply(ptr({{"metadata", {{"name", "qa-2"}, {"labels", {{"env", "qa"}}}}},
+                         {"spec", {{"environment", "qa"}, {"namespace", "labs-qb"}}}}));
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qa","deletionTimestamp":"2026-01-01T00:00:00Z"}})");
+    f.client.push_response(200, R"({"metadata":{"name":"labs-qb"}})");
+    for (int i = 0; i < 3; ++i) f.client.push_response(201, "{}");  // qa-2's children created
+    f.client.push_response(200, "{}");                               // status
+    const ReconcileResult result = f.run();
+    CHECK(result.kind == ReconcileResult::Kind::Error);
+    CHECK(result.error.find("namespace labs-qa is being deleted") != std::string::npos);
+    int into_qb = 0;
+    for (const auto& request : f.client.requests) {
+        CHECK(request.target.find("/namespaces/labs-qa/") == std::string::npos);
+        if (request.target.find("/namespaces/labs-qb/") != std::string::npos) ++into_qb;
+    }
+    CHECK(into_qb == 3);
 }
 
 TEST_CASE("workload reconciler: an apply that finds the namespace gone forgets it", "[controllers][workload][io][namespaces]") {
@@ -416,15 +470,17 @@ TEST_CASE("workload reconciler: the children of several targets are written side
     CHECK(f.run().kind == ReconcileResult::Kind::Done);
     const SlowClient& client = f.client;
 
-    // 4 targets x 3 children, each read (absent from the cache) and applied.
+    // 4 targets x 3 children, each created (absent from the cache), none read first.
     std::vector<std::string> applied;
     for (const auto& request : client.requests)
         if (request.content_type == "application/apply-patch+yaml")
             applied.push_back(request.target.substr(0, request.target.find('?')));
     REQUIRE(applied.size() == 12);
+    for (const auto& request : client.requests)  // only the namespaces are read
+        if (request.method == kube::Method::Get) CHECK(std::ranges::count(request.target, '/') == 4);
     for (std::size_t i = 0; i < applied.size(); ++i)
         CHECK((applied[i].find("/configmaps/") != std::string::npos) == (i < 4));
-    // Side by side: the four ConfigMaps' reads are in flight together, and more than that after.
+    // Side by side: the four ConfigMaps' creates are in flight together, and more than that after.
     CHECK(client.most_in_flight >= 4);
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,8 +29,8 @@ public:
         reached.push_back(request.target);
         if (request.urgent) {
             auto executor = co_await asio::this_coro::executor;
-            holds_.push_back(std::make_unique<asio::steady_timer>(executor, 1h));
-            asio::steady_timer* hold = holds_.back().get();
+            holds_.emplace_back(request.target, std::make_unique<asio::steady_timer>(executor, 1h));
+            asio::steady_timer* hold = holds_.back().second.get();
             co_await hold->async_wait(asio::as_tuple(asio::use_awaitable));
         }
         answered.push_back(request.target);
@@ -39,11 +40,16 @@ public:
         co_return transport_error("stream", "not used");
     }
     void release() {
-        for (auto& hold : holds_) hold->cancel();
+        for (auto& [target, hold] : holds_) hold->cancel();
+    }
+    /// Answers the urgent request to `target` only.
+    void release(const std::string& target) {
+        for (auto& [held, hold] : holds_)
+            if (held == target) hold->cancel();
     }
 
 private:
-    std::vector<std::unique_ptr<asio::steady_timer>> holds_;
+    std::vector<std::pair<std::string, std::unique_ptr<asio::steady_timer>>> holds_;
 };
 
 HttpRequest write(std::string target, bool urgent = false) {
@@ -115,6 +121,46 @@ TEST_CASE("UrgentFirstClient holds a write back for at most max_wait") {
     io.run_for(200ms);
     CHECK(inner.reached == std::vector<std::string>{"lease", "event"});
     CHECK(client.urgent_in_flight() == 1);  // the urgent one is still unanswered
+    inner.release();
+    io.run_for(20ms);
+}
+
+TEST_CASE("UrgentFirstClient keeps holding a write past max_wait while urgent writes are being answered") {
+    // A storm of expiries: the urgent writes overlap, so some are always in
+    // flight; the target status waits for the storm's end, not max_wait.
+    asio::io_context io;
+    HoldingClient inner;
+    UrgentFirstClient client(inner, 300ms);
+
+    start(io, client, write("lease-1", true));
+    start(io, client, write("target-status"));
+    io.run_for(50ms);
+    start(io, client, write("lease-2", true));
+    inner.release("lease-1");
+    io.run_for(400ms);  // past max_wait: lease-1 was answered within it, lease-2 is in flight
+    CHECK(inner.reached == std::vector<std::string>{"lease-1", "lease-2"});
+    CHECK(client.urgent_in_flight() == 1);
+
+    inner.release("lease-2");
+    io.run_for(50ms);
+    CHECK(inner.answered == std::vector<std::string>{"lease-1", "lease-2", "target-status"});
+}
+
+TEST_CASE("UrgentFirstClient holds a write for at most max_hold in all, however many urgent writes are answered") {
+    asio::io_context io;
+    HoldingClient inner;
+    UrgentFirstClient client(inner, 400ms, 600ms);
+
+    start(io, client, write("lease-1", true));
+    start(io, client, write("event"));
+    io.run_for(100ms);
+    start(io, client, write("lease-2", true));
+    inner.release("lease-1");
+    io.run_for(400ms);
+    start(io, client, write("lease-3", true));
+    inner.release("lease-2");
+    io.run_for(200ms);  // past max_hold, with progress in every max_wait
+    CHECK(inner.reached == std::vector<std::string>{"lease-1", "lease-2", "lease-3", "event"});
     inner.release();
     io.run_for(20ms);
 }

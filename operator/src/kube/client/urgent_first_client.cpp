@@ -1,5 +1,8 @@
 #include "kube/client/urgent_first_client.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -18,6 +21,7 @@ asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest reques
         std::shared_ptr<State> state;
         bool answered = false;
         ~InFlight() {
+            if (answered) ++state->urgent_answered;
             if (--state->urgent_in_flight > 0 || !answered) return;
             for (asio::steady_timer* timer : state->waiting) timer->cancel();
         }
@@ -31,7 +35,8 @@ asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest reques
 asio::awaitable<void> UrgentFirstClient::wait_for_urgent() {
     ++state_->deferred_total;
     const auto executor = co_await asio::this_coro::executor;
-    asio::steady_timer timer(executor, max_wait_);
+    const auto give_up = std::chrono::steady_clock::now() + max_hold_;
+    asio::steady_timer timer(executor);
     // Listed while it waits, also if the coroutine is destroyed mid-wait.
     struct Listed {
         std::shared_ptr<State> state;
@@ -39,7 +44,16 @@ asio::awaitable<void> UrgentFirstClient::wait_for_urgent() {
         ~Listed() { std::erase(state->waiting, timer); }
     } listed{state_, &timer};
     state_->waiting.push_back(&timer);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));  // expiry or cancel: both go on
+    // Woken (cancelled) when the last urgent write is answered; on expiry it
+    // holds on only if urgent writes were answered meanwhile.
+    while (state_->urgent_in_flight > 0) {
+        const std::uint64_t answered = state_->urgent_answered;
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= give_up) break;
+        timer.expires_at(std::min(now + max_wait_, give_up));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (state_->urgent_answered == answered) break;  // none answered in max_wait: do not wait on a hung one
+    }
 }
 
 } // namespace labfleet::kube

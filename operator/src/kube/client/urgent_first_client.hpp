@@ -2,13 +2,17 @@
 // UrgentFirstClient: orders the operator's own writes when they compete for
 // the API server. A write marked `urgent` (a lease's status: an environment
 // freed or handed over, which people wait on) goes at once; any other write
-// waits while urgent ones are in flight, for at most `max_wait` each time, so
-// the Events and the target status that follow a storm of expiries come after
-// the expiries themselves instead of sharing the server's write throughput
-// with them. Reads always pass. With no urgent write in flight it adds nothing.
+// waits while urgent ones are in flight, so the Events and the target status
+// that follow a storm of expiries come after the expiries themselves instead
+// of sharing the server's write throughput with them. The wait ends when no
+// urgent write is in flight, when none was answered for `max_wait` (one that
+// hangs holds nothing back for longer), or after `max_hold` in all (a stream
+// of urgent writes starves nothing). Reads always pass. With no urgent write
+// in flight it adds nothing.
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -21,8 +25,9 @@ namespace labfleet::kube {
 class UrgentFirstClient final : public Client {
 public:
     /// `inner` must outlive this client.
-    explicit UrgentFirstClient(Client& inner, std::chrono::milliseconds max_wait = std::chrono::seconds{1})
-        : inner_(inner), max_wait_(max_wait), state_(std::make_shared<State>()) {}
+    explicit UrgentFirstClient(Client& inner, std::chrono::milliseconds max_wait = std::chrono::seconds{1},
+                               std::chrono::milliseconds max_hold = std::chrono::seconds{10})
+        : inner_(inner), max_wait_(max_wait), max_hold_(max_hold), state_(std::make_shared<State>()) {}
 
     asio::awaitable<Result<HttpResponse>> send(HttpRequest request) override;
     asio::awaitable<Result<std::unique_ptr<WatchStream>>> stream(HttpRequest request,
@@ -40,6 +45,7 @@ private:
     /// io_context after this client still finds it.
     struct State {
         std::size_t urgent_in_flight = 0;
+        std::uint64_t urgent_answered = 0;  // progress: a waiting write holds on while it grows
         std::size_t deferred_total = 0;
         std::vector<asio::steady_timer*> waiting;  // woken when the last urgent write is answered
     };
@@ -48,6 +54,7 @@ private:
 
     Client& inner_;
     std::chrono::milliseconds max_wait_;
+    std::chrono::milliseconds max_hold_;
     std::shared_ptr<State> state_;
 };
 

@@ -14,7 +14,7 @@
 # --floor: the storm's floor, with no operator (none goes after --): a bare
 # client writes every lease Active with the common expiresAt, and at that
 # second every lease's Expired status, one status update each (--patch: a
-# merge patch each, as the peer writes; --conditions: statuses with the four
+# merge patch each, as the peer writes; --conditions: statuses with the eight
 # conditions Labfleet's carry), --concurrency in flight (64); the same watcher
 # measures it. The least lag this API server allows.
 # Needs a cluster without the storm of an earlier run (it says so and stops).

@@ -42,7 +42,7 @@ const usage = `benchctl COMMAND [flags]
   expire-floor    --at UNIX [--concurrency 32] [--patch] [--conditions]
                                                               the storm's floor: at UNIX, writes every storm lease's Expired status
                                                               (a status update each; --patch: a merge patch, as the peer writes;
-                                                              --conditions: with four conditions, as Labfleet's statuses carry)
+                                                              --conditions: with the eight conditions Labfleet's statuses carry)
   lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
   histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
   count                                                       objects in the cluster the operators cache
@@ -67,7 +67,7 @@ func main() {
 	name := fs.String("name", "", "histogram name")
 	concurrency := fs.Int("concurrency", 32, "requests in flight")
 	patch := fs.Bool("patch", false, "expire-floor: merge patches instead of status updates")
-	conditions := fs.Bool("conditions", false, "grant-floor, expire-floor: statuses with Labfleet's four conditions")
+	conditions := fs.Bool("conditions", false, "grant-floor, expire-floor: statuses with the eight conditions Labfleet's carry")
 	churnFor := fs.Duration("for", time.Hour, "churn: how long")
 	_ = fs.Parse(os.Args[2:])
 	ctx := context.Background()
@@ -353,9 +353,18 @@ func expireFloor(ctx context.Context, c client.Client, at int64, workers int, pa
 		released := metav1.Now()
 		l.Status.Phase, l.Status.ReleasedAt = api.PhaseExpired, &released
 		if conditions {
-			meta.SetStatusCondition(&l.Status.Conditions, metav1.Condition{Type: "ExpiringSoon", Status: "False",
-				Reason: "Expired", Message: "Expired at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339),
-				ObservedGeneration: l.Generation})
+			expired := "Expired at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339)
+			finished := "Finished: expired at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339)
+			for _, c := range []metav1.Condition{
+				{Type: "Serving", Status: "False", Reason: "NotActive", Message: "The lease does not hold target " + l.Spec.Target},
+				{Type: "ExpiringSoon", Status: "False", Reason: "Expired", Message: expired},
+				{Type: "Ready", Status: "True", Reason: "Expired", Message: finished},
+				{Type: "Reconciling", Status: "False", Reason: "Expired", Message: finished},
+				{Type: "Stalled", Status: "False", Reason: "Expired", Message: finished},
+			} {
+				c.ObservedGeneration = l.Generation
+				meta.SetStatusCondition(&l.Status.Conditions, c)
+			}
 		}
 	})
 	if err != nil {
@@ -367,9 +376,9 @@ func expireFloor(ctx context.Context, c client.Client, at int64, workers int, pa
 	return nil
 }
 
-// operatorConditions are the four conditions Labfleet's lease statuses carry
-// while Active and near expiresAt, so that the floor's writes weigh what
-// Labfleet's do.
+// operatorConditions are the eight conditions Labfleet's lease statuses carry
+// while Active and near expiresAt (expireFloor changes five of them, as
+// Labfleet's expiry does), so that the floor's writes weigh what Labfleet's do.
 func operatorConditions(l *api.EnvironmentLease) []metav1.Condition {
 	t := l.Spec.Target
 	var out []metav1.Condition
@@ -379,8 +388,12 @@ func operatorConditions(l *api.EnvironmentLease) []metav1.Condition {
 			Message: "Every override names a workload assigned to target " + t},
 		{Type: "DurationClamped", Status: "False", Reason: "WithinMaxDuration",
 			Message: "Lasts " + l.Spec.Duration + ", within the maxDuration 8h of target " + t},
+		{Type: "Serving", Status: "True", Reason: "Serving", Message: "No workload is assigned to the target"},
 		{Type: "ExpiringSoon", Status: "True", Reason: "ExpiringSoon",
 			Message: "Expires at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339)},
+		{Type: "Ready", Status: "True", Reason: "Serving", Message: "No workload is assigned to the target"},
+		{Type: "Reconciling", Status: "False", Reason: "Serving", Message: "No workload is assigned to the target"},
+		{Type: "Stalled", Status: "False", Reason: "Serving", Message: "No workload is assigned to the target"},
 	} {
 		c.ObservedGeneration = l.Generation
 		meta.SetStatusCondition(&out, c)

@@ -66,7 +66,6 @@ const UnreadChildFields& unread_child_fields() {
                           container + "/terminationMessagePath",
                           container + "/terminationMessagePolicy",
                           probe + "/failureThreshold",
-                          probe + "/periodSeconds",
                           probe + "/successThreshold",
                           probe + "/timeoutSeconds",
                           probe + "/httpGet/scheme"};
@@ -131,7 +130,9 @@ DesiredObjects build_desired_objects(const api::v1alpha1::Workload& workload,
         {"name", "files"},
         {"image", images.files_image},
         {"ports", Json::array({{{"name", "http"}, {"containerPort", port}, {"protocol", "TCP"}}})},
-        {"readinessProbe", {{"httpGet", {{"path", "/"}, {"port", port}}}}},
+        // Probed every 2 s, not the default 10: a first probe that comes before the server
+        // listens would otherwise keep a new pod (a lease's page) out of the Service for 10 s.
+        {"readinessProbe", {{"httpGet", {{"path", "/"}, {"port", port}}}, {"periodSeconds", 2}}},
         {"securityContext", container_security}};
     if (settings_json.contains("resources")) container["resources"] = settings_json["resources"];
 

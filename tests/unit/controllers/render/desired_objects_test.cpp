@@ -63,6 +63,7 @@ TEST_CASE("the Deployment: image, port, probe, security, replicas", "[controller
     CHECK(c["image"] == "r.example.com/labs/intro-files:prod");
     CHECK(c["ports"][0]["containerPort"] == 9090);
     CHECK(c["readinessProbe"]["httpGet"] == Json{{"path", "/"}, {"port", 9090}});
+    CHECK(c["readinessProbe"]["periodSeconds"] == 2);
     CHECK(c["securityContext"]["allowPrivilegeEscalation"] == false);
     CHECK(c["securityContext"]["readOnlyRootFilesystem"] == true);
     CHECK(c["securityContext"]["runAsNonRoot"] == true);

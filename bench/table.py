@@ -3,7 +3,11 @@
 operator, `key=value` figures), checks that every scenario of every operator it ran produced its
 figures, and prints one Markdown table with the run's size, commit and load averages.
 
-    table.py RESULTS --operators labfleet,peer [--floor] --commit SHA --size "100 x 5" [--steady S]
+    table.py RESULTS --operators labfleet,peer [--floor] --commit SHA --size "100 x 5" [--steady S] [--readme FILE]
+
+--readme FILE also writes the table into FILE, between the lines `<!-- bench table SIZE -->` and
+`<!-- /bench table -->` (SIZE as given, e.g. `100 x 5`): the README's performance section is the
+benchmark's own output, one block per size, replaced whole by the next run of that size.
 
 Exits 1, naming what is missing, when a scenario's figures are absent: a run that could not
 measure something must not print a table that looks complete.
@@ -47,6 +51,7 @@ def main():
     ap.add_argument("--commit", required=True)
     ap.add_argument("--size", required=True)
     ap.add_argument("--steady", default="")
+    ap.add_argument("--readme", default="")
     args = ap.parse_args()
     figures, load = parse(args.results)
     operators = [o for o in args.operators.split(",") if o]
@@ -78,6 +83,17 @@ def main():
         pairs = float(f["pairs"])
         return num(float(f["applies"] if c == "floor" else f["op_requests"]) / pairs)
 
+    def per_object(f, c):
+        empty = get("convergence", c)
+        if c == "floor" or not empty or "empty_rss_mb" not in empty or "ready_rss_mb" not in f:
+            return "—"
+        return f"{num((float(f['ready_rss_mb']) - float(empty['empty_rss_mb'])) * 2**20 / float(f['objects']), 0)} B"
+
+    def per_pair_memory(f, c):
+        if c == "floor" or "empty_rss_mb" not in f:
+            return "—"
+        return f"{num((float(f['peak_rss_mb']) - float(f['empty_rss_mb'])) * 2**20 / float(f['pairs']) / 1024)} KB"
+
     def storm(f, c):
         return f"{num(f['watched_p50_ms'], 0)} / {num(f['watched_p99_ms'], 0)} ms"
 
@@ -100,9 +116,27 @@ def main():
         row("workload reconcile p50 / p99", ("phases", lambda f, c: f"{f['reconcile_p50_ms']} / {f['reconcile_p99_ms']} ms")),
         row("requests per pair: GET / PATCH", ("phases", lambda f, c: f"{f['get_per_pair']} / {f['patch_per_pair']}")),
         row(f"restart, {num(objects, 0)} objects (median)", ("restart", lambda f, c: f"{f['median_s']} s")),
+        row("memory per cached object (RSS at ready less empty, / objects)", ("restart", per_object)),
+        row("memory per pair (peak RSS less empty, / pairs)", ("convergence", per_pair_memory)),
         row(f"storm of {storm_count} same-second expiries, watcher p50 / p99", ("storm", storm)),
     ]
     print("\n".join(lines))
+    if args.readme:
+        return write_block(args.readme, args.size, lines)
+    return 0
+
+
+def write_block(path, size, lines):
+    """Replaces the block of `size` in `path` with `lines`; 1 when the file has no such block."""
+    begin, end = f"<!-- bench table {size} -->", "<!-- /bench table -->"
+    text = open(path).read().split("\n")
+    try:
+        first = text.index(begin)
+        last = text.index(end, first)
+    except ValueError:
+        print(f"error: {path} has no block {begin} ... {end}", file=sys.stderr)
+        return 1
+    open(path, "w").write("\n".join(text[: first + 1] + lines + text[last:]))
     return 0
 
 

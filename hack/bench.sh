@@ -7,13 +7,14 @@
 #
 #   hack/bench.sh [--operators labfleet,peer] [--workloads 1000] [--targets 10]
 #                 [--steady-minutes 5 | --steady-seconds 300] [--storm 1000] [--restart-runs 3]
-#                 [--workers 8] [--out DIR] [--no-floor]
+#                 [--workers 8] [--out DIR] [--no-floor] [--readme]
 #   hack/bench.sh --small    every scenario at 20 x 3, a 10 s steady state, a storm of 30 (CI runs it)
 #
 # Quick run: hack/bench.sh --workloads 50 --targets 3 --steady-minutes 1 --storm 100
 # A run fails when any scenario cannot produce its figures (an operator that exits, a wait that
 # runs out: each is bounded by the scenario's size); it never fails on the figures themselves.
-# It ends with a Markdown table of every figure ($out/table.md) naming the commit and load.
+# It ends with a Markdown table of every figure ($out/table.md) naming the commit and load;
+# --readme also writes it into the README's block for that size (bench/table.py).
 #
 #   hack/bench.sh soak [--operators labfleet] [--minutes 60] [--interval 30]
 #                 [--workloads 20] [--targets 3] [--workers 8] [--out DIR]
@@ -52,7 +53,7 @@ root=$(cd "$here/.." && pwd)
 source "$here/lib/log.sh"
 
 operators=labfleet,peer workloads=1000 targets=10 steady_seconds=300 storm=1000 runs=3 workers=8 floor=true
-mode=scenarios labfleet_bin="$root/build/operator/labfleet-operator"
+mode=scenarios labfleet_bin="$root/build/operator/labfleet-operator" readme=()
 if [[ ${1:-} == soak ]]; then
   mode=soak operators=labfleet workloads=20 targets=3 soak_minutes=60 interval=30 floor=false
   shift
@@ -75,6 +76,7 @@ while (($#)); do
     --small) workloads=20 targets=3 steady_seconds=10 storm=30 runs=1; shift ;;
     --storm) storm=$2; shift 2 ;; --restart-runs) runs=$2; shift 2 ;; --workers) workers=$2; shift 2 ;;
     --out) out=$2; shift 2 ;; --no-floor) floor=false; shift ;; --labfleet-bin) labfleet_bin=$2; shift 2 ;;
+    --readme) readme=(--readme "$root/README.md"); shift ;;
     --minutes) [[ $mode == soak ]] || die "--minutes is the soak's (hack/bench.sh soak ...)"; soak_minutes=$2; shift 2 ;;
     --interval) [[ $mode == soak ]] || die "--interval is the soak's (hack/bench.sh soak ...)"; interval=$2; shift 2 ;;
     --clusters|--blackhole-minutes|--healthy-rounds)
@@ -228,4 +230,5 @@ echo
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit (with local changes)"
 python3 "$root/bench/table.py" "$results" --operators "$operators" $($floor && echo --floor) \
-  --commit "$commit" --size "$workloads x $targets" --steady "$steady_seconds" | tee "$out/table.md"
+  --commit "$commit" --size "$workloads x $targets" --steady "$steady_seconds" ${readme[@]+"${readme[@]}"} |
+  tee "$out/table.md"

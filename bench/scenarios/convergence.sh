@@ -2,7 +2,8 @@
 # (a) Convergence: M Workloads x N DeploymentTargets and one policy pairing
 # them all, then the operator starts; measured until every child Deployment
 # exists with its right image: wall time, the operator's API requests, the
-# apiserver's writes on the operators' kinds, peak RSS, CPU seconds; then a
+# apiserver's writes on the operators' kinds, peak RSS, CPU seconds, and the
+# resident memory of the same operator started once before on the empty cluster; then a
 # `phases` line (bench/phases.py): queue wait and reconcile time p50/p99 of the
 # workload controller, and requests per pair by method.
 #
@@ -18,6 +19,14 @@ while (($#)); do
 done
 (($#)) || die "the operator command goes after --"
 install_crds
+# The operator's resident memory with empty caches: what the memory figures are counted from
+# (bytes per cached object and per pair, bench/table.py).
+step "convergence[$name]: the operator's memory with nothing to cache"
+start_operator "$([[ $op_log == /dev/null ]] && echo /dev/null || echo "$op_log.empty")" "$@"
+wait_ready "$(ready_bound 0)" >/dev/null
+sleep 2
+empty_rss=$(rss_mb)
+stop_operator
 step "convergence[$name]: seeding $workloads workloads x $targets targets"
 "$BENCHCTL" seed-fleet --targets "$targets" --workloads "$workloads"
 before=$(mktemp) after=$(mktemp)
@@ -29,9 +38,9 @@ limit=$(bound 120 0.2 $((targets * workloads)))
 guarded "converging" "$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" --timeout "${limit}s"
 wall=$(elapsed_since "$op_started")
 apiserver_requests "$after"
-printf 'convergence %s pairs=%d wall_s=%s op_requests=%s apiserver_writes=%s peak_rss_mb=%s cpu_s=%s\n' \
+printf 'convergence %s pairs=%d wall_s=%s op_requests=%s apiserver_writes=%s peak_rss_mb=%s cpu_s=%s empty_rss_mb=%s\n' \
   "$name" $((targets * workloads)) "$wall" "$(op_client_requests)" "$(requests_delta "$before" "$after" "$writes_filter")" \
-  "$(peak_rss_mb)" "$(cpu_seconds)"
+  "$(peak_rss_mb)" "$(cpu_seconds)" "$empty_rss"
 # Where the time went: the workload controller's queue wait and reconcile time, requests by method.
 printf 'phases %s %s\n' "$name" "$(python3 "$bench_root/bench/phases.py" "$op_metrics" $((targets * workloads)))"
 rm -f "$before" "$after"

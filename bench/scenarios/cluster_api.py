@@ -1,6 +1,7 @@
 """A cluster of hack/local-cluster.sh, as its admin, over HTTPS: what the scenarios' Python helpers
-use instead of a kubectl process per request (bench/scenarios/multicluster.sh, promotion.sh)."""
-import http.client, json, ssl, sys
+use instead of a kubectl process per request (bench/scenarios/multicluster.sh, promotion.sh,
+swap.py), and a watch that runs for as long as a scenario does."""
+import http.client, json, ssl, sys, time
 
 
 class Api:
@@ -33,3 +34,31 @@ class Api:
         s, data = self.req(method, path, body, ctype)
         if s not in ok: sys.exit("%s %s: HTTP %d %s" % (method, path, s, data[:300]))
         return json.loads(data)
+
+
+def watch(api, path, handle):
+    """List, then watch PATH forever, calling handle(type, object, epoch_s); a watch ends every
+    2 min and resumes from the last resourceVersion, a 410 relists."""
+    rv = None
+    while True:
+        try:
+            if rv is None:
+                s, data = api.req("GET", path)
+                if s != 200: time.sleep(1); continue
+                items = json.loads(data); t = time.time()
+                for o in items["items"]: handle("LIST", o, t)
+                rv = items["metadata"]["resourceVersion"]
+            c = api.connect(180)
+            c.request("GET", path + ("&" if "?" in path else "?") +
+                      "watch=1&allowWatchBookmarks=true&timeoutSeconds=120&resourceVersion=" + rv)
+            r = c.getresponse()
+            if r.status != 200: rv = None; c.close(); time.sleep(1); continue
+            for line in r:
+                t = time.time()
+                ev = json.loads(line)
+                if ev["type"] == "ERROR": rv = None; break
+                rv = ev["object"]["metadata"]["resourceVersion"]
+                if ev["type"] != "BOOKMARK": handle(ev["type"], ev["object"], t)
+            c.close()
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            print("watch %s: %s; again in 1 s" % (path, e), file=sys.stderr); time.sleep(1)

@@ -35,6 +35,33 @@ start_operator() {
   trap 'exit 130' INT TERM
 }
 
+# A scenario that starts its own cluster (promotion.sh, swap.sh) calls `own_cluster NAME` once:
+# from then on the EXIT trap stops the operator, every background process in watch_pids (TERM,
+# KILL after 5 s) and, once cluster_started is true, the cluster in cluster_dir (its log appended
+# to $out/logs/down.log), and exits with the script's status. start_operator sets a trap of its
+# own: reset_traps puts this one back after it.
+own_cluster() {
+  own_cluster_name=$1 cluster_started=false watch_pids=()
+  reset_traps
+}
+reset_traps() { trap stop_own_cluster EXIT; trap 'exit 130' INT TERM; }
+stop_own_cluster() {
+  local status=$? pid
+  set +e
+  trap - INT TERM
+  stop_operator
+  for pid in ${watch_pids[@]+"${watch_pids[@]}"}; do kill "$pid" 2>/dev/null; done
+  for pid in ${watch_pids[@]+"${watch_pids[@]}"}; do
+    for _ in $(seq 50); do running "$pid" || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+  if $cluster_started; then
+    "$bench_root/hack/local-cluster.sh" down --dir "$cluster_dir" >>"$out/logs/down.log" 2>&1
+    step "$own_cluster_name: stopped the cluster"
+  fi
+  exit "$status"
+}
+
 # running PID: the process is still running (one that exited stays a zombie, which kill -0 still
 # reaches, until this shell waits for it). op_alive: the operator started here is.
 running() {

@@ -57,26 +57,7 @@ source "$here/lib.sh"
 helper="$out/promotion-helper.py"
 operator_ns=labfleet-system candidate=1.1.0 base=1.0.0 deadline=1h
 
-# --- everything started here, stopped by cleanup ------------------------------------------------
-cluster_started=false watch_pids=()
-cleanup() {
-  local status=$? pid
-  set +e
-  trap - INT TERM
-  stop_operator
-  for pid in ${watch_pids[@]+"${watch_pids[@]}"}; do kill "$pid" 2>/dev/null; done
-  for pid in ${watch_pids[@]+"${watch_pids[@]}"}; do
-    for _ in $(seq 50); do running "$pid" || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  if $cluster_started; then
-    "$root/hack/local-cluster.sh" down --dir "$cluster_dir" >>"$out/logs/down.log" 2>&1
-    step "promotion: stopped the control plane"
-  fi
-  exit "$status"
-}
-reset_traps() { trap cleanup EXIT; trap 'exit 130' INT TERM; }
-reset_traps
+own_cluster promotion  # everything started from here on is stopped at the end (lib.sh)
 
 # --- the helper: the Deployment controller's part, watches, waits and the figures ----------------
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"  # cluster_api.py
@@ -84,33 +65,7 @@ cat >"$helper" <<'PY'
 import collections, http.client, json, math, queue, ssl, sys, threading, time
 from datetime import datetime, timezone
 
-from cluster_api import Api  # bench/scenarios/cluster_api.py, on PYTHONPATH
-
-def watch(api, path, handle):
-    """List, then watch PATH (which has a query) forever, calling handle(type, object, epoch_s); a
-    watch ends every 2 min and resumes from the last resourceVersion, a 410 relists."""
-    rv = None
-    while True:
-        try:
-            if rv is None:
-                s, data = api.req("GET", path)
-                if s != 200: time.sleep(1); continue
-                items = json.loads(data); t = time.time()
-                for o in items["items"]: handle("LIST", o, t)
-                rv = items["metadata"]["resourceVersion"]
-            c = api.connect(180)
-            c.request("GET", path + "&watch=1&allowWatchBookmarks=true&timeoutSeconds=120&resourceVersion=" + rv)
-            r = c.getresponse()
-            if r.status != 200: rv = None; c.close(); time.sleep(1); continue
-            for line in r:
-                t = time.time()
-                ev = json.loads(line)
-                if ev["type"] == "ERROR": rv = None; break
-                rv = ev["object"]["metadata"]["resourceVersion"]
-                if ev["type"] != "BOOKMARK": handle(ev["type"], ev["object"], t)
-            c.close()
-        except (OSError, http.client.HTTPException, ValueError) as e:
-            print("watch %s: %s; again in 1 s" % (path, e), file=sys.stderr); time.sleep(1)
+from cluster_api import Api, watch  # bench/scenarios/cluster_api.py, on PYTHONPATH
 
 MANAGED = "labelSelector=app.kubernetes.io%2Fmanaged-by%3Dlabfleet"
 

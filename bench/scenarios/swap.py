@@ -4,7 +4,7 @@ waits for the fleet to settle, and computes the figures. Times are the host's ep
 when this process sees an event (a watch event, an answer)."""
 import http.client, json, math, sys, threading, time
 
-from cluster_api import Api  # bench/scenarios/cluster_api.py, on PYTHONPATH
+from cluster_api import Api, watch  # bench/scenarios/cluster_api.py, on PYTHONPATH
 
 G = "/apis/labfleet.dev/v1alpha1/"
 BASE = "v1"
@@ -189,34 +189,6 @@ def wait_serving(d, n, rnd, timeout):
 
 
 # --- watches ---------------------------------------------------------------------------------------
-
-def watch(api, path, handle):
-    """List, then watch PATH forever, calling handle(type, object, epoch_s); resumes from the last
-    resourceVersion, relists on 410."""
-    rv = None
-    while True:
-        try:
-            if rv is None:
-                s, data = api.req("GET", path)
-                if s != 200: time.sleep(1); continue
-                items = json.loads(data); t = time.time()
-                for o in items["items"]: handle("LIST", o, t)
-                rv = items["metadata"]["resourceVersion"]
-            c = api.connect(180)
-            c.request("GET", path + ("&" if "?" in path else "?") +
-                      "watch=1&allowWatchBookmarks=true&timeoutSeconds=120&resourceVersion=" + rv)
-            r = c.getresponse()
-            if r.status != 200: rv = None; c.close(); time.sleep(1); continue
-            for line in r:
-                t = time.time()
-                ev = json.loads(line)
-                if ev["type"] == "ERROR": rv = None; break
-                rv = ev["object"]["metadata"]["resourceVersion"]
-                if ev["type"] != "BOOKMARK": handle(ev["type"], ev["object"], t)
-            c.close()
-        except (OSError, http.client.HTTPException, ValueError) as e:
-            print("watch %s: %s; again in 1 s" % (path, e), file=sys.stderr); time.sleep(1)
-
 
 def watches(d, log):
     """Every event of leases, the fleet's Deployments and pods, and EndpointSlices, reduced to what

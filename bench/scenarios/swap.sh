@@ -54,26 +54,7 @@ operator_ns=labfleet-system
 tags=(v1)
 for ((i = 1; i <= targets; i++)); do tags+=("pr-$i"); done
 
-# --- everything started here, stopped by cleanup ------------------------------------------------
-cluster_started=false watch_pids=()
-cleanup() {
-  local status=$? pid
-  set +e
-  trap - INT TERM
-  stop_operator
-  for pid in ${watch_pids[@]+"${watch_pids[@]}"}; do kill "$pid" 2>/dev/null; done
-  for pid in ${watch_pids[@]+"${watch_pids[@]}"}; do
-    for _ in $(seq 50); do running "$pid" || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
-  if $cluster_started; then
-    "$root/hack/local-cluster.sh" down --dir "$cluster_dir" >>"$out/logs/down.log" 2>&1
-    step "swap: stopped the cluster"
-  fi
-  exit "$status"
-}
-reset_traps() { trap cleanup EXIT; trap 'exit 130' INT TERM; }
-reset_traps
+own_cluster swap  # everything started from here on is stopped at the end (lib.sh)
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -169,7 +169,7 @@ TEST_CASE("rest write calls address the object named in its metadata", "[kube][r
     CHECK(client.sent()[3].target == "/api/v1/namespaces/ns/configmaps/a/status?fieldManager=labfleet&force=true");
 }
 
-TEST_CASE("a create-only apply carries a resourceVersion no stored object has; a plain apply none", "[kube][rest]") {
+TEST_CASE("a create-only apply carries a resourceVersion no stored object has, a plain apply none", "[kube][rest]") {
     asio::io_context io;
     ScriptedClient client;
     const Json object = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "a"}, {"namespace", "ns"}}},

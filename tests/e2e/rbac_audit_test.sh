@@ -104,6 +104,27 @@ echo "get labfleet.dev environmentleases -" >> "$work/implied.txt"
 
 kubectl patch wl rbac-audit --type=merge -p '{"spec":{"images":{"files":{"tag":"1.1"}}}}' >/dev/null
 eventually "a tag change reaches the Deployment" 30 equals "$registry/workshops/audit-files:1.1" image
+# Objects someone else made under a workload's child names: the create-only applies are refused
+# (the names are taken), and only then does the operator read each object (get), and leave it.
+kubectl -n "$target_ns" create configmap rbac-audit-taken-workshop >/dev/null
+kubectl -n "$target_ns" create service clusterip rbac-audit-taken-files --tcp=80 >/dev/null
+kubectl -n "$target_ns" create deployment rbac-audit-taken-files --image=example.invalid/x >/dev/null
+kubectl apply -f - >/dev/null <<'TAKEN'
+apiVersion: labfleet.dev/v1alpha1
+kind: Workload
+metadata: {name: rbac-audit-taken, labels: {labfleet.dev/test: rbac-audit}}
+spec:
+  images:
+    workshop: {repository: workshops/taken, tag: "1.0"}
+    files: {repository: workshops/taken-files, tag: "1.0", port: 8080}
+  workshop: {title: Taken, description: Names taken., duration: 10m, image: "${WORKSHOP_IMAGE}"}
+TAKEN
+eventually "objects of another under a workload's child names are read and left alone" 60 \
+  equals ObjectNotOwned condition wl rbac-audit-taken Degraded reason
+kubectl delete wl rbac-audit-taken >/dev/null
+kubectl -n "$target_ns" delete configmap/rbac-audit-taken-workshop service/rbac-audit-taken-files \
+  deployment/rbac-audit-taken-files >/dev/null
+
 # placeholder_repeats: one more UnknownPlaceholder Warning (an unknown placeholder in, then out);
 # succeeds once the repeats made the Event a series (a patch: the recorder's min_patch_interval).
 placeholder_repeats() {

@@ -328,7 +328,8 @@ TEST_CASE("workload reconciler: a namespace deleted under it is created again", 
     REQUIRE(f.client.requests.size() == 2);
     CHECK(Json::parse(f.client.requests[0].body)["metadata"]["resourceVersion"] == "1");  // created only
     CHECK_FALSE(f.context.namespaces->known("labs-qa"));
-    for (const auto& condition : f.last_written_status()["conditions"])
+    const Json written = f.last_written_status();  // held: a loop over a temporary's member reads freed memory
+    for (const auto& condition : written["conditions"])
         if (condition["type"] == "Degraded") CHECK(condition["status"] == "False");
     CHECK(f.events.events.empty());
 

@@ -24,6 +24,12 @@ kube::ControllerOptions options_for(const std::string& name, const RunOptions& o
     return out;
 }
 
+/// How long a workload lets its children's status-only updates settle: a Deployment's rollout
+/// reports in steps (observed, updated, available), each of which would otherwise bring a
+/// reconcile and a status write of its own. Any other change of a child (drift) and its creation
+/// and deletion are seen at once; an Active lease's Serving watches the Deployments without delay.
+constexpr std::chrono::milliseconds child_status_settle{1000};
+
 } // namespace
 
 /// The reconcilers and their controllers, owned together.
@@ -104,7 +110,7 @@ ControllerSet::~ControllerSet() = default;
 void ControllerSet::watch_children(const controllers::ChildStores& stores) {
     auto& p = *parts_;
     for (auto* children : {stores.config_maps, stores.deployments, stores.services})
-        p.workloads.watch(*children, map_child_to_workload());
+        p.workloads.watch(*children, map_child_to_workload(), {}, {kube::more_than_status_changed, child_status_settle});
     // A rollout (status included) may change the Active lease's Serving condition.
     p.leases.watch(*stores.deployments, map_deployment_to_lease_target(context_.caches));
     // So may a workshop ConfigMap's content (the mapper reads only the target label).

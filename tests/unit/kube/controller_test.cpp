@@ -216,3 +216,68 @@ TEST_CASE("controller retries a requeue with backoff but neither warns nor count
     INFO(log.str());
     CHECK(log.str().find("stale cache") == std::string::npos);  // debug only: the log is at info
 }
+
+TEST_CASE("more_than_status_changed passes every change but status and write bookkeeping") {
+    const Json deployment = {{"metadata", {{"name", "d"}, {"resourceVersion", "1"}, {"labels", {{"a", "1"}}}}},
+                             {"spec", {{"replicas", 1}}},
+                             {"status", {{"replicas", 0}}}};
+    Json status_only = deployment;
+    status_only["status"]["replicas"] = 1;
+    status_only["metadata"]["resourceVersion"] = "2";
+    status_only["metadata"]["managedFields"] = Json::array({{{"manager", "kube-controller-manager"}}});
+    CHECK_FALSE(more_than_status_changed(deployment, status_only));
+
+    Json annotated = status_only;
+    annotated["metadata"]["annotations"] = {{"edited", "by hand"}};
+    CHECK(more_than_status_changed(status_only, annotated));
+    CHECK(more_than_status_changed(annotated, status_only));  // a member gone counts too
+    Json respecced = deployment;
+    respecced["spec"]["replicas"] = 2;
+    CHECK(more_than_status_changed(deployment, respecced));
+    // A ConfigMap has no spec: its data is what changes.
+    const Json config_map = {{"metadata", {{"name", "c"}, {"resourceVersion", "1"}}}, {"data", {{"k", "v"}}}};
+    Json edited = config_map;
+    edited["data"]["k"] = "w";
+    CHECK(more_than_status_changed(config_map, edited));
+    Json relabelled = deployment;
+    relabelled["metadata"]["labels"]["a"] = "2";
+    CHECK(more_than_status_changed(deployment, relabelled));
+}
+
+TEST_CASE("controller lets status-only updates settle: one reconcile for a burst, other changes at once") {
+    asio::io_context io;
+    FakeClock clock;
+    ScriptedReconciler reconciler;
+    Controller controller(io.get_executor(), clock, {"test", 1, {}}, reconciler);
+    Store children;
+    controller.watch(
+        children, [](const Json& child) { return std::vector<std::string>{child["metadata"]["labels"]["owner"].get<std::string>()}; },
+        {}, {more_than_status_changed, 1s});
+    Json child = {{"metadata", {{"name", "c"}, {"namespace", "ns"}, {"resourceVersion", "1"}, {"labels", {{"owner", "w"}}}}},
+                  {"spec", {{"replicas", 1}}}};
+    auto write = [&](const std::function<void(Json&)>& change) {
+        change(child);
+        child["metadata"]["resourceVersion"] = std::to_string(std::stoi(child["metadata"]["resourceVersion"].get<std::string>()) + 1);
+        children.apply(std::make_shared<const Json>(child));
+    };
+    children.apply(std::make_shared<const Json>(child));
+    CHECK(controller.queue().try_get() == "w");  // created: at once
+    controller.queue().done("w");
+
+    write([](Json& c) { c["status"]["observedGeneration"] = 1; });
+    clock.advance(400ms);
+    write([](Json& c) { c["status"]["updatedReplicas"] = 1; });
+    controller.queue().advance();
+    CHECK_FALSE(controller.queue().try_get().has_value());  // settling
+    CHECK(controller.queue().next_deadline() == clock.steady_now() + 600ms);  // from the first of the burst
+    clock.advance(600ms);
+    write([](Json& c) { c["status"]["availableReplicas"] = 1; });  // joins the burst that is due
+    controller.queue().advance();
+    CHECK(controller.queue().try_get() == "w");
+    controller.queue().done("w");
+    CHECK_FALSE(controller.queue().try_get().has_value());
+    CHECK_FALSE(controller.queue().next_deadline().has_value());  // the three brought one reconcile
+
+    write([](Json& c) { c["spec"]["replicas"] = 2; });  // drift: at once
+    CHECK(controller.queue().try_get() == "w");
+}

@@ -1,8 +1,10 @@
 #include "kube/controller/controller.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -54,6 +56,31 @@ bool spec_or_labels_changed(const Json& old_object, const Json& new_object) {
            !same(member(a, "deletionTimestamp"), member(b, "deletionTimestamp"));
 }
 
+bool more_than_status_changed(const Json& old_object, const Json& new_object) {
+    // Whether `a` and `b` differ in a member not named in `ignored` (both objects, else compared whole).
+    auto differ_except = [](const Json& a, const Json& b, std::initializer_list<std::string_view> ignored) {
+        if (!a.is_object() || !b.is_object()) return a != b;
+        auto counted = [&](const auto& item) { return std::ranges::find(ignored, item.key()) == ignored.end(); };
+        std::size_t compared = 0;
+        for (const auto& item : a.items()) {
+            if (!counted(item)) continue;
+            const auto other = b.find(item.key());
+            if (other == b.end() || *other != item.value()) return true;
+            ++compared;
+        }
+        std::size_t in_b = 0;
+        for (const auto& item : b.items()) in_b += counted(item) ? 1 : 0;
+        return compared != in_b;
+    };
+    if (differ_except(old_object, new_object, {"status", "metadata"})) return true;
+    const Json empty = Json::object();
+    auto metadata = [&empty](const Json& object) -> const Json& {
+        const auto it = object.is_object() ? object.find("metadata") : object.end();
+        return it == object.end() ? empty : *it;
+    };
+    return differ_except(metadata(old_object), metadata(new_object), {"resourceVersion", "managedFields"});
+}
+
 Controller::Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
                        Reconciler& reconciler, RuntimeMetrics* metrics)
     : executor_(executor),
@@ -75,17 +102,28 @@ void Controller::watch_primary(Store& store, UpdateFilter relevant) {
           std::move(relevant));
 }
 
-void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant) {
+void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant, Settle settle) {
     // Changes replayed by a relist are queued at low priority so that live
     // changes are served first (an initial flood never starves them).
     auto enqueue_mapped = [this, &store, map](const Json& object) {
         const Priority priority = store.relisting() ? Priority::Low : Priority::Normal;
         for (const auto& key : map(object)) queue_.add(key, priority);
     };
+    // A settling key already waits keeps its first deadline (add_after keeps the earliest).
+    auto settle_mapped = [this, map, delay = settle.delay](const Json& object) {
+        for (const auto& key : map(object)) queue_.add_after(key, delay);
+    };
+    const bool settles = settle.prompt && settle.delay > std::chrono::milliseconds::zero();
     store.add_handlers({
         [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
-        [enqueue_mapped, relevant](const ObjectPtr& old_object, const ObjectPtr& new_object) {
+        [enqueue_mapped, settle_mapped, relevant, prompt = std::move(settle.prompt), settles](
+            const ObjectPtr& old_object, const ObjectPtr& new_object) {
             if (relevant && !relevant(*old_object, *new_object)) return;
+            if (settles && !prompt(*old_object, *new_object)) {
+                settle_mapped(*old_object);
+                settle_mapped(*new_object);
+                return;
+            }
             enqueue_mapped(*old_object);
             enqueue_mapped(*new_object);
         },

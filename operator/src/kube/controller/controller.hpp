@@ -5,6 +5,7 @@
 // secondary object affects). Workers run only between start() and stop(), so
 // a manager runs controllers only while it leads.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <set>
@@ -49,6 +50,18 @@ using UpdateFilter = std::function<bool(const Json& old_object, const Json& new_
 /// watch that derives keys from what users declare needs nothing else.
 bool spec_or_labels_changed(const Json& old_object, const Json& new_object);
 
+/// An UpdateFilter passing every update that changes more than the object's
+/// status (and the resourceVersion and managedFields every write changes).
+bool more_than_status_changed(const Json& old_object, const Json& new_object);
+
+/// Updates a watch may let settle: those `prompt` does not pass queue their keys `delay` after the
+/// first of them, so that a burst (a rollout's status steps) brings one reconcile, not one each.
+/// Adds, deletes and prompt updates queue at once, as without it.
+struct Settle {
+    UpdateFilter prompt;
+    std::chrono::milliseconds delay{0};
+};
+
 class Controller {
 public:
     /// `clock`, `reconciler` and `metrics` (may be null) must outlive the controller.
@@ -59,8 +72,8 @@ public:
     /// except updates `relevant` (when given) drops.
     void watch_primary(Store& store, UpdateFilter relevant = {});
     /// Queues `map(object)` on every change (old and new state on update),
-    /// except updates `relevant` (when given) drops.
-    void watch(Store& store, KeyMapper map, UpdateFilter relevant = {});
+    /// except updates `relevant` (when given) drops; `settle` may delay the others.
+    void watch(Store& store, KeyMapper map, UpdateFilter relevant = {}, Settle settle = {});
     /// Queues every key currently in `store` (start of leadership).
     void enqueue_all(const Store& store);
     void enqueue(const std::string& key, Priority priority = Priority::Normal) { queue_.add(key, priority); }

@@ -80,6 +80,20 @@ std::shared_ptr<const Decoded<api::v1alpha1::SchedulingPolicy>> decode_policies(
     return decode_all<api::v1alpha1::SchedulingPolicy>(store);
 }
 
+std::shared_ptr<const std::map<std::string, TargetRefusal>> refusals_of(
+    const std::shared_ptr<const Decoded<api::v1alpha1::DeploymentTarget>>& targets, const NamespaceRules& rules) {
+    // The decode it was computed from, held weakly: a live decode's control block is never reused.
+    static std::weak_ptr<const Decoded<api::v1alpha1::DeploymentTarget>> memo_of;
+    static std::vector<std::string> memo_denied;
+    static std::shared_ptr<const std::map<std::string, TargetRefusal>> memo;
+    const bool same_decode = !memo_of.expired() && !memo_of.owner_before(targets) && !targets.owner_before(memo_of);
+    if (memo && same_decode && memo_denied == rules.denied) return memo;
+    memo = std::make_shared<const std::map<std::string, TargetRefusal>>(target_refusals(targets->items, rules));
+    memo_of = targets;
+    memo_denied = rules.denied;
+    return memo;
+}
+
 std::vector<api::v1alpha1::EnvironmentLease> decode_leases_of(const Caches& caches, const std::string& target) {
     std::vector<api::v1alpha1::EnvironmentLease> out;
     for (const auto& object : caches.leases.list_by_index(lease_target_index, target))

@@ -4,6 +4,7 @@
 // are not (so callers can leave what they own alone), the leases of a target,
 // the lease holding it, and the targets a policy set assigns one workload to.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,13 @@ struct Decoded {
 std::shared_ptr<const Decoded<api::v1alpha1::Workload>> decode_workloads(const kube::Store& store);
 std::shared_ptr<const Decoded<api::v1alpha1::DeploymentTarget>> decode_targets(const kube::Store& store);
 std::shared_ptr<const Decoded<api::v1alpha1::SchedulingPolicy>> decode_policies(const kube::Store& store);
+
+/// target_refusals(targets->items, rules), computed once per decode of the targets (the decode is
+/// shared while the store is unchanged): each target's reconcile needs it, and it compares every
+/// target with the others, so a burst of N target reconciles would otherwise cost N². Safe to hold
+/// across co_await.
+std::shared_ptr<const std::map<std::string, TargetRefusal>> refusals_of(
+    const std::shared_ptr<const Decoded<api::v1alpha1::DeploymentTarget>>& targets, const NamespaceRules& rules);
 
 /// The name of the lease cache's index by spec.target (Caches adds it).
 inline constexpr const char* lease_target_index = "spec.target";

@@ -223,6 +223,30 @@ TEST_CASE("fleet view: a kind is decoded once per store revision", "[controllers
     }
 }
 
+TEST_CASE("fleet view: target refusals are computed once per decode of the targets", "[controllers][fleet]") {
+    World w;
+    Json rival = target_json("qa-2", "qa");
+    rival["spec"]["namespace"] = "labs-qa-1";  // qa-1's namespace: the later name (no creation time in either) is refused
+    w.put(w.targets, rival);
+    const NamespaceRules rules;
+    const auto first = refusals_of(decode_targets(w.targets), rules);
+    REQUIRE(first->contains("qa-2"));
+    CHECK(first->at("qa-2").reason == namespace_conflict_reason);
+    CHECK(*first == target_refusals(decode_targets(w.targets)->items, rules));
+    CHECK(refusals_of(decode_targets(w.targets), rules) == first);  // same decode: not computed again
+
+    NamespaceRules strict;
+    strict.denied.push_back("labs-qa-*");
+    const auto denied = refusals_of(decode_targets(w.targets), strict);  // other rules: computed again
+    CHECK(denied != first);
+    CHECK(denied->at("qa-1").reason == namespace_denied_reason);
+
+    rival["spec"]["namespace"] = "labs-qa-2";
+    w.put(w.targets, rival);  // a new decode: the refusal is gone with the conflict
+    CHECK_FALSE(refusals_of(decode_targets(w.targets), rules)->contains("qa-2"));
+    CHECK(first->contains("qa-2"));  // an older result stays as it was
+}
+
 TEST_CASE("the workloads the children name, gone ones included, once each", "[controllers][key_mappers]") {
     World world;
     world.put(world.config_maps, child_json("ConfigMap", "intro", "labs-qa-1", "intro", "qa-1"));

@@ -54,6 +54,7 @@ inline constexpr const char* namespace_conflict_reason = "NamespaceConflict";
 struct TargetRefusal {
     std::string reason;   // namespace_denied_reason | namespace_conflict_reason
     std::string message;  // names the namespace (and the winning target)
+    bool operator==(const TargetRefusal&) const = default;
 };
 
 /// The one rule for where targets may write, shared by the reconcilers and

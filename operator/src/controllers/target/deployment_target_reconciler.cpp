@@ -129,10 +129,10 @@ boost::asio::awaitable<ReconcileResult> DeploymentTargetReconciler::reconcile(st
         for (const auto& pair : assignments_of(policy, workloads->items, one)) assigned.insert(pair.workload);
     facts.workloads = static_cast<std::int64_t>(assigned.size());
     facts.leases = leases_of_target(decode_leases_of(ctx_.caches, key), key);
-    const auto refusals = target_refusals(decode_targets(ctx_.caches.targets)->items, ctx_.namespace_rules);
+    const auto refusals = refusals_of(decode_targets(ctx_.caches.targets), ctx_.namespace_rules);
     facts.cluster_uid = target.status.cluster_uid;  // kept while nothing is learnt (paused, refused, down)
     ReconcileResult outcome = ReconcileResult::done();
-    if (const auto refused = refusals.find(key); refused != refusals.end()) {
+    if (const auto refused = refusals->find(key); refused != refusals->end()) {
         facts.refusal = SpecProblem{refused->second.reason, refused->second.message};
     } else if (!target.spec.paused) {
         ClusterAccess reach = cluster_access(ctx_, target.cluster(), target.spec.target_namespace);

@@ -74,12 +74,12 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     const auto targets = decode_targets(ctx_.caches.targets);
     const auto policies = decode_policies(ctx_.caches.policies);
     WorkloadWorld world;
-    const auto refusals = target_refusals(targets->items, ctx_.namespace_rules);
+    const auto refusals = refusals_of(targets, ctx_.namespace_rules);
     // Where each assigned target's children are written: its cluster's connection.
     std::map<std::string, ClusterAccess> access;
     bool connecting = false;  // a target waits for its cluster's caches: looked at again soon
     for (auto& target : targets_assigned_to(workload, targets->items, policies->items)) {
-        if (refusals.contains(target.metadata.name)) continue;  // the target's status says why
+        if (refusals->contains(target.metadata.name)) continue;  // the target's status says why
         // A deleted target still cached is being finalized: its children are pruned, none written.
         if (target.metadata.deletion_timestamp) continue;
         ClusterAccess reach = access_for(ctx_, target);
@@ -106,7 +106,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     for (const auto& name : policies->rejected)
         if (const auto raw = ctx_.caches.policies.get({"", name})) unreadable_policies.push_back(*raw);
     world.frozen_targets = targets_unreadable_policies_could_assign(workload, targets->items, unreadable_policies);
-    for (const auto& [name, refusal] : refusals) world.frozen_targets.insert(name);
+    for (const auto& [name, refusal] : *refusals) world.frozen_targets.insert(name);
 
     const std::optional<PromotionPlan> promotion = plan_workload_promotion(workload, world, ctx_.clock.now());
     WorkloadSync sync = plan_workload_sync(workload, world);

@@ -24,11 +24,16 @@ kube::ControllerOptions options_for(const std::string& name, const RunOptions& o
     return out;
 }
 
-/// How long a workload lets its children's status-only updates settle: a Deployment's rollout
-/// reports in steps (observed, updated, available), each of which would otherwise bring a
-/// reconcile and a status write of its own. Any other change of a child (drift) and its creation
-/// and deletion are seen at once; an Active lease's Serving watches the Deployments without delay.
-constexpr std::chrono::milliseconds child_status_settle{1000};
+/// How long a workload lets routine changes settle before it is reconciled: its own status (each
+/// write of it comes back through the watch), its children's creation (announced by the watch once
+/// Labfleet has created them), their status and the annotations their controllers add (a
+/// Deployment reports its rollout in steps: observed, updated, available). Each would otherwise
+/// bring a reconcile, and often a status write, of its own. Settling changes queue behind all
+/// others, so that while a fleet converges the child writes go first and each workload's status is
+/// written once they are seen. A change of a workload's spec or metadata, of a child's content or
+/// labels (drift) and a child's deletion are reconciled at once; an Active lease's Serving watches
+/// the Deployments without delay.
+constexpr std::chrono::milliseconds settle_delay{1000};
 
 } // namespace
 
@@ -74,7 +79,7 @@ ControllerSet::ControllerSet(boost::asio::any_io_executor executor, controllers:
         return kube::spec_or_labels_changed(old_target, new_target) ||
                old_target.value(identity, kube::Json()) != new_target.value(identity, kube::Json());
     };
-    p.workloads.watch_primary(caches.workloads);
+    p.workloads.watch_primary(caches.workloads, {}, {.prompt = kube::more_than_status_changed, .delay = settle_delay});
     watch_children({"", &caches.config_maps, &caches.deployments, &caches.services});
     p.workloads.watch(caches.targets, map_target_to_workloads(caches), declared_or_identity);
     p.workloads.watch(caches.policies, map_policy_to_workloads(caches), declared);
@@ -110,7 +115,8 @@ ControllerSet::~ControllerSet() = default;
 void ControllerSet::watch_children(const controllers::ChildStores& stores) {
     auto& p = *parts_;
     for (auto* children : {stores.config_maps, stores.deployments, stores.services})
-        p.workloads.watch(*children, map_child_to_workload(), {}, {kube::more_than_status_changed, child_status_settle});
+        p.workloads.watch(*children, map_child_to_workload(), {},
+                          {.prompt = kube::content_or_labels_changed, .adds = true, .delay = settle_delay});
     // A rollout (status included) may change the Active lease's Serving condition.
     p.leases.watch(*stores.deployments, map_deployment_to_lease_target(context_.caches));
     // So may a workshop ConfigMap's content (the mapper reads only the target label).

@@ -217,7 +217,7 @@ TEST_CASE("controller retries a requeue with backoff but neither warns nor count
     CHECK(log.str().find("stale cache") == std::string::npos);  // debug only: the log is at info
 }
 
-TEST_CASE("more_than_status_changed passes every change but status and write bookkeeping") {
+TEST_CASE("update filters: more_than_status_changed and content_or_labels_changed") {
     const Json deployment = {{"metadata", {{"name", "d"}, {"resourceVersion", "1"}, {"labels", {{"a", "1"}}}}},
                              {"spec", {{"replicas", 1}}},
                              {"status", {{"replicas", 0}}}};
@@ -242,9 +242,20 @@ TEST_CASE("more_than_status_changed passes every change but status and write boo
     Json relabelled = deployment;
     relabelled["metadata"]["labels"]["a"] = "2";
     CHECK(more_than_status_changed(deployment, relabelled));
+
+    SECTION("content_or_labels_changed lets metadata other than labels and deletion pass by too") {
+        CHECK_FALSE(content_or_labels_changed(deployment, status_only));
+        CHECK_FALSE(content_or_labels_changed(status_only, annotated));  // a controller's annotation
+        CHECK(content_or_labels_changed(deployment, respecced));
+        CHECK(content_or_labels_changed(config_map, edited));
+        CHECK(content_or_labels_changed(deployment, relabelled));
+        Json deleting = deployment;
+        deleting["metadata"]["deletionTimestamp"] = "2026-12-05T00:00:00Z";
+        CHECK(content_or_labels_changed(deployment, deleting));
+    }
 }
 
-TEST_CASE("controller lets status-only updates settle: one reconcile for a burst, other changes at once") {
+TEST_CASE("controller lets creations and status-only updates settle: one reconcile for a burst, behind others") {
     asio::io_context io;
     FakeClock clock;
     ScriptedReconciler reconciler;
@@ -252,7 +263,7 @@ TEST_CASE("controller lets status-only updates settle: one reconcile for a burst
     Store children;
     controller.watch(
         children, [](const Json& child) { return std::vector<std::string>{child["metadata"]["labels"]["owner"].get<std::string>()}; },
-        {}, {more_than_status_changed, 1s});
+        {}, {.prompt = more_than_status_changed, .adds = true, .delay = 1s});
     Json child = {{"metadata", {{"name", "c"}, {"namespace", "ns"}, {"resourceVersion", "1"}, {"labels", {{"owner", "w"}}}}},
                   {"spec", {{"replicas", 1}}}};
     auto write = [&](const std::function<void(Json&)>& change) {
@@ -260,24 +271,28 @@ TEST_CASE("controller lets status-only updates settle: one reconcile for a burst
         child["metadata"]["resourceVersion"] = std::to_string(std::stoi(child["metadata"]["resourceVersion"].get<std::string>()) + 1);
         children.apply(std::make_shared<const Json>(child));
     };
-    children.apply(std::make_shared<const Json>(child));
-    CHECK(controller.queue().try_get() == "w");  // created: at once
-    controller.queue().done("w");
+    auto& queue = controller.queue();
 
-    write([](Json& c) { c["status"]["observedGeneration"] = 1; });
+    children.apply(std::make_shared<const Json>(child));  // created: settles
     clock.advance(400ms);
-    write([](Json& c) { c["status"]["updatedReplicas"] = 1; });
-    controller.queue().advance();
-    CHECK_FALSE(controller.queue().try_get().has_value());  // settling
-    CHECK(controller.queue().next_deadline() == clock.steady_now() + 600ms);  // from the first of the burst
+    write([](Json& c) { c["status"]["observedGeneration"] = 1; });
+    queue.advance();
+    CHECK_FALSE(queue.try_get().has_value());
+    CHECK(queue.next_deadline() == clock.steady_now() + 600ms);  // from the first of the burst
     clock.advance(600ms);
     write([](Json& c) { c["status"]["availableReplicas"] = 1; });  // joins the burst that is due
-    controller.queue().advance();
-    CHECK(controller.queue().try_get() == "w");
-    controller.queue().done("w");
-    CHECK_FALSE(controller.queue().try_get().has_value());
-    CHECK_FALSE(controller.queue().next_deadline().has_value());  // the three brought one reconcile
+    queue.advance();
+    controller.enqueue("other");  // queued later, but not settling: goes first
+    CHECK(queue.try_get() == "other");
+    CHECK(queue.try_get() == "w");
+    queue.done("other");
+    queue.done("w");
+    CHECK_FALSE(queue.try_get().has_value());
+    CHECK_FALSE(queue.next_deadline().has_value());  // the three brought one reconcile
 
     write([](Json& c) { c["spec"]["replicas"] = 2; });  // drift: at once
-    CHECK(controller.queue().try_get() == "w");
+    CHECK(queue.try_get() == "w");
+    queue.done("w");
+    children.remove(std::make_shared<const Json>(child));  // deleted: at once
+    CHECK(queue.try_get() == "w");
 }

@@ -31,6 +31,43 @@ constexpr const char* quarantine_message =
     "its reconcile ended the operator process twice in a row, the second time with no other reconcile running; "
     "it is not reconciled again until the object changes (metadata.generation)";
 
+const Json* member(const Json& object, const char* name) {
+    if (!object.is_object()) return nullptr;
+    const auto it = object.find(name);
+    return it == object.end() ? nullptr : &*it;
+}
+
+bool same(const Json* a, const Json* b) { return a == nullptr ? b == nullptr : b != nullptr && *a == *b; }
+
+/// Whether `a` and `b` differ in a member not named in `ignored` (both objects; else compared whole).
+bool differ_except(const Json& a, const Json& b, std::initializer_list<std::string_view> ignored) {
+    if (!a.is_object() || !b.is_object()) return a != b;
+    auto counted = [&](const auto& item) { return std::ranges::find(ignored, item.key()) == ignored.end(); };
+    std::size_t compared = 0;
+    for (const auto& item : a.items()) {
+        if (!counted(item)) continue;
+        const auto other = b.find(item.key());
+        if (other == b.end() || *other != item.value()) return true;
+        ++compared;
+    }
+    std::size_t in_b = 0;
+    for (const auto& item : b.items()) in_b += counted(item) ? 1 : 0;
+    return compared != in_b;
+}
+
+const Json& metadata_of(const Json& object) {
+    static const Json empty = Json::object();
+    const Json* found = member(object, "metadata");
+    return found ? *found : empty;
+}
+
+bool labels_or_deletion_changed(const Json& old_object, const Json& new_object) {
+    const Json& a = metadata_of(old_object);
+    const Json& b = metadata_of(new_object);
+    return !same(member(a, "labels"), member(b, "labels")) ||
+           !same(member(a, "deletionTimestamp"), member(b, "deletionTimestamp"));
+}
+
 } // namespace
 
 boost::asio::awaitable<ReconcileResult> Reconciler::quarantined(std::string, std::string) {
@@ -40,45 +77,18 @@ boost::asio::awaitable<ReconcileResult> Reconciler::quarantined(std::string, std
 std::string key_of_object(const Json& object) { return Store::key_of(object).str(); }
 
 bool spec_or_labels_changed(const Json& old_object, const Json& new_object) {
-    auto member = [](const Json& object, const char* name) -> const Json* {
-        if (!object.is_object()) return nullptr;
-        const auto it = object.find(name);
-        return it == object.end() ? nullptr : &*it;
-    };
-    auto same = [](const Json* a, const Json* b) { return a == nullptr ? b == nullptr : b != nullptr && *a == *b; };
-    const Json* old_metadata = member(old_object, "metadata");
-    const Json* new_metadata = member(new_object, "metadata");
-    const Json empty;
-    const Json& a = old_metadata ? *old_metadata : empty;
-    const Json& b = new_metadata ? *new_metadata : empty;
     return !same(member(old_object, "spec"), member(new_object, "spec")) ||
-           !same(member(a, "labels"), member(b, "labels")) ||
-           !same(member(a, "deletionTimestamp"), member(b, "deletionTimestamp"));
+           labels_or_deletion_changed(old_object, new_object);
 }
 
 bool more_than_status_changed(const Json& old_object, const Json& new_object) {
-    // Whether `a` and `b` differ in a member not named in `ignored` (both objects, else compared whole).
-    auto differ_except = [](const Json& a, const Json& b, std::initializer_list<std::string_view> ignored) {
-        if (!a.is_object() || !b.is_object()) return a != b;
-        auto counted = [&](const auto& item) { return std::ranges::find(ignored, item.key()) == ignored.end(); };
-        std::size_t compared = 0;
-        for (const auto& item : a.items()) {
-            if (!counted(item)) continue;
-            const auto other = b.find(item.key());
-            if (other == b.end() || *other != item.value()) return true;
-            ++compared;
-        }
-        std::size_t in_b = 0;
-        for (const auto& item : b.items()) in_b += counted(item) ? 1 : 0;
-        return compared != in_b;
-    };
-    if (differ_except(old_object, new_object, {"status", "metadata"})) return true;
-    const Json empty = Json::object();
-    auto metadata = [&empty](const Json& object) -> const Json& {
-        const auto it = object.is_object() ? object.find("metadata") : object.end();
-        return it == object.end() ? empty : *it;
-    };
-    return differ_except(metadata(old_object), metadata(new_object), {"resourceVersion", "managedFields"});
+    return differ_except(old_object, new_object, {"status", "metadata"}) ||
+           differ_except(metadata_of(old_object), metadata_of(new_object), {"resourceVersion", "managedFields"});
+}
+
+bool content_or_labels_changed(const Json& old_object, const Json& new_object) {
+    return differ_except(old_object, new_object, {"status", "metadata"}) ||
+           labels_or_deletion_changed(old_object, new_object);
 }
 
 Controller::Controller(asio::any_io_executor executor, const Clock& clock, ControllerOptions options,
@@ -97,9 +107,9 @@ Controller::Controller(asio::any_io_executor executor, const Clock& clock, Contr
     }
 }
 
-void Controller::watch_primary(Store& store, UpdateFilter relevant) {
+void Controller::watch_primary(Store& store, UpdateFilter relevant, Settle settle) {
     watch(store, [](const Json& object) { return std::vector<std::string>{key_of_object(object)}; },
-          std::move(relevant));
+          std::move(relevant), std::move(settle));
 }
 
 void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant, Settle settle) {
@@ -109,13 +119,16 @@ void Controller::watch(Store& store, KeyMapper map, UpdateFilter relevant, Settl
         const Priority priority = store.relisting() ? Priority::Low : Priority::Normal;
         for (const auto& key : map(object)) queue_.add(key, priority);
     };
-    // A settling key already waits keeps its first deadline (add_after keeps the earliest).
+    // A settling key already waiting keeps its first deadline (add_after keeps the earliest).
     auto settle_mapped = [this, map, delay = settle.delay](const Json& object) {
-        for (const auto& key : map(object)) queue_.add_after(key, delay);
+        for (const auto& key : map(object)) queue_.add_after(key, delay, Priority::Low);
     };
-    const bool settles = settle.prompt && settle.delay > std::chrono::milliseconds::zero();
+    const bool settles = static_cast<bool>(settle.prompt);
     store.add_handlers({
-        [enqueue_mapped](const ObjectPtr& object) { enqueue_mapped(*object); },
+        [enqueue_mapped, settle_mapped, settle_adds = settles && settle.adds](const ObjectPtr& object) {
+            if (settle_adds) settle_mapped(*object);
+            else enqueue_mapped(*object);
+        },
         [enqueue_mapped, settle_mapped, relevant, prompt = std::move(settle.prompt), settles](
             const ObjectPtr& old_object, const ObjectPtr& new_object) {
             if (relevant && !relevant(*old_object, *new_object)) return;

@@ -54,11 +54,19 @@ bool spec_or_labels_changed(const Json& old_object, const Json& new_object);
 /// status (and the resourceVersion and managedFields every write changes).
 bool more_than_status_changed(const Json& old_object, const Json& new_object);
 
-/// Updates a watch may let settle: those `prompt` does not pass queue their keys `delay` after the
-/// first of them, so that a burst (a rollout's status steps) brings one reconcile, not one each.
-/// Adds, deletes and prompt updates queue at once, as without it.
+/// An UpdateFilter passing changes of an object's content (every top-level
+/// member but metadata and status: spec, a ConfigMap's data), its labels or its
+/// deletionTimestamp; changes of its status or other metadata (annotations a
+/// controller adds) do not pass.
+bool content_or_labels_changed(const Json& old_object, const Json& new_object);
+
+/// Changes a watch may let settle: adds (with `adds`) and the updates `prompt` does not pass are
+/// queued `delay` after the first of them and at low priority, behind every change that is not
+/// settling, so that a burst (a rollout's status steps) brings one reconcile, not one each.
+/// Deletes, and updates `prompt` passes, are queued at once, as without it.
 struct Settle {
     UpdateFilter prompt;
+    bool adds = false;
     std::chrono::milliseconds delay{0};
 };
 
@@ -69,8 +77,8 @@ public:
                Reconciler& reconciler, RuntimeMetrics* metrics = nullptr);
 
     /// Queues the object's own key on every change of `store`'s objects,
-    /// except updates `relevant` (when given) drops.
-    void watch_primary(Store& store, UpdateFilter relevant = {});
+    /// except updates `relevant` (when given) drops; `settle` may delay the others.
+    void watch_primary(Store& store, UpdateFilter relevant = {}, Settle settle = {});
     /// Queues `map(object)` on every change (old and new state on update),
     /// except updates `relevant` (when given) drops; `settle` may delay the others.
     void watch(Store& store, KeyMapper map, UpdateFilter relevant = {}, Settle settle = {});

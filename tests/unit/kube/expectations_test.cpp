@@ -72,3 +72,25 @@ TEST_CASE("Expectations: a key waits until its store shows every write, bounded 
         CHECK(expectations.check("t").state == State::Observed);
     }
 }
+
+TEST_CASE("Expectations: a create is observed once the store caches the object, whatever its version", "[expectations]") {
+    FakeClock clock;
+    Store store;
+    Expectations expectations(clock, {5s});
+    expectations.expect_create("w", store, {"ns", "a"});
+    auto check = expectations.check("w");
+    CHECK(check.state == State::Waiting);  // not cached is not yet created, unlike an update's object gone
+    CHECK(check.wait == 5s);
+    SECTION("cached: observed") {
+        Json created = {{"metadata", {{"name", "a"}, {"namespace", "ns"}, {"resourceVersion", "7"}}}};
+        store.apply(std::make_shared<const Json>(created));
+        CHECK(expectations.check("w").state == State::Observed);
+        CHECK(expectations.keys() == 0);
+    }
+    SECTION("never cached (deleted at once): timed out after the timeout, naming it") {
+        clock.advance(5s);
+        check = expectations.check("w");
+        CHECK(check.state == State::TimedOut);
+        CHECK(check.unobserved == std::vector<ObjectKey>{{"ns", "a"}});
+    }
+}

@@ -43,6 +43,20 @@ const char* kind_name(ChildKind kind) {
 /// bare-client floor of the benchmark keeps in flight).
 constexpr std::size_t max_child_writes_in_flight = 8;
 
+/// How long a created child may stay unseen by the caches before the workload is planned without
+/// it (the create-only apply then tells a child of ours from another's object).
+constexpr std::chrono::seconds created_child_timeout{5};
+
+/// The home cache of a kind of child.
+const kube::Store& home_store(const Context& ctx, ChildKind kind) {
+    switch (kind) {
+    case ChildKind::ConfigMap: return ctx.caches.config_maps;
+    case ChildKind::Deployment: return ctx.caches.deployments;
+    case ChildKind::Service: return ctx.caches.services;
+    }
+    return ctx.caches.config_maps;
+}
+
 /// Errors a retry will not fix without a change by a human: shown in Degraded.
 bool is_terminal(const kube::ApiError& error) {
     return !error.retryable() && error.reason != kube::ErrorReason::Conflict &&
@@ -51,7 +65,7 @@ bool is_terminal(const kube::ApiError& error) {
 } // namespace
 
 WorkloadReconciler::WorkloadReconciler(Context context)
-    : ctx_(context), log_(kube::default_logger().named("workload")) {}
+    : ctx_(context), created_(context.clock, {created_child_timeout}), log_(kube::default_logger().named("workload")) {}
 
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::string key) {
     const kube::ObjectPtr object = ctx_.caches.workloads.get({"", key});
@@ -70,6 +84,10 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
     if (!decoded.ok()) co_return co_await reconcile_invalid(object, *spec_problem_of(decoded));
     const Workload& workload = decoded.value();
     if (const auto problem = spec_problem_of(decoded)) co_return co_await reconcile_invalid(object, *problem);
+    if (const auto created = created_.check(key); created.state == kube::Expectations::Check::State::Waiting)
+        co_return ReconcileResult::requeue_after(created.wait);  // their watch events queue the workload sooner
+    else if (created.state == kube::Expectations::Check::State::TimedOut)
+        created_.forget(key);
 
     const auto targets = decode_targets(ctx_.caches.targets);
     const auto policies = decode_policies(ctx_.caches.policies);
@@ -166,7 +184,11 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
             options.create_only = false;
             applied = co_await kube::rest::apply(*reach.client, resource_type_of(apply.kind), apply.object, options);
         }
-        if (applied.ok()) co_return;
+        if (applied.ok()) {
+            // Remote caches may go with their cluster, so only creates at home are waited for.
+            if (options.create_only && apply.cluster.empty()) created_.expect_create(key, home_store(ctx_, apply.kind), child);
+            co_return;
+        }
         if (namespace_missing(applied.error())) {
             // Gone or being deleted with its children: the retry reads it again, and creates it once gone.
             reach.namespaces->forget(child.ns);
@@ -208,6 +230,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
 
 boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile_missing(std::string name) {
     forget_images(name);
+    created_.forget(name);
     std::vector<std::string> failures;
     co_await prune(children_of_missing_workload(cached_children(all_child_stores(ctx_), workload_label, name)), &failures);
     if (!failures.empty()) co_return ReconcileResult::failed(failures.front());

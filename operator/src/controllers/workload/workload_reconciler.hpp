@@ -11,6 +11,11 @@
 // that did not answer within the grace are pruned when the cluster answers
 // again (cluster_changed queues every workload with children cached there,
 // and a missing workload's children are pruned).
+//
+// Read-your-writes: once a reconcile has created children, the workload is
+// not planned again until the caches show them (kube::Expectations, bounded
+// by a timeout); a plan made in between would find them absent and write them
+// again.
 
 #include <optional>
 #include <string>
@@ -21,8 +26,9 @@
 #include "controllers/context.hpp"
 #include "controllers/promotion/promotion_gate.hpp"
 #include "controllers/workload/workload_sync.hpp"
-#include "kube/util/logger.hpp"
+#include "kube/controller/expectations.hpp"
 #include "kube/controller/reconcile.hpp"
+#include "kube/util/logger.hpp"
 
 namespace labfleet::controllers {
 
@@ -66,6 +72,7 @@ private:
                            const api::v1alpha1::WorkloadStatus& status, bool recorded);
 
     Context ctx_;
+    kube::Expectations created_;  // children created at home, keyed by workload
     kube::Logger log_;
 };
 

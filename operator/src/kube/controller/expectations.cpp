@@ -36,12 +36,17 @@ void Expectations::expect_update(const std::string& key, const Store& store, Obj
         Write{&store, std::move(object), std::move(replaced), std::move(written), clock_.steady_now() + options_.timeout});
 }
 
+void Expectations::expect_create(const std::string& key, const Store& store, ObjectKey object) {
+    by_key_[key].push_back(Write{&store, std::move(object), {}, {}, clock_.steady_now() + options_.timeout, true});
+}
+
 Expectations::Check Expectations::check(const std::string& key) {
     const auto found = by_key_.find(key);
     if (found == by_key_.end()) return {};
     auto& writes = found->second;
     std::erase_if(writes, [](const Write& write) {
         const ObjectPtr cached = write.store->get(write.object);
+        if (write.created) return cached != nullptr;
         if (!cached) return write_observed(nullptr, write.replaced, write.written);
         const std::string version(resource_version_of(*cached));
         return write_observed(&version, write.replaced, write.written);

@@ -52,6 +52,10 @@ public:
     void expect_update(const std::string& key, const Store& store, ObjectKey object, std::string replaced,
                        std::string written);
 
+    /// Records that a write made while reconciling `key` created `object` of
+    /// `store` (which must outlive the expectation): observed once it is cached.
+    void expect_create(const std::string& key, const Store& store, ObjectKey object);
+
     struct Check {
         enum class State {
             Observed,  // the cache shows every write: plan from it
@@ -78,6 +82,7 @@ private:
         std::string replaced;
         std::string written;
         MonoTime deadline;
+        bool created = false;  // a create: observed once cached, whatever its version
     };
 
     const Clock& clock_;

@@ -315,6 +315,37 @@ TEST_CASE("workload reconciler: a child of its own the cache has not seen yet is
     CHECK(f.events.events.empty());
 }
 
+TEST_CASE("workload reconciler: children it created are waited for until the caches show them",
+          "[controllers][workload][io][expectations]") {
+    Fixture f;
+    f.namespace_known();
+    for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");  // three creates, the status
+    CHECK(f.run().kind == ReconcileResult::Kind::Done);
+    REQUIRE(f.client.requests.size() == 4);
+    f.client.requests.clear();
+
+    // Looked at again before the watch brought them: nothing is planned from the cache that lacks them.
+    const ReconcileResult waiting = f.run();
+    CHECK(waiting.kind == ReconcileResult::Kind::RequeueAfter);
+    CHECK(waiting.after == std::chrono::seconds{5});
+    CHECK(f.client.requests.empty());
+
+    SECTION("once they are cached, planned as usual") {
+        f.children_as_desired();
+        f.client.push_response(200, "{}");  // the status, now ready
+        CHECK(f.run().kind == ReconcileResult::Kind::Done);
+        REQUIRE(f.client.requests.size() == 1);
+        CHECK(f.client.requests[0].target == "/apis/labfleet.dev/v1alpha1/workloads/intro/status");
+    }
+    SECTION("never shown within the timeout: planned without them, the create-only apply telling whose they are") {
+        f.clock.advance(std::chrono::seconds{5});
+        for (int i = 0; i < 4; ++i) f.client.push_response(200, "{}");
+        CHECK(f.run().kind == ReconcileResult::Kind::Done);
+        REQUIRE(f.client.requests.size() == 4);
+        CHECK(Json::parse(f.client.requests[0].body)["metadata"]["resourceVersion"] == "1");
+    }
+}
+
 TEST_CASE("workload reconciler: a namespace deleted under it is created again", "[controllers][workload][io][namespaces]") {
     Fixture f;
     f.children_as_desired();

@@ -128,7 +128,7 @@ func check(err error) {
 }
 
 func create(ctx context.Context, c client.Client, n, workers int, obj func(int) client.Object) {
-	err, failures := seed.Parallel(ctx, n, workers, func(ctx context.Context, i int) error {
+	err, failures := seed.Parallel(ctx, "creates", n, workers, func(ctx context.Context, i int) error {
 		if err := c.Create(ctx, obj(i)); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
@@ -223,7 +223,7 @@ func renew(ctx context.Context, c client.Client, at int64, workers int) error {
 	if err != nil {
 		return err
 	}
-	err, failures := seed.Parallel(ctx, len(leases), workers, func(ctx context.Context, i int) error {
+	err, failures := seed.Parallel(ctx, "lease writes", len(leases), workers, func(ctx context.Context, i int) error {
 		l := &leases[i]
 		if l.Status.Phase != api.PhaseActive || l.Status.AcquiredAt == nil {
 			return fmt.Errorf("lease %s is %q", l.Name, l.Status.Phase)
@@ -406,7 +406,7 @@ func operatorConditions(l *api.EnvironmentLease) []metav1.Condition {
 // the resourceVersion (the peer's optimistic lock).
 func writeStatuses(ctx context.Context, c client.Client, leases []api.EnvironmentLease, workers int, patch bool,
 	set func(*api.EnvironmentLease)) error {
-	err, failures := seed.Parallel(ctx, len(leases), workers, func(ctx context.Context, i int) error {
+	err, failures := seed.Parallel(ctx, "lease writes", len(leases), workers, func(ctx context.Context, i int) error {
 		l := &leases[i]
 		if !patch {
 			set(l)

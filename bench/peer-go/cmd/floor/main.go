@@ -38,7 +38,7 @@ func main() {
 	}
 	pairs := *workloads * *targets
 	start := time.Now()
-	err, failures := seed.Parallel(ctx, pairs*3, *concurrency, func(ctx context.Context, i int) error {
+	err, failures := seed.Parallel(ctx, "floor applies", pairs*3, *concurrency, func(ctx context.Context, i int) error {
 		pair, kind := i/3, i%3
 		w, t := ws[pair / *targets], seed.Target(pair%*targets)
 		d, err := fleet.Build(w, t, fleet.Resolve(w, t, nil))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -104,11 +105,16 @@ func Policy() *api.SchedulingPolicy {
 }
 
 // Parallel runs fn(0..n-1) on `workers` goroutines and returns the first error and the error count.
-func Parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) (error, int64) {
-	var next, failures int64 = -1, 0
+// While it runs, it tells stderr every 15 s how many of the n `what` are done, so a long step is
+// never silent.
+func Parallel(ctx context.Context, what string, n, workers int, fn func(ctx context.Context, i int) error) (error, int64) {
+	var next, done, failures int64 = -1, 0, 0
 	var first error
 	var once sync.Once
 	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go reportProgress(stop, what, n, &done)
+	defer close(stop)
 	for g := 0; g < workers; g++ {
 		wg.Add(1)
 		go func() {
@@ -122,9 +128,26 @@ func Parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, 
 					atomic.AddInt64(&failures, 1)
 					once.Do(func() { first = err })
 				}
+				atomic.AddInt64(&done, 1)
 			}
 		}()
 	}
 	wg.Wait()
 	return first, failures
+}
+
+func reportProgress(stop <-chan struct{}, what string, n int, done *int64) {
+	start := time.Now()
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			d := atomic.LoadInt64(done)
+			fmt.Fprintf(os.Stderr, "  %s: %d of %d done (%.0f a second)\n", what, d, n,
+				float64(d)/time.Since(start).Seconds())
+		}
+	}
 }

@@ -91,7 +91,7 @@ TEST_CASE("UrgentFirstClient holds other writes while an urgent one is in flight
     CHECK(client.deferred_total() == 2);
 
     inner.release();
-    io.run_for(50ms);
+    io.run_for(150ms);  // past the quiet time after the last urgent answer
     CHECK(inner.answered == std::vector<std::string>{"get", "lease", "target-status", "event"});
     CHECK(client.urgent_in_flight() == 0);
 }
@@ -142,7 +142,7 @@ TEST_CASE("UrgentFirstClient keeps holding a write past max_wait while urgent wr
     CHECK(client.urgent_in_flight() == 1);
 
     inner.release("lease-2");
-    io.run_for(50ms);
+    io.run_for(150ms);
     CHECK(inner.answered == std::vector<std::string>{"lease-1", "lease-2", "target-status"});
 }
 
@@ -163,6 +163,32 @@ TEST_CASE("UrgentFirstClient holds a write for at most max_hold in all, however 
     CHECK(inner.reached == std::vector<std::string>{"lease-1", "lease-2", "lease-3", "event"});
     inner.release();
     io.run_for(20ms);
+}
+
+TEST_CASE("UrgentFirstClient holds writes through the gaps between a storm's urgent writes") {
+    // One reconcile's lease write is answered before the next one's is sent:
+    // the held writes wait until urgent writes have been quiet for `quiet`.
+    asio::io_context io;
+    HoldingClient inner;
+    UrgentFirstClient client(inner, 10s, 10s, 100ms);
+
+    start(io, client, write("lease-1", true));
+    start(io, client, write("target-status"));
+    io.run_for(20ms);
+    inner.release("lease-1");
+    io.run_for(40ms);  // a gap: nothing urgent in flight, the last answered 40 ms ago
+    start(io, client, write("event"));
+    io.run_for(10ms);
+    CHECK(inner.reached == std::vector<std::string>{"lease-1"});
+    start(io, client, write("lease-2", true));
+    io.run_for(80ms);  // past the first gap's quiet time, with lease-2 in flight
+    CHECK(inner.reached == std::vector<std::string>{"lease-1", "lease-2"});
+    inner.release("lease-2");
+    io.run_for(50ms);
+    CHECK(inner.reached == std::vector<std::string>{"lease-1", "lease-2"});
+    io.run_for(100ms);
+    CHECK(inner.reached == std::vector<std::string>{"lease-1", "lease-2", "target-status", "event"});
+    CHECK(client.deferred_total() == 2);
 }
 
 TEST_CASE("UrgentFirstClient sends writes at once when nothing urgent is in flight") {

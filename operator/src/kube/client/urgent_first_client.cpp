@@ -12,7 +12,7 @@ namespace labfleet::kube {
 asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest request) {
     if (request.method == Method::Get) co_return co_await inner_.send(std::move(request));
     if (!request.urgent) {
-        if (state_->urgent_in_flight > 0) co_await wait_for_urgent();
+        if (urgent_active(std::chrono::steady_clock::now())) co_await wait_for_urgent();
         co_return co_await inner_.send(std::move(request));
     }
     // Counted down however the send ends; the waiting writes are woken only
@@ -21,7 +21,10 @@ asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest reques
         std::shared_ptr<State> state;
         bool answered = false;
         ~InFlight() {
-            if (answered) ++state->urgent_answered;
+            if (answered) {
+                ++state->urgent_answered;
+                state->last_answered = std::chrono::steady_clock::now();
+            }
             if (--state->urgent_in_flight > 0 || !answered) return;
             for (asio::steady_timer* timer : state->waiting) timer->cancel();
         }
@@ -30,6 +33,10 @@ asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest reques
     auto response = co_await inner_.send(std::move(request));
     in_flight.answered = true;
     co_return response;
+}
+
+bool UrgentFirstClient::urgent_active(std::chrono::steady_clock::time_point now) const {
+    return state_->urgent_in_flight > 0 || now < state_->last_answered + quiet_;
 }
 
 asio::awaitable<void> UrgentFirstClient::wait_for_urgent() {
@@ -44,12 +51,18 @@ asio::awaitable<void> UrgentFirstClient::wait_for_urgent() {
         ~Listed() { std::erase(state->waiting, timer); }
     } listed{state_, &timer};
     state_->waiting.push_back(&timer);
-    // Woken (cancelled) when the last urgent write is answered; on expiry it
-    // holds on only if urgent writes were answered meanwhile.
-    while (state_->urgent_in_flight > 0) {
+    for (auto now = std::chrono::steady_clock::now(); now < give_up && urgent_active(now);
+         now = std::chrono::steady_clock::now()) {
+        if (state_->urgent_in_flight == 0) {
+            // The last urgent write was answered just now: wait out the quiet time (woken
+            // early, if one goes out meanwhile, by its answer).
+            timer.expires_at(std::min(state_->last_answered + quiet_, give_up));
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        // Woken (cancelled) when the last urgent write is answered; on expiry it
+        // holds on only if urgent writes were answered meanwhile.
         const std::uint64_t answered = state_->urgent_answered;
-        const auto now = std::chrono::steady_clock::now();
-        if (now >= give_up) break;
         timer.expires_at(std::min(now + max_wait_, give_up));
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (state_->urgent_answered == answered) break;  // none answered in max_wait: do not wait on a hung one

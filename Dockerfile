@@ -6,7 +6,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev prometheus-cpp-dev \
+      libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev prometheus-cpp-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/log.sh"
 packages=(
   build-essential cmake ninja-build pkg-config git openssl ca-certificates curl
   libboost1.81-dev libboost-url1.81-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev
-  prometheus-cpp-dev catch2 prometheus python3 python3-yaml
+  prometheus-cpp-dev zlib1g-dev catch2 prometheus python3 python3-yaml
   clang-14 libclang-rt-14-dev  # hack/fuzz.sh: libFuzzer and the sanitizer runtimes come with clang-rt
   # hack/image.sh: daemonless image builds, the Debian base, the files server's busybox
   buildah mmdebstrap busybox-static

@@ -47,7 +47,7 @@ Store::Store(StoreOptions options) : options_(options), revision_(next_revision(
 
 void Store::changed() { revision_ = next_revision(); }
 
-Store::Entry Store::make_entry(const ObjectPtr& object) const {
+Store::Entry Store::make_entry(const ObjectPtr& object) {
     Entry entry;
     entry.resource_version = resource_version_of(*object);
     entry.snapshot = next_revision();
@@ -55,14 +55,13 @@ Store::Entry Store::make_entry(const ObjectPtr& object) const {
         entry.object = object;
         return entry;
     }
-    Json::to_msgpack(*object, entry.packed);
-    entry.packed.shrink_to_fit();
+    entry.packed = packer_.pack(*object);
     return entry;
 }
 
 ObjectPtr Store::load(const Entry& entry) const {
     if (!options_.packed) return entry.object;
-    return std::make_shared<const Json>(Json::from_msgpack(entry.packed));
+    return std::make_shared<const Json>(packer_.unpack(entry.packed));
 }
 
 void Store::add_handlers(StoreHandlers handlers) { handlers_.push_back(std::move(handlers)); }
@@ -77,6 +76,11 @@ void Store::add_index(std::string name, IndexFunction index) {
 ObjectPtr Store::get(const ObjectKey& key) const {
     auto it = objects_.find(key);
     return it == objects_.end() ? nullptr : load(it->second);
+}
+
+const std::string* Store::version_of(const ObjectKey& key) const {
+    auto it = objects_.find(key);
+    return it == objects_.end() ? nullptr : &it->second.resource_version;
 }
 
 std::vector<ObjectPtr> Store::list() const {

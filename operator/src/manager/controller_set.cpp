@@ -114,9 +114,14 @@ ControllerSet::~ControllerSet() = default;
 
 void ControllerSet::watch_children(const controllers::ChildStores& stores) {
     auto& p = *parts_;
-    for (auto* children : {stores.config_maps, stores.deployments, stores.services})
+    for (auto* children : {stores.config_maps, stores.deployments, stores.services}) {
         p.workloads.watch(*children, map_child_to_workload(), {},
                           {.prompt = kube::content_or_labels_changed, .adds = true, .delay = settle_delay});
+        children->add_handlers({.on_add = [this](const kube::ObjectPtr& child) {
+            for (const auto& workload : controllers::workload_keys_for_child(*child))
+                parts_->workload_reconciler.child_cached(workload);
+        }});
+    }
     // A rollout (status included) may change the Active lease's Serving condition.
     p.leases.watch(*stores.deployments, map_deployment_to_lease_target(context_.caches));
     // So may a workshop ConfigMap's content (the mapper reads only the target label).

@@ -94,3 +94,27 @@ TEST_CASE("Expectations: a create is observed once the store caches the object, 
         CHECK(check.unobserved == std::vector<ObjectKey>{{"ns", "a"}});
     }
 }
+
+TEST_CASE("Expectations: drop_observed lets go of the writes the cache shows, before the key is checked", "[expectations]") {
+    FakeClock clock;
+    Store store;
+    Expectations expectations(clock, {30s});
+    expectations.expect_create("w", store, {"ns", "a"});
+    expectations.expect_create("w", store, {"ns", "b"});
+    expectations.expect_create("v", store, {"ns", "c"});
+    auto cache = [&store](const std::string& name) {
+        store.apply(std::make_shared<const Json>(
+            Json{{"metadata", {{"name", name}, {"namespace", "ns"}, {"resourceVersion", "7"}}}}));
+    };
+
+    cache("a");
+    expectations.drop_observed("w");
+    CHECK(expectations.keys() == 2);  // b is still unseen
+    cache("b");
+    expectations.drop_observed("w");
+    CHECK(expectations.keys() == 1);  // w let go without being checked
+    expectations.drop_observed("unknown");
+    CHECK(expectations.keys() == 1);
+    CHECK(expectations.check("w").state == State::Observed);
+    CHECK(expectations.check("v").state == State::Waiting);
+}

@@ -40,21 +40,24 @@ void Expectations::expect_create(const std::string& key, const Store& store, Obj
     by_key_[key].push_back(Write{&store, std::move(object), {}, {}, clock_.steady_now() + options_.timeout, true});
 }
 
+bool Expectations::observed(const Write& write) {
+    const std::string* cached = write.store->version_of(write.object);
+    if (write.created) return cached != nullptr;
+    return write_observed(cached, write.replaced, write.written);
+}
+
+void Expectations::drop_observed(const std::string& key) {
+    const auto found = by_key_.find(key);
+    if (found == by_key_.end()) return;
+    std::erase_if(found->second, observed);
+    if (found->second.empty()) by_key_.erase(found);
+}
+
 Expectations::Check Expectations::check(const std::string& key) {
+    drop_observed(key);
     const auto found = by_key_.find(key);
     if (found == by_key_.end()) return {};
-    auto& writes = found->second;
-    std::erase_if(writes, [](const Write& write) {
-        const ObjectPtr cached = write.store->get(write.object);
-        if (write.created) return cached != nullptr;
-        if (!cached) return write_observed(nullptr, write.replaced, write.written);
-        const std::string version(resource_version_of(*cached));
-        return write_observed(&version, write.replaced, write.written);
-    });
-    if (writes.empty()) {
-        by_key_.erase(found);
-        return {};
-    }
+    const auto& writes = found->second;
     const MonoTime now = clock_.steady_now();
     const auto first_deadline = std::min_element(writes.begin(), writes.end(), [](const Write& a, const Write& b) {
                                     return a.deadline < b.deadline;

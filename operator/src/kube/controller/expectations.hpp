@@ -66,6 +66,10 @@ public:
         std::chrono::milliseconds wait{0};
         std::vector<ObjectKey> unobserved;
     };
+    /// Drops the writes of `key` the cache shows now, as check() does. A
+    /// store handler calls it as the objects arrive, so a key that waits long
+    /// in its queue (a fleet converging) holds only the writes still unseen.
+    void drop_observed(const std::string& key);
     /// Drops the writes of `key` the cache has observed and says whether the
     /// key may be planned. TimedOut leaves the expectations in place until
     /// forget(): the caller forgets them once its live read succeeded.
@@ -84,6 +88,9 @@ private:
         MonoTime deadline;
         bool created = false;  // a create: observed once cached, whatever its version
     };
+
+    /// Whether the write's store shows it; reads versions, decodes nothing.
+    static bool observed(const Write& write);
 
     const Clock& clock_;
     ExpectationsOptions options_;

@@ -19,6 +19,7 @@ namespace {
 constexpr int window_bits = 13;
 constexpr int level = 1;
 constexpr int memory_level = 7;  // 64 KB of hash tables, once per thread
+static_assert(ObjectPacker::max_dictionary == std::size_t{1} << window_bits, "the dictionary fills the window");
 // Far above what the API server stores (etcd refuses requests past 1.5 MB),
 // so a size past it is never one pack() wrote.
 constexpr std::size_t max_object = std::size_t{64} << 20;

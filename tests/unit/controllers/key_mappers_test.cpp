@@ -223,6 +223,39 @@ TEST_CASE("fleet view: a kind is decoded once per store revision", "[controllers
     }
 }
 
+TEST_CASE("fleet view: an unchanged object's decode is moved to the next result, copied while one reads the last",
+          "[controllers][fleet]") {
+    Store store({.packed = true});
+    const std::string name = "a-workload-name-longer-than-any-short-string";  // its characters live on the heap
+    auto put = [&store](const std::string& workload, const std::string& team) {
+        store.apply(std::make_shared<const Json>(workload_json(workload, {{"team", team}})));
+    };
+    put(name, "a");
+    put("other", "a");
+    auto first = decode_workloads(store);
+    REQUIRE(first->items.size() == 2);
+    const char* characters = first->items[0].metadata.name.data();
+
+    SECTION("nobody holds the last result: the decode moves, nothing is copied") {
+        first.reset();
+        put("other", "b");
+        const auto second = decode_workloads(store);
+        REQUIRE(second->items.size() == 2);
+        CHECK(second->items[0].metadata.name == name);
+        CHECK(second->items[0].metadata.name.data() == characters);
+        CHECK(second->items[1].metadata.labels.at("team") == "b");
+    }
+    SECTION("a reader holds it: it stays whole, the next result has a copy") {
+        put("other", "b");
+        const auto second = decode_workloads(store);
+        REQUIRE(second->items.size() == 2);
+        CHECK(second->items[0].metadata.name == name);
+        CHECK(second->items[0].metadata.name.data() != characters);
+        CHECK(first->items[0].metadata.name == name);
+        CHECK(first->items[1].metadata.labels.at("team") == "a");
+    }
+}
+
 TEST_CASE("fleet view: target refusals are computed once per decode of the targets", "[controllers][fleet]") {
     World w;
     Json rival = target_json("qa-2", "qa");

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "controllers/policy/assignments.hpp"
 #include "controllers/lease/environment_lease_order.hpp"
@@ -40,16 +41,19 @@ std::shared_ptr<const Decoded<T>> decode_all(const kube::Store& store) {
     auto& memo = memos[&store];
     if (memo.result && memo.revision == store.revision()) return memo.result;
 
-    const bool unread = memo.result.use_count() == 1;  // the memo's own reference only
+    // The memo is emptied first: should a decode throw (a bug), it holds no
+    // moved-from decodes, and the next call decodes everything again.
+    Memo<T> last = std::exchange(memo, {});
+    const bool unread = last.result.use_count() == 1;  // no reader holds the last result
     std::map<kube::ObjectKey, MemoEntry> current;
     auto out = std::make_shared<Decoded<T>>();
     store.for_each_snapshot([&](const kube::ObjectKey& key, std::uint64_t snapshot) {
         MemoEntry entry{snapshot, std::nullopt};
         std::optional<T> decoded;
-        if (auto reused = memo.entries.find(key); reused != memo.entries.end() && reused->second.snapshot == snapshot) {
+        if (auto reused = last.entries.find(key); reused != last.entries.end() && reused->second.snapshot == snapshot) {
             if (reused->second.item) {
-                T& last = memo.result->items[*reused->second.item];
-                decoded = unread ? std::move(last) : last;
+                T& item = last.result->items[*reused->second.item];
+                decoded = unread ? std::move(item) : item;
             }
         } else {
             auto result = T::from_json(*store.get(key));

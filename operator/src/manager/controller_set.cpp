@@ -119,7 +119,7 @@ void ControllerSet::watch_children(const controllers::ChildStores& stores) {
                           {.prompt = kube::content_or_labels_changed, .adds = true, .delay = settle_delay});
         children->add_handlers({.on_add = [this](const kube::ObjectPtr& child) {
             for (const auto& workload : controllers::workload_keys_for_child(*child))
-                parts_->workload_reconciler.child_cached(workload);
+                parts_->workload_reconciler.child_cached(workload, kube::Store::key_of(*child));
         }});
     }
     // A rollout (status included) may change the Active lease's Serving condition.

@@ -108,12 +108,14 @@ TEST_CASE("Expectations: drop_observed lets go of the writes the cache shows, be
     };
 
     cache("a");
-    expectations.drop_observed("w");
+    expectations.drop_observed("w", {"ns", "a"});
     CHECK(expectations.keys() == 2);  // b is still unseen
     cache("b");
-    expectations.drop_observed("w");
+    expectations.drop_observed("w", {"ns", "a"});
+    CHECK(expectations.keys() == 2);  // only the object named is looked at
+    expectations.drop_observed("w", {"ns", "b"});
     CHECK(expectations.keys() == 1);  // w let go without being checked
-    expectations.drop_observed("unknown");
+    expectations.drop_observed("unknown", {"ns", "b"});
     CHECK(expectations.keys() == 1);
     CHECK(expectations.check("w").state == State::Observed);
     CHECK(expectations.check("v").state == State::Waiting);

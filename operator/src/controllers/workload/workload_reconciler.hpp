@@ -42,10 +42,10 @@ public:
     /// Quarantine (quarantine.hpp): the revision of the workload, and its report.
     std::string revision(const std::string& key) override;
     boost::asio::awaitable<kube::ReconcileResult> quarantined(std::string key, std::string why) override;
-    /// A child labelled with workload `key` entered a cache: the creates it
-    /// answers stop being held for the workload's next reconcile, which may
-    /// wait behind the whole fleet's while it converges.
-    void child_cached(const std::string& key) { created_.drop_observed(key); }
+    /// Child `child` labelled with workload `key` entered a cache: its create
+    /// stops being held for the workload's next reconcile, which may wait
+    /// behind the whole fleet's while it converges.
+    void child_cached(const std::string& key, const kube::ObjectKey& child) { created_.drop_observed(key, child); }
 
 private:
     boost::asio::awaitable<kube::ReconcileResult> reconcile_missing(std::string name);

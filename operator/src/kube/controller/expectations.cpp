@@ -46,18 +46,22 @@ bool Expectations::observed(const Write& write) {
     return write_observed(cached, write.replaced, write.written);
 }
 
-void Expectations::drop_observed(const std::string& key) {
+void Expectations::drop_observed(const std::string& key, const ObjectKey& object) {
     const auto found = by_key_.find(key);
     if (found == by_key_.end()) return;
-    std::erase_if(found->second, observed);
+    std::erase_if(found->second, [&object](const Write& write) { return write.object == object && observed(write); });
     if (found->second.empty()) by_key_.erase(found);
 }
 
 Expectations::Check Expectations::check(const std::string& key) {
-    drop_observed(key);
     const auto found = by_key_.find(key);
     if (found == by_key_.end()) return {};
-    const auto& writes = found->second;
+    auto& writes = found->second;
+    std::erase_if(writes, observed);
+    if (writes.empty()) {
+        by_key_.erase(found);
+        return {};
+    }
     const MonoTime now = clock_.steady_now();
     const auto first_deadline = std::min_element(writes.begin(), writes.end(), [](const Write& a, const Write& b) {
                                     return a.deadline < b.deadline;

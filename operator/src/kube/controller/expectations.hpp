@@ -66,10 +66,11 @@ public:
         std::chrono::milliseconds wait{0};
         std::vector<ObjectKey> unobserved;
     };
-    /// Drops the writes of `key` the cache shows now, as check() does. A
-    /// store handler calls it as the objects arrive, so a key that waits long
-    /// in its queue (a fleet converging) holds only the writes still unseen.
-    void drop_observed(const std::string& key);
+    /// Drops the writes of `key` to `object` that its store shows now, as
+    /// check() would. A store handler calls it as each object arrives, so a
+    /// key that waits long in its queue (a fleet converging) holds only the
+    /// writes still unseen; only that object's writes are looked up.
+    void drop_observed(const std::string& key, const ObjectKey& object);
     /// Drops the writes of `key` the cache has observed and says whether the
     /// key may be planned. TimedOut leaves the expectations in place until
     /// forget(): the caller forgets them once its live read succeeded.

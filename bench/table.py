@@ -97,6 +97,12 @@ def main():
     def storm(f, c):
         return f"{num(f['watched_p50_ms'], 0)} / {num(f['watched_p99_ms'], 0)} ms"
 
+    def storm_cpu(f, c):
+        if "apiserver_cpu_s" not in f:
+            return "—"
+        operator = "" if c == "floor" else f"{f['op_cpu_s']} s / "
+        return f"{operator}{f['apiserver_cpu_s']} s in {num(f['window_s'])} s"
+
     pairs = next(get("convergence", c)["pairs"] for c in columns)
     storm_count = next(get("storm", c).get("leases", "?") for c in columns)
     objects = next((get("restart", c)["objects"] for c in columns if get("restart", c)), "?")
@@ -119,6 +125,7 @@ def main():
         row("memory per cached object (RSS at ready less empty, / objects)", ("restart", per_object)),
         row("memory per pair (peak RSS less empty, / pairs)", ("convergence", per_pair_memory)),
         row(f"storm of {storm_count} same-second expiries, watcher p50 / p99", ("storm", storm)),
+        row("storm: CPU from the deadline to the last expiry, operator / API server", ("storm", storm_cpu)),
     ]
     print("\n".join(lines))
     if args.readme:

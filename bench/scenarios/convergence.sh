@@ -10,11 +10,11 @@
 #   convergence.sh --name NAME [--targets 10] [--workloads 1000] [--log FILE] -- OPERATOR COMMAND...
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-name=op targets=10 workloads=1000 op_log=/dev/null
+name=op targets=10 workloads=1000 log=/dev/null
 while (($#)); do
   case $1 in
     --name) name=$2; shift 2 ;; --targets) targets=$2; shift 2 ;; --workloads) workloads=$2; shift 2 ;;
-    --log) op_log=$2; shift 2 ;; --) shift; break ;; *) die "unknown flag $1" ;;
+    --log) log=$2; shift 2 ;; --) shift; break ;; *) die "unknown flag $1" ;;
   esac
 done
 (($#)) || die "the operator command goes after --"
@@ -22,7 +22,8 @@ install_crds
 # The operator's resident memory with empty caches: what the memory figures are counted from
 # (bytes per cached object and per pair, bench/table.py).
 step "convergence[$name]: the operator's memory with nothing to cache"
-start_operator "$([[ $op_log == /dev/null ]] && echo /dev/null || echo "$op_log.empty")" "$@"
+# (start_operator sets op_log: the two runs' log paths are kept apart in `log`.)
+start_operator "$([[ $log == /dev/null ]] && echo /dev/null || echo "$log.empty")" "$@"
 wait_ready "$(ready_bound 0)" >/dev/null
 sleep 2
 empty_rss=$(rss_mb)
@@ -32,7 +33,7 @@ step "convergence[$name]: seeding $workloads workloads x $targets targets"
 before=$(mktemp) after=$(mktemp)
 apiserver_requests "$before"
 step "convergence[$name]: starting the operator"
-start_operator "$op_log" "$@"
+start_operator "$log" "$@"
 # Bounded by size: 2 min plus 0.2 s a pair (2-3 times what either operator needs on 2 cores).
 limit=$(bound 120 0.2 $((targets * workloads)))
 guarded "converging" "$BENCHCTL" wait-converged --targets "$targets" --workloads "$workloads" --timeout "${limit}s"

@@ -143,9 +143,17 @@ elapsed_since() {
 # peak_rss_mb / cpu_seconds: of the operator process, from /proc.
 peak_rss_mb() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$op_pid/status"; }
 rss_mb() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$op_pid/status"; }
-cpu_seconds() {
+cpu_seconds() { process_cpu_seconds "$op_pid"; }
+# process_cpu_seconds PID: user + system CPU seconds of that process.
+process_cpu_seconds() {
   local tck; tck=$(getconf CLK_TCK)
-  sed 's/^.*) //' "/proc/$op_pid/stat" | awk -v t="$tck" '{printf "%.2f", ($12 + $13) / t}'
+  sed 's/^.*) //' "/proc/$1/stat" | awk -v t="$tck" '{printf "%.2f", ($12 + $13) / t}'
+}
+# apiserver_pid: the pid of the cluster's kube-apiserver (hack/local-cluster.sh keeps it beside
+# the kubeconfig), or nothing.
+apiserver_pid() {
+  local file; file="$(dirname "$KUBECONFIG")/pids/kube-apiserver"
+  [[ -f $file ]] && cat "$file"
 }
 
 # apiserver_requests FILE: apiserver_request_total summed as "verb group resource count" lines.

@@ -7,15 +7,19 @@
 # histogram_quantile), its highest bucket, and the status-level lag
 # (releasedAt - expiresAt, whole seconds), and the lag a watcher sees (each
 # lease's first watch event in phase Expired, less expiresAt: the figure to
-# quote, exact and the same for every operator). --lead (s) must cover the renewals
+# quote, exact and the same for every operator), and the CPU seconds the operator and the API server
+# spent from the deadline until every lease was Expired (window_s: the 2 cores are shared, so the
+# operator's CPU is taken from the API server's), and the writes of that window by kind (lease
+# statuses, target statuses, Events). --lead (s) must cover the renewals
 # and the operator writing every new expiresAt; the scenario fails otherwise.
 # --no-renew: every lease is created with duration --lead instead, so the
 # expiries spread over as long as the grants took (expiresAt_spread_s).
 # --floor: the storm's floor, with no operator (none goes after --): a bare
 # client writes every lease Active with the common expiresAt, and at that
 # second every lease's Expired status, one status update each (--patch: a
-# merge patch each, as the peer writes; --conditions: statuses with the eight
-# conditions Labfleet's carry), --concurrency in flight (64); the same watcher
+# merge patch each, as the peer writes; --conditions: statuses with the conditions
+# Labfleet's carry, eight while Active and its three health conditions once Expired),
+# --concurrency in flight (64); the same watcher
 # measures it. The least lag this API server allows.
 # Needs a cluster without the storm of an earlier run (it says so and stops).
 #
@@ -71,6 +75,17 @@ if $renew; then
   "$BENCHCTL" watch-expired --at "$at" --count "$count" --timeout "$((lead + limit_s))s" >"$watched" &
   watcher=$!
   guarded "waiting for the common expiry" "$BENCHCTL" wait-expires --at "$at"
+  # CPU from the deadline until every lease is Expired: the operator's, and the API server's it
+  # shares the cores with (the floor's writer is not counted; neither is the watcher).
+  sleep_until() { python3 -c 'import sys, time; time.sleep(max(0.0, float(sys.argv[1]) - time.time()))' "$1"; }
+  # The writes of the window by kind, from the API server's counters read a second before it.
+  sleep_until $((at - 1))
+  requests_before=$(mktemp) requests_after=$(mktemp)
+  apiserver_requests "$requests_before"
+  sleep_until "$at"
+  apiserver=$(apiserver_pid || true)
+  window_start=$(date +%s%N)
+  op_cpu0=$($floor || cpu_seconds) api_cpu0=${apiserver:+$(process_cpu_seconds "$apiserver")}
   if $floor; then
     step "storm[$name]: at the deadline a bare client writes every Expired status"
     figures=$("$BENCHCTL" expire-floor --at "$at" --concurrency "$concurrency" \
@@ -80,6 +95,19 @@ else
   "$BENCHCTL" seed-storm --count "$count" --duration "${lead}s"
 fi
 guarded "expiring the storm's leases" "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
-$renew && { wait "$watcher" || die "watching the expiries failed"; }
+if $renew; then
+  cpu="window_s=$(elapsed_since "$window_start")"
+  $floor || cpu+=" op_cpu_s=$(awk -v a="$op_cpu0" -v b="$(cpu_seconds)" 'BEGIN {printf "%.2f", b - a}')"
+  [[ -n $apiserver ]] && cpu+=" apiserver_cpu_s=$(awk -v a="$api_cpu0" -v b="$(process_cpu_seconds "$apiserver")" \
+    'BEGIN {printf "%.2f", b - a}')"
+  apiserver_requests "$requests_after"
+  for kind in environmentleases deploymenttargets events; do
+    cpu+=" window_${kind}_writes=$(requests_delta "$requests_before" "$requests_after" \
+      '$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && $3 == "'"$kind"'"')"
+  done
+  rm -f "$requests_before" "$requests_after"
+  wait "$watcher" || die "watching the expiries failed"
+fi
 $floor || figures=$("$BENCHCTL" histogram --url "$op_metrics" --name labfleet_lease_expiry_lag_seconds)
-printf 'storm %s %s %s %s\n' "$name" "$figures" "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")"
+printf 'storm %s %s %s %s %s\n' "$name" "$figures" "$("$BENCHCTL" lease-report)" "$($renew && cat "$watched")" \
+  "${cpu:-}"

@@ -23,6 +23,9 @@ std::vector<Assignment> assignments_of(const api::v1alpha1::SchedulingPolicy& po
             continue;
         selected_targets.push_back(&target);
     }
+    // Workloads are not matched for no target: asked about one target the policy does not
+    // select (every lease and target event is), this is O(1) in the fleet, not O(workloads).
+    if (selected_targets.empty()) return {};
     std::vector<Assignment> pairs;
     for (const auto& workload : workloads) {
         if (!policy.spec.workload_selector.matches(workload.metadata.labels)) continue;

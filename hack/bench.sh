@@ -214,7 +214,7 @@ if $floor; then
   cluster floor
   echo "load floor $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
   "$scenarios/floor.sh" --floor "$peer_bin/floor" --targets "$targets" --workloads "$workloads" | tee -a "$results"
-  # Statuses of the size Labfleet's are (its eight conditions), as the storm's target is set against.
+  # Statuses of the size Labfleet's are (its conditions), as the storm's target is set against.
   "$scenarios/storm.sh" --name floor --floor --count "$storm" --conditions | tee -a "$results"
   "$here/local-cluster.sh" down --dir "$out/cluster-floor"
 fi

@@ -42,7 +42,8 @@ const usage = `benchctl COMMAND [flags]
   expire-floor    --at UNIX [--concurrency 32] [--patch] [--conditions]
                                                               the storm's floor: at UNIX, writes every storm lease's Expired status
                                                               (a status update each; --patch: a merge patch, as the peer writes;
-                                                              --conditions: with the eight conditions Labfleet's statuses carry)
+                                                              --conditions: the conditions Labfleet's statuses carry: eight while
+                                                              Active, its three health conditions once Expired)
   lease-report                                                expiresAt spread and releasedAt-expiresAt (s)
   histogram       --url URL --name NAME                       count p50 p99 max of a Prometheus histogram
   count                                                       objects in the cluster the operators cache
@@ -67,7 +68,7 @@ func main() {
 	name := fs.String("name", "", "histogram name")
 	concurrency := fs.Int("concurrency", 32, "requests in flight")
 	patch := fs.Bool("patch", false, "expire-floor: merge patches instead of status updates")
-	conditions := fs.Bool("conditions", false, "grant-floor, expire-floor: statuses with the eight conditions Labfleet's carry")
+	conditions := fs.Bool("conditions", false, "grant-floor, expire-floor: statuses with the conditions Labfleet's carry (eight while Active, three once Expired)")
 	churnFor := fs.Duration("for", time.Hour, "churn: how long")
 	_ = fs.Parse(os.Args[2:])
 	ctx := context.Background()
@@ -353,18 +354,21 @@ func expireFloor(ctx context.Context, c client.Client, at int64, workers int, pa
 		released := metav1.Now()
 		l.Status.Phase, l.Status.ReleasedAt = api.PhaseExpired, &released
 		if conditions {
-			expired := "Expired at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339)
+			// A finished lease keeps only its health: the open lease's details go.
 			finished := "Finished: expired at " + l.Status.ExpiresAt.UTC().Format(time.RFC3339)
+			var health []metav1.Condition
 			for _, c := range []metav1.Condition{
-				{Type: "Serving", Status: "False", Reason: "NotActive", Message: "The lease does not hold target " + l.Spec.Target},
-				{Type: "ExpiringSoon", Status: "False", Reason: "Expired", Message: expired},
 				{Type: "Ready", Status: "True", Reason: "Expired", Message: finished},
 				{Type: "Reconciling", Status: "False", Reason: "Expired", Message: finished},
 				{Type: "Stalled", Status: "False", Reason: "Expired", Message: finished},
 			} {
 				c.ObservedGeneration = l.Generation
-				meta.SetStatusCondition(&l.Status.Conditions, c)
+				if old := meta.FindStatusCondition(l.Status.Conditions, c.Type); old != nil {
+					c.LastTransitionTime = old.LastTransitionTime
+				}
+				meta.SetStatusCondition(&health, c)
 			}
+			l.Status.Conditions = health
 		}
 	})
 	if err != nil {
@@ -377,8 +381,8 @@ func expireFloor(ctx context.Context, c client.Client, at int64, workers int, pa
 }
 
 // operatorConditions are the eight conditions Labfleet's lease statuses carry
-// while Active and near expiresAt (expireFloor changes five of them, as
-// Labfleet's expiry does), so that the floor's writes weigh what Labfleet's do.
+// while Active and near expiresAt (expireFloor keeps the three of its health,
+// as Labfleet's expiry does), so that the floor's writes weigh what Labfleet's do.
 func operatorConditions(l *api.EnvironmentLease) []metav1.Condition {
 	t := l.Spec.Target
 	var out []metav1.Condition

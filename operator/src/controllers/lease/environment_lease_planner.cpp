@@ -273,6 +273,27 @@ private:
     void set_conditions(Work& work) {
         const EnvironmentLease& lease = work.lease();
         const std::int64_t generation = lease.metadata.generation;
+        if (is_finished(work.status.phase)) {
+            // Finished now: history keeps its health alone. The details describe an
+            // open lease, and each condition is API server work in every write.
+            std::erase_if(work.status.conditions,
+                          [](const api::v1alpha1::Condition& c) { return !is_health_condition(c.type); });
+        } else {
+            set_details(work);
+        }
+        const auto serving = serving_.find(lease.metadata.name);
+        for (const auto& update :
+             health_conditions(lease_health(*work.observed, work.status, target_ != nullptr,
+                                            target_ != nullptr && target_->spec.paused,
+                                            serving == serving_.end() ? nullptr : &serving->second)))
+            set_condition(work.status.conditions, update, generation, now_s_);
+        for (auto& condition : work.status.conditions) condition.observed_generation = generation;
+    }
+
+    /// The conditions of an open lease besides its health.
+    void set_details(Work& work) {
+        const EnvironmentLease& lease = work.lease();
+        const std::int64_t generation = lease.metadata.generation;
         auto set = [&](const char* type, std::string status, std::string reason, std::string message) {
             set_condition(work.status.conditions,
                           ConditionUpdate{type, std::move(status), std::move(reason), std::move(message)}, generation,
@@ -343,28 +364,13 @@ private:
             break;
         }
         case LeasePhase::Expired:
-            if (is_already_served(work.status))
-                set(conditions::expiring_soon, "False", "AlreadyServed", "Never granted: already served");
-            else
-                set(conditions::expiring_soon, "False", "Expired",
-                    "Expired at " + kube::format_rfc3339(*work.status.expires_at));
-            break;
         case LeasePhase::Released:
-            set(conditions::expiring_soon, "False", "Released", "Released before it expired");
-            break;
+            break;  // set_conditions keeps no details on a finished lease
         case LeasePhase::Pending:
         case LeasePhase::Unset:
             set(conditions::expiring_soon, "False", "NotActive", "Waiting in the queue");
             break;
         }
-
-        const auto serving = serving_.find(lease.metadata.name);
-        for (const auto& update :
-             health_conditions(lease_health(*work.observed, work.status, target_ != nullptr,
-                                            target_ != nullptr && target_->spec.paused,
-                                            serving == serving_.end() ? nullptr : &serving->second)))
-            set_condition(work.status.conditions, update, generation, now_s_);
-        for (auto& condition : work.status.conditions) condition.observed_generation = generation;
     }
 
     /// Writes only what changed; finishing transitions first, then the grant.

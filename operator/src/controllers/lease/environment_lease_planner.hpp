@@ -35,8 +35,12 @@
 //   FIFO place with condition Paused=True; an Active lease runs on. Resuming
 //   grants in order.
 // - The Active lease carries condition Serving (environment_lease_serving),
-//   computed by the caller; a lease that stops being Active shows
+//   computed by the caller; a lease sent back to the queue shows
 //   Serving=False, reason NotActive.
+// - A lease that finishes keeps only its health (Ready, Reconciling,
+//   Stalled): the other conditions describe an open lease, and every
+//   condition is API server work in each write (a storm of expiries is
+//   bounded by it).
 // - A lease kept in git is granted once, whatever retention does: a lease
 //   not yet planned (no phase) whose name the target recently served and the
 //   operator deleted after retention (served_leases) is set Expired at once,

@@ -6,6 +6,8 @@ namespace labfleet::controllers {
 
 namespace {
 
+constexpr std::string_view ready_type = "Ready", reconciling_type = "Reconciling", stalled_type = "Stalled";
+
 /// What the controller was doing when it stalled, for the Event's action.
 std::string action_of(const std::string& reason) {
     if (reason == "ObjectNotOwned" || reason == "ApplyFailed") return "Apply";
@@ -21,10 +23,14 @@ std::vector<ConditionUpdate> health_conditions(const Health& health) {
     ConditionUpdate ready = flag(health.state == Health::State::Ready);
     ConditionUpdate reconciling = flag(health.state == Health::State::Reconciling);
     ConditionUpdate stalled = flag(health.state == Health::State::Stalled);
-    ready.type = "Ready";
-    reconciling.type = "Reconciling";
-    stalled.type = "Stalled";
+    ready.type = ready_type;
+    reconciling.type = reconciling_type;
+    stalled.type = stalled_type;
     return {std::move(ready), std::move(reconciling), std::move(stalled)};
+}
+
+bool is_health_condition(std::string_view type) {
+    return type == ready_type || type == reconciling_type || type == stalled_type;
 }
 
 void set_health(std::vector<ConditionUpdate>& updates, const Health& health) {

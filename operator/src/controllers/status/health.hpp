@@ -16,6 +16,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/v1alpha1/condition.hpp"
@@ -47,6 +48,9 @@ struct Health {
 /// the others False; all three with its reason and message (bounded when
 /// set, as every condition is: set_condition).
 std::vector<ConditionUpdate> health_conditions(const Health& health);
+
+/// True for the types health_conditions writes: Ready, Reconciling, Stalled.
+bool is_health_condition(std::string_view type);
 
 /// Replaces Ready, Reconciling and Stalled in `updates` by health_conditions
 /// (in place where present, appended otherwise).

@@ -210,7 +210,13 @@ TEST_CASE("an Active lease expires exactly at expiresAt and the next one is gran
     CHECK(a.lease.status.released_at == t0 + 1h);
     CHECK(a.lease.status.expires_at == t0 + 1h);
     CHECK(a.lease.status.queue_position == 0);
-    CHECK(condition(a, lease_conditions::expiring_soon).reason == "Expired");
+    // Finished: only its health is kept (the open lease's eight conditions were five too many to write).
+    std::vector<std::string> types;
+    for (const auto& c : a.lease.status.conditions) types.push_back(c.type);
+    CHECK(types == std::vector<std::string>{"Ready", "Reconciling", "Stalled"});
+    CHECK(condition(a, "Ready").status == "True");
+    CHECK(condition(a, "Ready").reason == "Expired");
+    CHECK(condition(a, "Reconciling").status == "False");
     const auto& b = find(leases, "b");
     CHECK(b.lease.status.phase == LeasePhase::Active);
     CHECK(b.lease.status.acquired_at == t0 + 1h);
@@ -550,7 +556,7 @@ TEST_CASE("a whole day of a queue plans quietly between deadlines", "[lease_plan
     CHECK(now == t0 + 3 * 2h + 2h + 24h);  // the last expiry plus retention
 }
 
-TEST_CASE("the Active lease carries Serving as observed, it turns False when the lease stops holding",
+TEST_CASE("the Active lease carries Serving as observed, a finished one no longer does",
           "[lease_planner][serving]") {
     const auto target = make_target();
     std::vector<ObservedLease> leases = {make_lease("a"), make_lease("b", 1s)};
@@ -573,13 +579,16 @@ TEST_CASE("the Active lease carries Serving as observed, it turns False when the
     CHECK(condition(find(leases, "a"), lease_conditions::serving).status == "True");
     CHECK(condition(find(leases, "a"), lease_conditions::serving).last_transition_time == t0 + 1min);
 
-    // Handover: a released, b granted but not serving until its images replaced a's.
+    // Handover: a released (finished: Serving goes with its other details), b granted but
+    // not serving until its images replaced a's.
     find(leases, "a").lease.spec.release = true;
     find(leases, "a").lease.metadata.generation = 2;
     plan = plan_target_leases(&target, leases, {}, t0 + 2min, {}, served);
     write_back(leases, plan);
-    CHECK(condition(find(leases, "a"), lease_conditions::serving).status == "False");
-    CHECK(condition(find(leases, "a"), lease_conditions::serving).reason == "NotActive");
+    CHECK(api::v1alpha1::find_condition(find(leases, "a").lease.status.conditions, lease_conditions::serving) ==
+          nullptr);
+    CHECK(condition(find(leases, "a"), "Ready").reason == "Released");
+    CHECK(find(leases, "a").lease.status.conditions.size() == 3);
     CHECK(find(leases, "b").lease.status.phase == LeasePhase::Active);
     CHECK(condition(find(leases, "b"), lease_conditions::serving).status == "False");
     CHECK(condition(find(leases, "b"), lease_conditions::serving).message.find("runs x, not y") != std::string::npos);

@@ -10,7 +10,7 @@
 # quote, exact and the same for every operator), and the CPU seconds the operator and the API server
 # spent from the deadline until every lease was Expired (window_s: the 2 cores are shared, so the
 # operator's CPU is taken from the API server's), and the writes of that window by kind (lease
-# statuses, target statuses, Events). --lead (s) must cover the renewals
+# statuses, target statuses, Events) and its reads (GET, LIST). --lead (s) must cover the renewals
 # and the operator writing every new expiresAt; the scenario fails otherwise.
 # --no-renew: every lease is created with duration --lead instead, so the
 # expiries spread over as long as the grants took (expiresAt_spread_s).
@@ -105,6 +105,7 @@ if $renew; then
     cpu+=" window_${kind}_writes=$(requests_delta "$requests_before" "$requests_after" \
       '$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && $3 == "'"$kind"'"')"
   done
+  cpu+=" window_reads=$(requests_delta "$requests_before" "$requests_after" '$1 == "GET" || $1 == "LIST"')"
   rm -f "$requests_before" "$requests_after"
   wait "$watcher" || die "watching the expiries failed"
 fi

@@ -210,7 +210,7 @@ TEST_CASE("an Active lease expires exactly at expiresAt and the next one is gran
     CHECK(a.lease.status.released_at == t0 + 1h);
     CHECK(a.lease.status.expires_at == t0 + 1h);
     CHECK(a.lease.status.queue_position == 0);
-    // Finished: only its health is kept (the open lease's eight conditions were five too many to write).
+    // Finished: it keeps only its health; the open lease's details are dropped.
     std::vector<std::string> types;
     for (const auto& c : a.lease.status.conditions) types.push_back(c.type);
     CHECK(types == std::vector<std::string>{"Ready", "Reconciling", "Stalled"});

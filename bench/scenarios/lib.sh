@@ -144,6 +144,8 @@ elapsed_since() {
 peak_rss_mb() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$op_pid/status"; }
 rss_mb() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$op_pid/status"; }
 cpu_seconds() { process_cpu_seconds "$op_pid"; }
+# cpu_delta BEFORE AFTER: AFTER - BEFORE CPU seconds, to two decimals.
+cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
 # process_cpu_seconds PID: user + system CPU seconds of that process.
 process_cpu_seconds() {
   local tck; tck=$(getconf CLK_TCK)
@@ -178,9 +180,13 @@ requests_delta() {
     END { printf "%d", total }' "$1" "$2"
 }
 
-# Operator-relevant writes: anything but reads, on the kinds the operators touch.
-writes_filter='$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && ($2 == "labfleet.dev" || $3 == "configmaps" || $3 == "services" || $3 == "deployments" || $3 == "events" || $3 == "namespaces")'
-lease_writes_filter='$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && $3 == "leases"'
+# requests_delta's filters. Writes are every verb but the reads; reads_filter leaves out WATCH,
+# whose count is of streams opened, not of objects read.
+not_a_read='$1 != "GET" && $1 != "LIST" && $1 != "WATCH"'
+reads_filter='$1 == "GET" || $1 == "LIST"'
+# Operator-relevant writes: on the kinds the operators touch.
+writes_filter="$not_a_read"' && ($2 == "labfleet.dev" || $3 == "configmaps" || $3 == "services" || $3 == "deployments" || $3 == "events" || $3 == "namespaces")'
+lease_writes_filter="$not_a_read"' && $3 == "leases"'
 
 # op_client_requests: the operator's own rest_client_requests_total, summed.
 op_client_requests() {

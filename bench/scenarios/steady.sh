@@ -31,5 +31,5 @@ apiserver_requests "$after"
 printf 'steady %s seconds=%s apiserver_writes=%s lease_writes=%s op_writes=%s cpu_s=%s rss_mb=%s\n' \
   "$name" "$seconds" "$(requests_delta "$before" "$after" "$writes_filter")" \
   "$(requests_delta "$before" "$after" "$lease_writes_filter")" "$(( $(op_writes) - w0 ))" \
-  "$(awk -v a="$cpu0" -v b="$(cpu_seconds)" 'BEGIN {printf "%.2f", b - a}')" "$(rss_mb)"
+  "$(cpu_delta "$cpu0" "$(cpu_seconds)")" "$(rss_mb)"
 rm -f "$before" "$after"

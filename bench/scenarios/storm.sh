@@ -97,15 +97,14 @@ fi
 guarded "expiring the storm's leases" "$BENCHCTL" wait-leases --count "$count" --phase Expired --timeout "$limit"
 if $renew; then
   cpu="window_s=$(elapsed_since "$window_start")"
-  $floor || cpu+=" op_cpu_s=$(awk -v a="$op_cpu0" -v b="$(cpu_seconds)" 'BEGIN {printf "%.2f", b - a}')"
-  [[ -n $apiserver ]] && cpu+=" apiserver_cpu_s=$(awk -v a="$api_cpu0" -v b="$(process_cpu_seconds "$apiserver")" \
-    'BEGIN {printf "%.2f", b - a}')"
+  $floor || cpu+=" op_cpu_s=$(cpu_delta "$op_cpu0" "$(cpu_seconds)")"
+  [[ -n $apiserver ]] && cpu+=" apiserver_cpu_s=$(cpu_delta "$api_cpu0" "$(process_cpu_seconds "$apiserver")")"
   apiserver_requests "$requests_after"
   for kind in environmentleases deploymenttargets events; do
     cpu+=" window_${kind}_writes=$(requests_delta "$requests_before" "$requests_after" \
-      '$1 != "GET" && $1 != "LIST" && $1 != "WATCH" && $3 == "'"$kind"'"')"
+      "$not_a_read"' && $3 == "'"$kind"'"')"
   done
-  cpu+=" window_reads=$(requests_delta "$requests_before" "$requests_after" '$1 == "GET" || $1 == "LIST"')"
+  cpu+=" window_reads=$(requests_delta "$requests_before" "$requests_after" "$reads_filter")"
   rm -f "$requests_before" "$requests_after"
   wait "$watcher" || die "watching the expiries failed"
 fi

@@ -172,10 +172,11 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
         const std::vector<api::v1alpha1::DeploymentTarget> one{*target};
         for (const auto& pair : compute_assignments(workloads->items, one, policies->items).pairs)
             assigned.push_back(pair.workload);  // sorted, unique: one target
-        std::vector<api::v1alpha1::Workload> assigned_workloads;
+        // Into `workloads`, which this scope holds.
+        std::vector<const api::v1alpha1::Workload*> assigned_workloads;
         for (const auto& workload : workloads->items)
             if (std::binary_search(assigned.begin(), assigned.end(), workload.metadata.name))
-                assigned_workloads.push_back(workload);
+                assigned_workloads.push_back(&workload);
         // Children read once, shared by the leases; from the caches of the target's cluster.
         std::map<std::string, kube::ObjectPtr, std::less<>> deployments, config_maps;
         std::vector<ChildStores> stores = all_child_stores(ctx_);

@@ -35,9 +35,10 @@ std::int64_t replicas_of(const kube::Json& deployment) {
 
 std::vector<LeaseRollout> lease_rollouts(const api::v1alpha1::EnvironmentLease& lease,
                                          const api::v1alpha1::DeploymentTarget& target,
-                                         const std::vector<api::v1alpha1::Workload>& assigned) {
+                                         const std::vector<const api::v1alpha1::Workload*>& assigned) {
     std::vector<LeaseRollout> out;
-    for (const auto& workload : assigned) {
+    for (const api::v1alpha1::Workload* assigned_workload : assigned) {
+        const api::v1alpha1::Workload& workload = *assigned_workload;
         const ResolvedImages images = resolve_images(workload, target, &lease);
         out.push_back({files_object_name(workload.metadata.name), images.files_image,
                        lease.spec.base.has_value() || lease.override_for(workload.metadata.name) != nullptr,

@@ -41,10 +41,11 @@ struct LeaseRollout {
 };
 
 /// The rollouts `lease` asks of `target`, one per workload of `assigned`
-/// (the workloads the policies assign to it), in that order.
+/// (the workloads the policies assign to it, none null), in that order.
+/// Pointers: the workloads stay in the decode of their cache, about 10 KB each.
 std::vector<LeaseRollout> lease_rollouts(const api::v1alpha1::EnvironmentLease& lease,
                                          const api::v1alpha1::DeploymentTarget& target,
-                                         const std::vector<api::v1alpha1::Workload>& assigned);
+                                         const std::vector<const api::v1alpha1::Workload*>& assigned);
 
 /// The cached children a rollout is judged by, null when there is none.
 struct RolloutChildren {

@@ -23,6 +23,13 @@ api::v1alpha1::Workload workload(const std::string& name) {
     return out;
 }
 
+/// lease_rollouts' view of `workloads`, which must outlive it.
+std::vector<const api::v1alpha1::Workload*> refs(const std::vector<api::v1alpha1::Workload>& workloads) {
+    std::vector<const api::v1alpha1::Workload*> out;
+    for (const auto& workload : workloads) out.push_back(&workload);
+    return out;
+}
+
 api::v1alpha1::DeploymentTarget target() {
     api::v1alpha1::DeploymentTarget out;
     out.metadata.name = "stg";
@@ -78,7 +85,7 @@ Json deployment_of_config(const std::string& image, std::int64_t replicas = 1) {
 TEST_CASE("a lease's rollouts: every assigned workload, with the images resolved with the lease",
           "[lease_serving]") {
     const auto lease = lease_overriding("api", "pr-7");
-    const auto rollouts = lease_rollouts(lease, target(), {workload("api"), workload("web")});
+    const auto rollouts = lease_rollouts(lease, target(), refs({workload("api"), workload("web")}));
     REQUIRE(rollouts.size() == 2);
     CHECK(rollouts[0].deployment == "api-files");
     CHECK(rollouts[0].image == "registry.example/labs/api-files:pr-7");
@@ -98,8 +105,8 @@ TEST_CASE("a lease's rollouts: every assigned workload, with the images resolved
     SECTION("a workshop override changes the workshop image rendered, not the files image") {
         api::v1alpha1::EnvironmentLease workshop_only = lease;
         workshop_only.spec.overrides = {{"api", "pr-7", std::nullopt}};
-        const auto overridden = lease_rollouts(workshop_only, target(), {workload("api")});
-        const auto plain = lease_rollouts(lease_overriding("web", "pr-1"), target(), {workload("api")});
+        const auto overridden = lease_rollouts(workshop_only, target(), refs({workload("api")}));
+        const auto plain = lease_rollouts(lease_overriding("web", "pr-1"), target(), refs({workload("api")}));
         CHECK(overridden[0].image == plain[0].image);
         CHECK(overridden[0].workshop_image == "registry.example/labs/api:pr-7");
         CHECK(overridden[0].config_hash != plain[0].config_hash);
@@ -108,7 +115,7 @@ TEST_CASE("a lease's rollouts: every assigned workload, with the images resolved
     SECTION("a base chooses every workload's image: each must be available, the override still wins") {
         auto based_lease = lease_overriding("api", "pr-7");
         based_lease.spec.base = "stg";
-        const auto based = lease_rollouts(based_lease, target(), {workload("api"), workload("web")});
+        const auto based = lease_rollouts(based_lease, target(), refs({workload("api"), workload("web")}));
         REQUIRE(based.size() == 2);
         CHECK(based[0].image == "registry.example/labs/api-files:pr-7");
         CHECK(based[0].overridden);
@@ -248,11 +255,11 @@ TEST_CASE("a handover from a lease overriding the workshop image: the next one i
     put("web", rendered_for(assigned[1], &a));
     REQUIRE(cache["api-workshop"]["data"][workshop_config_key].get<std::string>().find("labs/api:pr-7") !=
             std::string::npos);
-    CHECK(serving_state(lease_rollouts(a, target(), assigned), lookup, lookup).serving);
+    CHECK(serving_state(lease_rollouts(a, target(), refs(assigned)), lookup, lookup).serving);
 
     // B granted; web rolled out for it, api still as A left it.
     put("web", rendered_for(assigned[1], &b));
-    const ServingState handed_over = serving_state(lease_rollouts(b, target(), assigned), lookup, lookup);
+    const ServingState handed_over = serving_state(lease_rollouts(b, target(), refs(assigned)), lookup, lookup);
     CHECK_FALSE(handed_over.serving);
     CHECK(handed_over.message ==
           "Still rolling out: api-workshop: does not yet hold the lease's workshop definition "
@@ -261,17 +268,17 @@ TEST_CASE("a handover from a lease overriding the workshop image: the next one i
     // The ConfigMap rendered for B, the pods not yet rolled.
     const Rendered api_for_b = rendered_for(assigned[0], &b);
     cache["api-workshop"] = api_for_b.config_map;
-    CHECK(serving_state(lease_rollouts(b, target(), assigned), lookup, lookup).message ==
+    CHECK(serving_state(lease_rollouts(b, target(), refs(assigned)), lookup, lookup).message ==
           "Still rolling out: api-files: its pods do not yet carry the lease's workshop definition");
 
     // The new template applied, A's pod still running beside the new one.
     Json rolling = api_for_b.deployment;
     rolling["status"]["replicas"] = 2;
     cache["api-files"] = rolling;
-    CHECK(serving_state(lease_rollouts(b, target(), assigned), lookup, lookup).message ==
+    CHECK(serving_state(lease_rollouts(b, target(), refs(assigned)), lookup, lookup).message ==
           "Still rolling out: api-files: 1 old replicas still running");
 
     // A's pod gone: B is served.
     cache["api-files"] = api_for_b.deployment;
-    CHECK(serving_state(lease_rollouts(b, target(), assigned), lookup, lookup).serving);
+    CHECK(serving_state(lease_rollouts(b, target(), refs(assigned)), lookup, lookup).serving);
 }

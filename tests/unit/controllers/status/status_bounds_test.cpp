@@ -113,7 +113,11 @@ TEST_CASE("1,000 workloads on one target: a base lease's statuses stay bounded f
     const auto target = stg();
     const auto workloads = fleet();
     std::vector<std::string> assigned;
-    for (const auto& w : workloads) assigned.push_back(w.metadata.name);
+    std::vector<const api::v1alpha1::Workload*> assigned_workloads;
+    for (const auto& w : workloads) {
+        assigned.push_back(w.metadata.name);
+        assigned_workloads.push_back(&w);
+    }
 
     // The target runs stg; "prod" is a base lease, the next one waits behind it.
     std::map<std::string, Json, std::less<>> deployments;
@@ -150,7 +154,7 @@ TEST_CASE("1,000 workloads on one target: a base lease's statuses stay bounded f
             if (observed.lease.status.phase != LeasePhase::Expired &&
                 observed.lease.status.phase != LeasePhase::Released)
                 serving.emplace(observed.lease.metadata.name,
-                                serving_state(lease_rollouts(observed.lease, target, workloads), named, no_object));
+                                serving_state(lease_rollouts(observed.lease, target, assigned_workloads), named, no_object));
         return serving;
     };
     std::size_t largest = 0;

@@ -229,7 +229,8 @@ echo "Results ($workloads workloads x $targets targets, steady $steady_seconds s
 column -t "$results"
 echo
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit (with local changes)"
+# The README's tables are this script's own output (--readme): writing one leaves the build as it was.
+git -C "$root" diff --quiet HEAD -- . ':(exclude)README.md' 2>/dev/null || commit="$commit (with local changes)"
 python3 "$root/bench/table.py" "$results" --operators "$operators" $($floor && echo --floor) \
   --commit "$commit" --size "$workloads x $targets" --steady "$steady_seconds" ${readme[@]+"${readme[@]}"} |
   tee "$out/table.md"

@@ -65,9 +65,10 @@ stop_own_cluster() {
 # running PID: the process is still running (one that exited stays a zombie, which kill -0 still
 # reaches, until this shell waits for it). op_alive: the operator started here is.
 running() {
-  local state
-  state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-  [[ -n $state && $state != Z ]]
+  local stat state
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1  # no forks: the waits poll this on the shared cores
+  state=${stat##*) } state=${state%% *}
+  [[ $state != Z ]]
 }
 op_alive() { [[ -n ${op_pid:-} ]] && running "$op_pid"; }
 
@@ -93,10 +94,16 @@ guarded() {
   local what=$1; shift
   [[ -n ${op_pid:-} ]] || { "$@"; return; }
   "$@" &
-  local pid=$! status=0
-  while running "$pid"; do
+  awaited "$what" $!
+}
+
+# awaited WHAT PID: waits for this shell's background job PID as guarded waits for its CMD (within
+# 0.1 s of its end); its status is the job's.
+awaited() {
+  local what=$1 pid=$2 status=0
+  while [[ -n ${op_pid:-} ]] && running "$pid"; do
     op_alive || { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; operator_exited "$what"; }
-    sleep 0.2
+    sleep 0.1
   done
   wait "$pid" || status=$?
   return "$status"

@@ -92,7 +92,6 @@ operator_exited() {
 # guarded's.
 guarded() {
   local what=$1; shift
-  [[ -n ${op_pid:-} ]] || { "$@"; return; }
   "$@" &
   awaited "$what" $!
 }

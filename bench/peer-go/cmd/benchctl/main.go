@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -96,7 +97,7 @@ func main() {
 		create(ctx, c, *count, *concurrency, func(i int) client.Object { return seed.StormTarget(i) })
 		create(ctx, c, *count, *concurrency, func(i int) client.Object { return seed.StormLease(i, *duration) })
 	case "wait-converged":
-		check(waitConverged(ctx, c, *targets, *workloads, *timeout))
+		check(waitConverged(ctx, cfg, *targets, *workloads, *timeout))
 	case "wait-leases":
 		check(waitLeases(ctx, c, *count, *phase, *timeout))
 	case "renew":
@@ -140,40 +141,77 @@ func create(ctx context.Context, c client.Client, n, workers int, obj func(int) 
 	}
 }
 
-// waitConverged lists the managed Deployments (metadata and image only matter) until all have their image.
-func waitConverged(ctx context.Context, c client.Client, targets, workloads int, timeout time.Duration) error {
+// waitConverged watches the managed Deployments until each has its image: one list, then a watch
+// from its resourceVersion (a list again only when the watch ends). Listing them over and over
+// would load the API server whose convergence it measures: at 10,000 Deployments one list is
+// tens of megabytes to encode.
+func waitConverged(ctx context.Context, cfg *rest.Config, targets, workloads int, timeout time.Duration) error {
 	want := map[string]string{}
 	for t := 0; t < targets; t++ {
 		for w := 0; w < workloads; w++ {
 			want[seed.Namespace(t)+"/"+seed.WorkloadName(w)+"-files"] = seed.ExpectedFilesImage(w, t)
 		}
 	}
-	deadline := time.Now().Add(timeout)
-	last := -1
+	c, err := client.NewWithWatch(cfg, client.Options{})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout) // ends the watch at the bound too
+	defer cancel()
+	selector := fmt.Sprintf("%s=%s,%s", fleet.ManagedByLabel, fleet.ManagedByValue, fleet.WorkloadLabel)
+	good := map[string]bool{}
+	note := func(d *appsv1.Deployment, gone bool) {
+		key := d.Namespace + "/" + d.Name
+		if img, ok := want[key]; ok && !gone && fleet.DeploymentImage(d) == img {
+			good[key] = true
+		} else {
+			delete(good, key)
+		}
+	}
+	last, lastAt := -1, time.Time{}
+	progress := func() { // at most once a second
+		if len(good) != last && time.Since(lastAt) >= time.Second {
+			fmt.Fprintf(os.Stderr, "  converged %d/%d\n", len(good), len(want))
+			last, lastAt = len(good), time.Now()
+		}
+	}
 	for {
 		var list appsv1.DeploymentList
-		good := 0
-		err := c.List(ctx, &list, client.MatchingLabels{fleet.ManagedByLabel: fleet.ManagedByValue},
-			client.HasLabels{fleet.WorkloadLabel})
+		if err := c.List(ctx, &list, &client.ListOptions{Raw: &metav1.ListOptions{LabelSelector: selector}}); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("only %d of %d Deployments right after %s", len(good), len(want), timeout)
+			}
+			time.Sleep(time.Second)
+			continue
+		}
+		clear(good)
+		for i := range list.Items {
+			note(&list.Items[i], false)
+		}
+		if len(good) == len(want) {
+			return nil
+		}
+		progress()
+		w, err := c.Watch(ctx, &appsv1.DeploymentList{}, &client.ListOptions{Raw: &metav1.ListOptions{
+			LabelSelector: selector, ResourceVersion: list.ResourceVersion, AllowWatchBookmarks: true}})
 		if err == nil {
-			for i := range list.Items {
-				d := &list.Items[i]
-				if img, ok := want[d.Namespace+"/"+d.Name]; ok && fleet.DeploymentImage(d) == img {
-					good++
+			for ev := range w.ResultChan() {
+				if d, ok := ev.Object.(*appsv1.Deployment); ok {
+					note(d, ev.Type == watch.Deleted)
 				}
+				if len(good) == len(want) {
+					w.Stop()
+					return nil
+				}
+				progress()
 			}
-			if good == len(want) {
-				return nil
-			}
-			if good != last {
-				fmt.Fprintf(os.Stderr, "  converged %d/%d\n", good, len(want))
-				last = good
-			}
+			w.Stop()
+		} else {
+			time.Sleep(time.Second) // no watch: list again, but not at once
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d Deployments right after %s", good, len(want), timeout)
+		if ctx.Err() != nil {
+			return fmt.Errorf("only %d of %d Deployments right after %s", len(good), len(want), timeout)
 		}
-		time.Sleep(time.Second)
 	}
 }
 

@@ -141,9 +141,8 @@ func create(ctx context.Context, c client.Client, n, workers int, obj func(int) 
 	}
 }
 
-// waitConverged watches the managed Deployments until each has its image: one list, then a watch
-// from its resourceVersion (a list again only when the watch ends). Listing them over and over
-// would load the API server whose convergence it measures: at 10,000 Deployments one list is
+// waitConverged watches the managed Deployments until each has its image. Listing them over and
+// over would load the API server whose convergence it measures: at 10,000 Deployments one list is
 // tens of megabytes to encode.
 func waitConverged(ctx context.Context, cfg *rest.Config, targets, workloads int, timeout time.Duration) error {
 	want := map[string]string{}
@@ -156,61 +155,77 @@ func waitConverged(ctx context.Context, cfg *rest.Config, targets, workloads int
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout) // ends the watch at the bound too
-	defer cancel()
-	selector := fmt.Sprintf("%s=%s,%s", fleet.ManagedByLabel, fleet.ManagedByValue, fleet.WorkloadLabel)
 	good := map[string]bool{}
-	note := func(d *appsv1.Deployment, gone bool) {
-		key := d.Namespace + "/" + d.Name
-		if img, ok := want[key]; ok && !gone && fleet.DeploymentImage(d) == img {
-			good[key] = true
-		} else {
-			delete(good, key)
-		}
-	}
 	last, lastAt := -1, time.Time{}
-	progress := func() { // at most once a second
-		if len(good) != last && time.Since(lastAt) >= time.Second {
+	done := func() bool {
+		if len(good) != last && time.Since(lastAt) >= time.Second { // progress at most once a second
 			fmt.Fprintf(os.Stderr, "  converged %d/%d\n", len(good), len(want))
 			last, lastAt = len(good), time.Now()
 		}
+		return len(good) == len(want)
 	}
+	selector := fmt.Sprintf("%s=%s,%s", fleet.ManagedByLabel, fleet.ManagedByValue, fleet.WorkloadLabel)
+	err = listWatch(ctx, c, timeout, func() client.ObjectList { return &appsv1.DeploymentList{} },
+		metav1.ListOptions{LabelSelector: selector}, func() { clear(good) },
+		func(obj runtime.Object, gone bool) {
+			d, ok := obj.(*appsv1.Deployment)
+			if !ok {
+				return
+			}
+			key := d.Namespace + "/" + d.Name
+			if img, ok := want[key]; ok && !gone && fleet.DeploymentImage(d) == img {
+				good[key] = true
+			} else {
+				delete(good, key)
+			}
+		}, done)
+	if err != nil {
+		return fmt.Errorf("only %d of %d Deployments right after %s: %w", len(good), len(want), timeout, err)
+	}
+	return nil
+}
+
+// listWatch lists with opts, then watches from the list's resourceVersion, and calls note with
+// each object it reads (gone: a Deleted event) until done is true. It lists again, after reset,
+// only when a watch ends, and waits a second first when no watch could start. timeout bounds it
+// all, the list and the watch included: it then returns the context's error.
+func listWatch(ctx context.Context, c client.WithWatch, timeout time.Duration, newList func() client.ObjectList,
+	opts metav1.ListOptions, reset func(), note func(obj runtime.Object, gone bool), done func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	for {
-		var list appsv1.DeploymentList
-		if err := c.List(ctx, &list, &client.ListOptions{Raw: &metav1.ListOptions{LabelSelector: selector}}); err != nil {
+		list := newList()
+		if err := c.List(ctx, list, &client.ListOptions{Raw: &opts}); err != nil {
 			if ctx.Err() != nil {
-				return fmt.Errorf("only %d of %d Deployments right after %s", len(good), len(want), timeout)
+				return ctx.Err()
 			}
 			time.Sleep(time.Second)
 			continue
 		}
-		clear(good)
-		for i := range list.Items {
-			note(&list.Items[i], false)
+		reset()
+		if err := meta.EachListItem(list, func(obj runtime.Object) error { note(obj, false); return nil }); err != nil {
+			return err
 		}
-		if len(good) == len(want) {
+		if done() {
 			return nil
 		}
-		progress()
-		w, err := c.Watch(ctx, &appsv1.DeploymentList{}, &client.ListOptions{Raw: &metav1.ListOptions{
-			LabelSelector: selector, ResourceVersion: list.ResourceVersion, AllowWatchBookmarks: true}})
+		watchOpts := opts
+		watchOpts.ResourceVersion, watchOpts.AllowWatchBookmarks = list.GetResourceVersion(), true
+		w, err := c.Watch(ctx, newList(), &client.ListOptions{Raw: &watchOpts})
 		if err == nil {
 			for ev := range w.ResultChan() {
-				if d, ok := ev.Object.(*appsv1.Deployment); ok {
-					note(d, ev.Type == watch.Deleted)
-				}
-				if len(good) == len(want) {
+				note(ev.Object, ev.Type == watch.Deleted)
+				if done() {
 					w.Stop()
 					return nil
 				}
-				progress()
 			}
 			w.Stop()
 		} else {
-			time.Sleep(time.Second) // no watch: list again, but not at once
+			time.Sleep(time.Second)
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("only %d of %d Deployments right after %s", len(good), len(want), timeout)
+			return ctx.Err()
 		}
 	}
 }
@@ -313,39 +328,21 @@ func watchExpired(ctx context.Context, cfg *rest.Config, at int64, n int, timeou
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(timeout)
 	expiry := time.Unix(at, 0)
-	seen := map[string]time.Duration{}
-	note := func(l *api.EnvironmentLease) {
-		if _, ok := seen[l.Name]; !ok && strings.HasPrefix(l.Name, "storm-l") && l.Status.Phase == api.PhaseExpired {
-			seen[l.Name] = time.Since(expiry)
-		}
-	}
-	for len(seen) < n {
-		var list api.EnvironmentLeaseList
-		if err := c.List(ctx, &list); err != nil {
-			return err
-		}
-		for i := range list.Items {
-			note(&list.Items[i])
-		}
-		w, err := c.Watch(ctx, &api.EnvironmentLeaseList{}, &client.ListOptions{Raw: &metav1.ListOptions{
-			ResourceVersion: list.ResourceVersion, AllowWatchBookmarks: true}})
-		if err != nil {
-			return err
-		}
-		for ev := range w.ResultChan() {
-			if l, ok := ev.Object.(*api.EnvironmentLease); ok {
-				note(l)
+	seen := map[string]time.Duration{} // kept across relists: the first sighting is the lag
+	err = listWatch(ctx, c, timeout, func() client.ObjectList { return &api.EnvironmentLeaseList{} },
+		metav1.ListOptions{}, func() {},
+		func(obj runtime.Object, _ bool) {
+			l, ok := obj.(*api.EnvironmentLease)
+			if !ok {
+				return
 			}
-			if len(seen) >= n || time.Now().After(deadline) {
-				break
+			if _, ok := seen[l.Name]; !ok && strings.HasPrefix(l.Name, "storm-l") && l.Status.Phase == api.PhaseExpired {
+				seen[l.Name] = time.Since(expiry)
 			}
-		}
-		w.Stop()
-		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d leases seen Expired after %s", len(seen), n, timeout)
-		}
+		}, func() bool { return len(seen) >= n })
+	if err != nil {
+		return fmt.Errorf("only %d of %d leases seen Expired after %s: %w", len(seen), n, timeout, err)
 	}
 	lags := make([]time.Duration, 0, len(seen))
 	for _, lag := range seen {

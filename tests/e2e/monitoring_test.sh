@@ -36,6 +36,9 @@ eventually "Prometheus scrapes the operator (up == 1)" 60 has_series 'up{job="la
 eventually "labfleet_leases has an Active lease" 60 has_series 'labfleet_leases{phase="Active"} == 1'
 eventually "controller_runtime_reconcile_total counts workload reconciles" 30 \
   has_series 'controller_runtime_reconcile_total{controller="workload",result="success"} > 0'
+# The lease controller's workers are its own (--lease-workers, 32); the others follow --workers (4).
+eventually "controller_runtime_max_concurrent_reconciles: 32 lease workers, 4 for workloads" 30 has_series \
+  'controller_runtime_max_concurrent_reconciles{controller="environmentlease"} == 32 and on() controller_runtime_max_concurrent_reconciles{controller="workload"} == 4'
 eventually "workqueue_adds_total per controller" 30 has_series 'workqueue_adds_total{name="environmentlease"} > 0'
 eventually "rest_client_requests_total by code and method" 30 has_series 'rest_client_requests_total{method="PATCH"} > 0'
 eventually "leader_election_master_status is 1" 30 has_series 'leader_election_master_status{name="labfleet-operator"} == 1'

@@ -19,7 +19,8 @@ namespace {
 /// Options of controller `name`; `abort_in_reconcile` ("controller:key") sets its test-only fault hook.
 kube::ControllerOptions options_for(const std::string& name, const RunOptions& options, kube::CrashRecord* crash_record,
                                     const std::string& abort_in_reconcile) {
-    kube::ControllerOptions out{name, options.workers, {}, crash_record, {}};
+    const int workers = name == "environmentlease" ? options.lease_workers : options.workers;
+    kube::ControllerOptions out{name, workers, {}, crash_record, {}};
     if (abort_in_reconcile.starts_with(name + ":")) out.abort_in_reconcile_of = abort_in_reconcile.substr(name.size() + 1);
     return out;
 }

@@ -32,6 +32,11 @@ struct RunOptions {
     std::chrono::seconds renew_deadline{10};
     std::chrono::seconds retry_period{2};
     int workers = 4;
+    /// --lease-workers: concurrent reconciles of the EnvironmentLease
+    /// controller, one target's leases each. Lease reconciles wait on the API
+    /// server, not the CPU, and leases that expire in the same second are
+    /// released this many at a time, so it is set apart from --workers.
+    int lease_workers = 32;
     bool dry_run = false;                      // reconcile and log, write nothing
     LogFormat log_format = LogFormat::Json;
     std::string log_level = "info";

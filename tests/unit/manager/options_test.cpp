@@ -35,6 +35,15 @@ TEST_CASE("run defaults follow controller-runtime") {
     CHECK(options.log_format == LogFormat::Json);
 }
 
+TEST_CASE("the lease controller's workers are set apart from --workers") {
+    CHECK(parse_run({}).lease_workers == 32);
+    const auto options = parse_run({"--workers=2", "--lease-workers", "64"});
+    CHECK(options.workers == 2);
+    CHECK(options.lease_workers == 64);
+    CHECK(parse_run({"--workers=16"}).lease_workers == 32);
+    CHECK(parse_error({"run", "--lease-workers=0"}) == "flag --lease-workers: expected a positive integer, got '0'");
+}
+
 TEST_CASE("run flags take --name=value, --name value and bare booleans") {
     auto options = parse_run({"--kubeconfig=/k", "--workers", "8", "--leader-elect", "--dry-run=false",
                               "--log-format", "text", "--log-level=debug", "--leader-election-lease-duration=30s"});

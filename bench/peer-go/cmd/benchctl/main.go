@@ -99,11 +99,11 @@ func main() {
 	case "wait-converged":
 		check(waitConverged(ctx, cfg, *targets, *workloads, *timeout))
 	case "wait-leases":
-		check(waitLeases(ctx, c, *count, *phase, *timeout))
+		check(waitLeases(ctx, cfg, *count, *phase, *timeout))
 	case "renew":
 		check(renew(ctx, c, *at, *concurrency))
 	case "wait-expires":
-		check(waitExpires(ctx, c, *at))
+		check(waitExpires(ctx, cfg, *at))
 	case "watch-expired":
 		check(watchExpired(ctx, cfg, *at, *count, *timeout))
 	case "grant-floor":
@@ -188,18 +188,25 @@ func waitConverged(ctx context.Context, cfg *rest.Config, targets, workloads int
 // listWatch lists with opts, then watches from the list's resourceVersion, and calls note with
 // each object it reads (gone: a Deleted event) until done is true. It lists again, after reset,
 // only when a watch ends, and waits a second first when no watch could start. timeout bounds it
-// all, the list and the watch included: it then returns the context's error.
+// all, the list, the watch and the pauses included: it then returns the context's error.
 func listWatch(ctx context.Context, c client.WithWatch, timeout time.Duration, newList func() client.ObjectList,
 	opts metav1.ListOptions, reset func(), note func(obj runtime.Object, gone bool), done func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	pause := func() error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+			return nil
+		}
+	}
 	for {
 		list := newList()
 		if err := c.List(ctx, list, &client.ListOptions{Raw: &opts}); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+			if err := pause(); err != nil {
+				return err
 			}
-			time.Sleep(time.Second)
 			continue
 		}
 		reset()
@@ -212,18 +219,20 @@ func listWatch(ctx context.Context, c client.WithWatch, timeout time.Duration, n
 		watchOpts := opts
 		watchOpts.ResourceVersion, watchOpts.AllowWatchBookmarks = list.GetResourceVersion(), true
 		w, err := c.Watch(ctx, newList(), &client.ListOptions{Raw: &watchOpts})
-		if err == nil {
-			for ev := range w.ResultChan() {
-				note(ev.Object, ev.Type == watch.Deleted)
-				if done() {
-					w.Stop()
-					return nil
-				}
+		if err != nil {
+			if err := pause(); err != nil {
+				return err
 			}
-			w.Stop()
-		} else {
-			time.Sleep(time.Second)
+			continue
 		}
+		for ev := range w.ResultChan() {
+			note(ev.Object, ev.Type == watch.Deleted)
+			if done() {
+				w.Stop()
+				return nil
+			}
+		}
+		w.Stop()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -237,38 +246,65 @@ func stormLeases(ctx context.Context, c client.Client) ([]api.EnvironmentLease, 
 	}
 	out := list.Items[:0]
 	for _, l := range list.Items {
-		if strings.HasPrefix(l.Name, "storm-l") {
+		if isStormLease(l.Name) {
 			out = append(out, l)
 		}
 	}
 	return out, nil
 }
 
-func waitLeases(ctx context.Context, c client.Client, n int, phase string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	last := -1
-	for {
-		leases, err := stormLeases(ctx, c)
-		got := 0
-		if err == nil {
-			for _, l := range leases {
-				if l.Status.Phase == phase {
-					got++
-				}
-			}
-			if got >= n {
-				return nil
-			}
-			if got != last {
-				fmt.Fprintf(os.Stderr, "  %s %d/%d\n", phase, got, n)
-				last = got
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("only %d of %d leases %s after %s", got, n, phase, timeout)
-		}
-		time.Sleep(500 * time.Millisecond)
+// leaseClient reads and watches EnvironmentLeases.
+func leaseClient(cfg *rest.Config) (client.WithWatch, error) {
+	s := runtime.NewScheme()
+	_ = api.AddToScheme(s)
+	return client.NewWithWatch(cfg, client.Options{Scheme: s})
+}
+
+func isStormLease(name string) bool { return strings.HasPrefix(name, "storm-l") }
+
+// watchStormLeases follows the storm leases with listWatch, keeping each one's
+// last state (a Deleted one is dropped), until done(latest) is true or timeout passes.
+func watchStormLeases(ctx context.Context, cfg *rest.Config, timeout time.Duration,
+	done func(latest map[string]*api.EnvironmentLease) bool) error {
+	c, err := leaseClient(cfg)
+	if err != nil {
+		return err
 	}
+	latest := map[string]*api.EnvironmentLease{}
+	return listWatch(ctx, c, timeout, func() client.ObjectList { return &api.EnvironmentLeaseList{} },
+		metav1.ListOptions{}, func() { clear(latest) },
+		func(obj runtime.Object, gone bool) {
+			l, ok := obj.(*api.EnvironmentLease)
+			if !ok || !isStormLease(l.Name) {
+				return
+			}
+			if gone {
+				delete(latest, l.Name)
+			} else {
+				latest[l.Name] = l
+			}
+		}, func() bool { return done(latest) })
+}
+
+func waitLeases(ctx context.Context, cfg *rest.Config, n int, phase string, timeout time.Duration) error {
+	got, last, lastAt := 0, -1, time.Time{}
+	err := watchStormLeases(ctx, cfg, timeout, func(latest map[string]*api.EnvironmentLease) bool {
+		got = 0
+		for _, l := range latest {
+			if l.Status.Phase == phase {
+				got++
+			}
+		}
+		if got != last && time.Since(lastAt) >= 500*time.Millisecond { // progress at most twice a second
+			fmt.Fprintf(os.Stderr, "  %s %d/%d\n", phase, got, n)
+			last, lastAt = got, time.Now()
+		}
+		return got >= n
+	})
+	if err != nil {
+		return fmt.Errorf("only %d of %d leases %s after %s: %w", got, n, phase, timeout, err)
+	}
+	return nil
 }
 
 // renew raises each Active lease's duration so that acquiredAt + duration = at: every lease expires in the same second.
@@ -296,24 +332,24 @@ func renew(ctx context.Context, c client.Client, at int64, workers int) error {
 }
 
 // waitExpires: the operator has taken every renewal into status before the common deadline.
-func waitExpires(ctx context.Context, c client.Client, at int64) error {
-	for time.Now().Unix() < at {
-		leases, err := stormLeases(ctx, c)
-		if err == nil {
-			done := 0
-			for _, l := range leases {
-				if l.Status.ExpiresAt != nil && l.Status.ExpiresAt.Unix() == at {
-					done++
-				}
-			}
-			if done == len(leases) {
-				fmt.Fprintf(os.Stderr, "  all %d leases expire at %d, %d s from now\n", done, at, at-time.Now().Unix())
-				return nil
+func waitExpires(ctx context.Context, cfg *rest.Config, at int64) error {
+	deadline := time.Unix(at, 0)
+	if !time.Now().Before(deadline) {
+		return fmt.Errorf("the deadline %d has passed already: raise --lead", at)
+	}
+	err := watchStormLeases(ctx, cfg, time.Until(deadline), func(latest map[string]*api.EnvironmentLease) bool {
+		for _, l := range latest {
+			if l.Status.ExpiresAt == nil || l.Status.ExpiresAt.Unix() != at {
+				return false
 			}
 		}
-		time.Sleep(500 * time.Millisecond)
+		return len(latest) > 0
+	})
+	if err != nil {
+		return fmt.Errorf("the deadline %d passed before every lease showed it: raise --lead: %w", at, err)
 	}
-	return fmt.Errorf("the deadline %d passed before every lease showed it: raise --lead", at)
+	fmt.Fprintf(os.Stderr, "  every storm lease expires at %d, %.1f s from now\n", at, time.Until(deadline).Seconds())
+	return nil
 }
 
 // watchExpired measures the expiry lag as a user sees it: it watches the
@@ -322,9 +358,7 @@ func waitExpires(ctx context.Context, c client.Client, at int64) error {
 // exact to the millisecond, unlike the whole-second releasedAt or a
 // histogram's buckets. It must start before `at`.
 func watchExpired(ctx context.Context, cfg *rest.Config, at int64, n int, timeout time.Duration) error {
-	s := runtime.NewScheme()
-	_ = api.AddToScheme(s)
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: s})
+	c, err := leaseClient(cfg)
 	if err != nil {
 		return err
 	}
@@ -337,7 +371,7 @@ func watchExpired(ctx context.Context, cfg *rest.Config, at int64, n int, timeou
 			if !ok {
 				return
 			}
-			if _, ok := seen[l.Name]; !ok && strings.HasPrefix(l.Name, "storm-l") && l.Status.Phase == api.PhaseExpired {
+			if _, ok := seen[l.Name]; !ok && isStormLease(l.Name) && l.Status.Phase == api.PhaseExpired {
 				seen[l.Name] = time.Since(expiry)
 			}
 		}, func() bool { return len(seen) >= n })

@@ -1,7 +1,5 @@
 #include "manager/controller_set.hpp"
 
-#include <string_view>
-
 #include <boost/asio/co_spawn.hpp>
 
 #include "controllers/target/deployment_target_reconciler.hpp"
@@ -18,13 +16,10 @@ using namespace controllers;
 
 namespace {
 
-/// The lease controller's name: its workers are set by --lease-workers, the others' by --workers.
-constexpr std::string_view lease_controller = "environmentlease";
-
-/// Options of controller `name`; `abort_in_reconcile` ("controller:key") sets its test-only fault hook.
-kube::ControllerOptions options_for(const std::string& name, const RunOptions& options, kube::CrashRecord* crash_record,
+/// Options of controller `name` with `workers` concurrent reconciles; `abort_in_reconcile`
+/// ("controller:key") sets its test-only fault hook.
+kube::ControllerOptions options_for(const std::string& name, int workers, kube::CrashRecord* crash_record,
                                     const std::string& abort_in_reconcile) {
-    const int workers = name == lease_controller ? options.lease_workers : options.workers;
     kube::ControllerOptions out{name, workers, {}, crash_record, {}};
     if (abort_in_reconcile.starts_with(name + ":")) out.abort_in_reconcile_of = abort_in_reconcile.substr(name.size() + 1);
     return out;
@@ -51,10 +46,14 @@ struct ControllerSet::Parts {
           policy_reconciler(context),
           target_reconciler(context),
           lease_reconciler(context, {.retention = options.lease_history_retention}),
-          workloads(executor, context.clock, options_for("workload", options, record, abort), workload_reconciler, &metrics),
-          policies(executor, context.clock, options_for("schedulingpolicy", options, record, abort), policy_reconciler, &metrics),
-          targets(executor, context.clock, options_for("deploymenttarget", options, record, abort), target_reconciler, &metrics),
-          leases(executor, context.clock, options_for(std::string(lease_controller), options, record, abort), lease_reconciler, &metrics) {}
+          workloads(executor, context.clock, options_for("workload", options.workers, record, abort),
+                    workload_reconciler, &metrics),
+          policies(executor, context.clock, options_for("schedulingpolicy", options.workers, record, abort),
+                   policy_reconciler, &metrics),
+          targets(executor, context.clock, options_for("deploymenttarget", options.workers, record, abort),
+                  target_reconciler, &metrics),
+          leases(executor, context.clock, options_for("environmentlease", options.lease_workers, record, abort),
+                 lease_reconciler, &metrics) {}
 
     WorkloadReconciler workload_reconciler;
     SchedulingPolicyReconciler policy_reconciler;

@@ -260,7 +260,7 @@ func leaseClient(cfg *rest.Config) (client.WithWatch, error) {
 	return client.NewWithWatch(cfg, client.Options{Scheme: s})
 }
 
-func isStormLease(name string) bool { return strings.HasPrefix(name, "storm-l") }
+func isStormLease(name string) bool { return strings.HasPrefix(name, seed.StormLeasePrefix) }
 
 // watchStormLeases follows the storm leases with listWatch, keeping each one's
 // last state (a Deleted one is dropped), until done(latest) is true or timeout passes.

@@ -63,11 +63,14 @@ func StormTarget(i int) *api.DeploymentTarget {
 	}
 }
 
+// StormLeasePrefix begins every storm lease's name, and no other object's.
+const StormLeasePrefix = "storm-l"
+
 // StormLease is lease i on storm target i.
 func StormLease(i int, duration string) *api.EnvironmentLease {
 	return &api.EnvironmentLease{
 		TypeMeta:   metaType("EnvironmentLease"),
-		ObjectMeta: objMeta(fmt.Sprintf("storm-l%04d", i), nil),
+		ObjectMeta: objMeta(fmt.Sprintf("%s%04d", StormLeasePrefix, i), nil),
 		Spec: api.EnvironmentLeaseSpec{Target: fmt.Sprintf("storm-t%04d", i), Holder: "bench@example.com",
 			Duration: duration, Reason: "lease storm"},
 	}

@@ -231,6 +231,10 @@ healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 # The conntrack table is the kernel's, shared with the host: leave its size alone.
 conntrack: {maxPerCore: 0}
+# One node: Service and endpoint changes are written within 100 ms, not up to 1 s later (the
+# default minimum between the end of a sync and the next, meant to batch a large cluster's changes;
+# a sync here takes tens of ms). 0s would mean the default.
+iptables: {minSyncPeriod: 100ms}
 PROXY
   node_kubeconfig kubelet
   node_kubeconfig kube-proxy

@@ -27,7 +27,7 @@ public:
 
     asio::awaitable<Result<HttpResponse>> send(HttpRequest request) override {
         reached.push_back(request.target);
-        if (request.urgent) {
+        if (request.rank == WriteRank::Urgent) {
             auto executor = co_await asio::this_coro::executor;
             holds_.emplace_back(request.target, std::make_unique<asio::steady_timer>(executor, 1h));
             asio::steady_timer* hold = holds_.back().second.get();
@@ -56,7 +56,13 @@ HttpRequest write(std::string target, bool urgent = false) {
     HttpRequest request;
     request.method = Method::Put;
     request.target = std::move(target);
-    request.urgent = urgent;
+    request.rank = urgent ? WriteRank::Urgent : WriteRank::Report;
+    return request;
+}
+
+HttpRequest change(std::string target) {
+    HttpRequest request = write(std::move(target));
+    request.rank = WriteRank::Change;
     return request;
 }
 
@@ -94,6 +100,28 @@ TEST_CASE("UrgentFirstClient holds other writes while an urgent one is in flight
     io.run_for(150ms);  // past the quiet time after the last urgent answer
     CHECK(inner.answered == std::vector<std::string>{"get", "lease", "target-status", "event"});
     CHECK(client.urgent_in_flight() == 0);
+}
+
+TEST_CASE("UrgentFirstClient sends a change of what runs at once, while urgent writes hold reports back") {
+    // A lease granted: its status write is urgent, and the Deployment that carries its image
+    // must not wait for it, nor for the quiet time after it.
+    asio::io_context io;
+    HoldingClient inner;
+    UrgentFirstClient client(inner, 10s, 10s, 100ms);
+
+    start(io, client, write("lease", true));
+    start(io, client, change("deployment"));
+    start(io, client, write("event"));
+    io.run_for(20ms);
+    CHECK(inner.reached == std::vector<std::string>{"lease", "deployment"});
+    inner.release();
+    io.run_for(20ms);  // within the quiet time after the lease's answer
+    start(io, client, change("config-map"));
+    io.run_for(10ms);
+    CHECK(inner.reached == std::vector<std::string>{"lease", "deployment", "config-map"});
+    CHECK(client.deferred_total() == 1);  // the event alone
+    io.run_for(150ms);
+    CHECK(inner.reached == std::vector<std::string>{"lease", "deployment", "config-map", "event"});
 }
 
 TEST_CASE("UrgentFirstClient lets urgent writes pass each other and waits for the last one") {

@@ -241,7 +241,7 @@ boost::asio::awaitable<kube::ReconcileResult> EnvironmentLeaseReconciler::reconc
         body["status"]["observedGeneration"] = change.observed_generation;
         // Requests are built before co_await: GCC 12 mishandles temporaries inside it.
         kube::HttpRequest request = kube::requests::replace_status(lease_type, {"", change.lease}, body);
-        request.urgent = true;  // an environment freed or handed over goes before other writes
+        request.rank = kube::WriteRank::Urgent;  // an environment freed or handed over goes before other writes
         auto response = co_await ctx_.client.send(std::move(request));
         if (!response) {
             if (response.error().reason == kube::ErrorReason::NotFound) continue;  // gone: it just leaves

@@ -165,6 +165,7 @@ boost::asio::awaitable<ReconcileResult> WorkloadReconciler::reconcile(std::strin
         log_.info("applying child", {{"workload", key}, {"kind", kind_name(apply.kind)},
                                      {"object", child.str()}, {"difference", apply.first_difference}});
         kube::ApplyOptions options;  // field manager labfleet, force
+        options.rank = kube::WriteRank::Change;
         // A child the cache does not show is created, never taken over: the server refuses the
         // create-only apply when the name is taken (by another's object, or by ours that the
         // cache has not seen yet), and only then is the object read to tell which.
@@ -312,6 +313,7 @@ boost::asio::awaitable<void> WorkloadReconciler::prune(std::vector<ChildPrune> p
         log_.info("pruning child", {{"kind", kind_name(child.kind)}, {"object", child.key.str()},
                                     {"target", child.target}, {"cluster", child.cluster}});
         kube::DeleteOptions options;
+        options.rank = kube::WriteRank::Change;
         if (!child.uid.empty()) options.precondition_uid = child.uid;
         auto removed = co_await kube::rest::remove(*reach.client, resource_type_of(child.kind), child.key, options);
         if (!removed.ok() && removed.error().reason != kube::ErrorReason::NotFound)

@@ -120,10 +120,16 @@ HttpRequest patch_status(const ResourceType& type, const ObjectKey& key, PatchTy
 HttpRequest apply(const ResourceType& type, const ObjectKey& key, const Json& object, const ApplyOptions& options) {
     std::string target = object_path(type, key) + apply_query(options);
     std::string content_type(content_type_of(PatchType::Apply));
-    if (!options.create_only) return with_json_body(Method::Patch, std::move(target), std::move(content_type), object);
-    Json precondition = object;
-    precondition["metadata"]["resourceVersion"] = "1";
-    return with_json_body(Method::Patch, std::move(target), std::move(content_type), precondition);
+    HttpRequest request;
+    if (!options.create_only) {
+        request = with_json_body(Method::Patch, std::move(target), std::move(content_type), object);
+    } else {
+        Json precondition = object;
+        precondition["metadata"]["resourceVersion"] = "1";
+        request = with_json_body(Method::Patch, std::move(target), std::move(content_type), precondition);
+    }
+    request.rank = options.rank;
+    return request;
 }
 
 HttpRequest apply_status(const ResourceType& type, const ObjectKey& key, const Json& object,
@@ -138,8 +144,10 @@ HttpRequest remove(const ResourceType& type, const ObjectKey& key, const DeleteO
     if (options.precondition_resource_version)
         body["preconditions"]["resourceVersion"] = *options.precondition_resource_version;
     if (!options.propagation_policy.empty()) body["propagationPolicy"] = options.propagation_policy;
-    if (body.empty()) return {Method::Delete, object_path(type, key), "", ""};
-    return with_json_body(Method::Delete, object_path(type, key), "application/json", body);
+    HttpRequest request = body.empty() ? HttpRequest{Method::Delete, object_path(type, key), "", ""}
+                                       : with_json_body(Method::Delete, object_path(type, key), "application/json", body);
+    request.rank = options.rank;
+    return request;
 }
 
 } // namespace requests

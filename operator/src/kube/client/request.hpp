@@ -13,13 +13,23 @@ namespace labfleet::kube {
 
 enum class Method { Get, Post, Put, Patch, Delete };
 
+/// How a write ranks when the operator's writes compete for the API server (UrgentFirstClient).
+enum class WriteRank {
+    /// Events, statuses and the rest: held back while urgent writes are in flight.
+    Report,
+    /// What runs: a workload's children. Sent at once, holding nothing back: a lease's image
+    /// reaches its pods through them, and its holder waits on that as on the lease itself.
+    Change,
+    /// A lease's status, an environment freed or handed over: sent at once, holding reports back.
+    Urgent,
+};
+
 struct HttpRequest {
     Method method = Method::Get;
     std::string target;        // path and query, e.g. "/api/v1/namespaces/a/configmaps?limit=500"
     std::string content_type;  // empty when there is no body
     std::string body;
-    /// A write others should wait for (a lease expiry): see UrgentFirstClient.
-    bool urgent = false;
+    WriteRank rank = WriteRank::Report;  // of a write; reads always pass
     bool operator==(const HttpRequest&) const = default;
 };
 
@@ -53,12 +63,14 @@ struct ApplyOptions {
     /// refuses the apply with a Conflict when the name is taken and creates it otherwise,
     /// owned by this field manager's Apply as any apply.
     bool create_only = false;
+    WriteRank rank = WriteRank::Report;
 };
 
 struct DeleteOptions {
     std::optional<std::string> precondition_uid;
     std::optional<std::string> precondition_resource_version;
     std::string propagation_policy;  // "" | "Background" | "Foreground" | "Orphan"
+    WriteRank rank = WriteRank::Report;
 };
 
 namespace requests {

@@ -10,8 +10,9 @@
 namespace labfleet::kube {
 
 asio::awaitable<Result<HttpResponse>> UrgentFirstClient::send(HttpRequest request) {
-    if (request.method == Method::Get) co_return co_await inner_.send(std::move(request));
-    if (!request.urgent) {
+    if (request.method == Method::Get || request.rank == WriteRank::Change)
+        co_return co_await inner_.send(std::move(request));
+    if (request.rank == WriteRank::Report) {
         if (urgent_active(std::chrono::steady_clock::now())) co_await wait_for_urgent();
         co_return co_await inner_.send(std::move(request));
     }

@@ -1,8 +1,10 @@
 #pragma once
 // UrgentFirstClient: orders the operator's own writes when they compete for
-// the API server. A write marked `urgent` (a lease's status: an environment
-// freed or handed over, which people wait on) goes at once; any other write
-// waits while urgent ones are in flight, so the Events and the target status
+// the API server (their WriteRank). An urgent write (a lease's status: an
+// environment freed or handed over, which people wait on) goes at once, and
+// so does a change of what runs (a workload's children: a granted lease's
+// image reaches its pods through them); a report (any other write) waits
+// while urgent ones are in flight, so the Events and the target status
 // that follow a storm of expiries come after the expiries themselves instead
 // of sharing the server's write throughput with them. The wait ends once no
 // urgent write has been in flight for `quiet` (a storm's urgent writes leave

@@ -144,6 +144,7 @@ TEST_CASE("a reconcile grants the first lease with resourceVersion-guarded statu
     const auto& grant = f.client.requests[0];
     CHECK(grant.method == kube::Method::Put);
     CHECK(grant.target == "/apis/labfleet.dev/v1alpha1/environmentleases/a/status");
+    CHECK(grant.rank == kube::WriteRank::Urgent);
     const Json a = body_of(grant);
     CHECK(a["metadata"]["resourceVersion"] == "10");
     CHECK(a["status"]["phase"] == "Active");

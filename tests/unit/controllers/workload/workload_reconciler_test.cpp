@@ -171,6 +171,9 @@ TEST_CASE("workload reconciler: drift is applied with server-side apply", "[cont
     CHECK(f.client.requests[0].target.find("/apis/apps/v1/namespaces/labs-qa/deployments/intro-files?") == 0);
     CHECK(f.client.requests[0].target.find("fieldManager=labfleet") != std::string::npos);
     CHECK(Json::parse(f.client.requests[0].body)["spec"]["replicas"] == 1);
+    // A child changes what runs: never held back behind lease writes; its status is a report.
+    CHECK(f.client.requests[0].rank == kube::WriteRank::Change);
+    CHECK(f.client.requests[1].rank == kube::WriteRank::Report);
 }
 
 TEST_CASE("workload reconciler: an invalid spec is Degraded, with an Event, and no child is touched",
@@ -206,6 +209,7 @@ TEST_CASE("workload reconciler: children of a workload that is gone are deleted 
     for (const auto& request : f.client.requests) {
         CHECK(request.method == kube::Method::Delete);
         CHECK(Json::parse(request.body)["preconditions"]["uid"].get<std::string>().rfind("uid-", 0) == 0);
+        CHECK(request.rank == kube::WriteRank::Change);
     }
 }
 
